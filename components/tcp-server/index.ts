@@ -1,0 +1,193 @@
+/**
+ * The TCP server: listens on every interface it is given (IPv4, IPv6, TLS)
+ * and, for each accepted connection, builds a fresh protocol graph from a
+ * factory, as Kamaelia's ServerCore(protocol=...) did. Each connection is the
+ * graph `{ socket, protocol }`: the socket's bytes go to the protocol's inbox,
+ * the protocol's outbox is written to the socket, each one's signal is the
+ * other's control, and (when the protocol has them) `flow` and `writable`
+ * carry backpressure. One connection failing never touches another.
+ *
+ * Shutdown: a graceful `shutdown` closes the listeners and passes the graceful
+ * request to every connection's protocol, which finishes its work and ends;
+ * the server finishes when the last connection has gone. A plain `shutdown`
+ * closes everything now.
+ */
+import net, { type AddressInfo, type Server, type Socket } from 'node:net';
+import tls, { type TlsOptions } from 'node:tls';
+import { box } from '../../src/core/box.js';
+import { Component, boxes } from '../../src/core/component.js';
+import { Graphline, type LinkSpec } from '../../src/core/graph.js';
+import { link } from '../../src/core/link.js';
+import { logRecord, type LogRecord } from '../../src/core/log.js';
+import { gracefulShutdown, type Lifecycle } from '../../src/core/signals.js';
+import { TcpConnection, type ConnectionInfo, type TcpConnectionOptions } from './connection.js';
+
+export * from './connection.js';
+
+export interface Interface {
+  readonly host: string;
+  /** 0 asks the system for a free port. */
+  readonly port: number;
+  /** TLS material; present means this interface speaks TLS. */
+  readonly tls?: TlsOptions;
+}
+
+export interface BoundAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly family: 'IPv4' | 'IPv6';
+  readonly secure: boolean;
+}
+
+export type ServerEvent =
+  | { readonly type: 'listening'; readonly addresses: readonly BoundAddress[] }
+  | { readonly type: 'connection'; readonly info: ConnectionInfo }
+  | { readonly type: 'disconnection'; readonly info: ConnectionInfo }
+  | { readonly type: 'refused'; readonly remoteAddress: string };
+
+export type ProtocolFactory = (info: ConnectionInfo) => Component<any>;
+
+export interface TcpServerOptions extends TcpConnectionOptions {
+  readonly interfaces: readonly Interface[];
+  readonly protocol: ProtocolFactory;
+  /** Connections beyond this many are refused (sent `refusal`, then closed). */
+  readonly maxConnections?: number;
+  /** Bytes written to a connection refused for lack of room, before closing it. */
+  readonly refusal?: string | Uint8Array;
+  /** The listen backlog. */
+  readonly backlog?: number;
+}
+
+const tcpServerBoxes = boxes({
+  inboxes: {
+    control: box<Lifecycle>('shutdown (graceful: stop accepting and let connections finish; otherwise close all now)'),
+  },
+  outboxes: {
+    events: box<ServerEvent>('listening addresses, and connections as they come and go'),
+    log: box<LogRecord>('log records from the server and from every connection graph'),
+  },
+});
+
+export class TcpServer extends Component<typeof tcpServerBoxes> {
+  private readonly servers: Server[] = [];
+  private readonly connections = new Set<Graphline>();
+  private draining = false;
+  private bound: BoundAddress[] = [];
+
+  constructor(readonly options: TcpServerOptions) {
+    super(tcpServerBoxes);
+    if (options.interfaces.length === 0) throw new TypeError('TcpServer: no interface to listen on');
+  }
+
+  /** Connections open now. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** The addresses bound, once listening. */
+  get addresses(): readonly BoundAddress[] {
+    return this.bound;
+  }
+
+  protected main(): void {
+    this.task(async () => {
+      this.bound = await Promise.all(this.options.interfaces.map((spec) => this.listenOn(spec)));
+      if (this.state !== 'running') return;
+      this.send('events', { type: 'listening', addresses: this.bound });
+      for (const address of this.bound) {
+        const host = address.family === 'IPv6' ? `[${address.host}]` : address.host;
+        this.send('log', logRecord('server', 'info', `listening on ${host}:${address.port}${address.secure ? ' (TLS)' : ''}`));
+      }
+    });
+  }
+
+  protected override onControl(message: Lifecycle): void {
+    if (message.type === 'shutdown' && message.graceful) {
+      this.draining = true;
+      this.closeListeners();
+      for (const connection of this.connections) connection.inboxes.control!.send(gracefulShutdown);
+      this.finishIfDrained();
+      return;
+    }
+    super.onControl(message);
+  }
+
+  private listenOn(spec: Interface): Promise<BoundAddress> {
+    const options = { allowHalfOpen: true, noDelay: true };
+    const server = spec.tls ? tls.createServer({ ...options, ...spec.tls }) : net.createServer(options);
+    this.servers.push(server);
+    this.own(() => server.close());
+    if (spec.tls) {
+      this.listen(server, 'secureConnection', (socket: Socket) => this.accept(socket));
+      this.listen(server, 'tlsClientError', (error: Error, socket: Socket) => {
+        const from = socket.remoteAddress ?? 'unknown peer';
+        this.send('log', logRecord('errors', 'warn', `TLS handshake with ${from} failed: ${error.message}`));
+      });
+    } else {
+      this.listen(server, 'connection', (socket: Socket) => this.accept(socket));
+    }
+    return new Promise((resolve, reject) => {
+      const failed = (error: Error): void => reject(new Error(`cannot listen on ${spec.host}:${spec.port}: ${error.message}`));
+      server.once('error', failed);
+      server.listen({ host: spec.host, port: spec.port, backlog: this.options.backlog ?? 511 }, () => {
+        server.off('error', failed);
+        this.listen(server, 'error', (error: Error) =>
+          this.send('log', logRecord('errors', 'error', `listener ${spec.host}:${spec.port}: ${error.message}`)),
+        );
+        const address = server.address() as AddressInfo;
+        resolve({
+          host: address.address,
+          port: address.port,
+          family: address.family === 'IPv6' ? 'IPv6' : 'IPv4',
+          secure: spec.tls !== undefined,
+        });
+      });
+    });
+  }
+
+  private accept(raw: Socket): void {
+    const max = this.options.maxConnections;
+    if (this.draining || (max !== undefined && this.connections.size >= max)) {
+      this.send('events', { type: 'refused', remoteAddress: raw.remoteAddress ?? '' });
+      this.send('log', logRecord('monitor', 'warn', `refused a connection from ${raw.remoteAddress}: ${this.connections.size} open`));
+      raw.on('error', () => raw.destroy());
+      raw.end(this.options.refusal ?? '');
+      raw.destroySoon();
+      return;
+    }
+    const socket = new TcpConnection(raw, this.options);
+    const protocol = this.options.protocol(socket.info);
+    const graph = new Graphline({ socket, protocol }, connectionLinks(protocol), `connection#${socket.info.id}`);
+    if (graph.outboxes.log) link(graph.outboxes.log, this.outboxes.log);
+    this.connections.add(graph);
+    this.send('events', { type: 'connection', info: socket.info });
+    this.adopt(graph, () => {
+      this.connections.delete(graph);
+      this.send('events', { type: 'disconnection', info: socket.info });
+      this.finishIfDrained();
+    });
+  }
+
+  private closeListeners(): void {
+    for (const server of this.servers) server.close();
+  }
+
+  private finishIfDrained(): void {
+    if (this.draining && this.connections.size === 0) this.finish();
+  }
+}
+
+/** The links of one connection's graph; `flow`, `writable` and `log` only where the protocol has them. */
+function connectionLinks(protocol: Component<any>): LinkSpec<{ socket: TcpConnection; protocol: Component<any> }>[] {
+  const links: LinkSpec<{ socket: TcpConnection; protocol: Component<any> }>[] = [
+    ['socket.outbox', 'protocol.inbox'],
+    ['protocol.outbox', 'socket.inbox'],
+    ['socket.signal', 'protocol.control'],
+    ['protocol.signal', 'socket.control'],
+    ['self.control', 'protocol.control'],
+  ];
+  if ('flow' in protocol.outboxes) links.push(['protocol.flow', 'socket.flow']);
+  if ('writable' in protocol.inboxes) links.push(['socket.writable', 'protocol.writable']);
+  if ('log' in protocol.outboxes) links.push(['protocol.log', 'self.log']);
+  return links;
+}

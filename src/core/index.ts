@@ -1,0 +1,32 @@
+/** The component runtime: boxes, components, links, graphs, lifecycle. */
+export { Box, box, type BoxSpec, type MessageOf, type Direction } from './box.js';
+export {
+  Component,
+  boxes,
+  defaultBoxes,
+  assertNever,
+  type ComponentSpec,
+  type DefaultSpec,
+  type Inboxes,
+  type Outboxes,
+  type InMessage,
+  type OutMessage,
+  type Resource,
+  type OwnedTimer,
+} from './component.js';
+export { Graphline, Pipeline, graphline, pipeline, type LinkSpec, type Children } from './graph.js';
+export { Link, link, unlink } from './link.js';
+export { logRecord, type LogRecord, type LogLevel } from './log.js';
+export {
+  producerFinished,
+  shutdown,
+  gracefulShutdown,
+  failed,
+  isLifecycle,
+  type Lifecycle,
+  type ProducerFinished,
+  type Shutdown,
+  type Failed,
+  type Ended,
+} from './signals.js';
+export { liveCounts, type RuntimeStats } from './stats.js';

@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { map as rxMap, toArray, firstValueFrom } from 'rxjs';
+import { Box, box } from '../../src/core/box.js';
+import { Component, boxes } from '../../src/core/component.js';
+import { link, unlink } from '../../src/core/link.js';
+import { producerFinished, shutdown, type Lifecycle } from '../../src/core/signals.js';
+import { map } from '../../components/transform.js';
+import { Sink } from '../../components/sink.js';
+import { snapshot, expectNoLeaks } from '../helpers/leaks.js';
+
+const counterBoxes = boxes({
+  inboxes: { inbox: box<number>('numbers'), reset: box<void>('start again from zero') },
+  outboxes: { outbox: box<number>('running totals') },
+});
+
+class Totaliser extends Component<typeof counterBoxes> {
+  total = 0;
+  constructor() {
+    super(counterBoxes);
+  }
+  protected main(): void {
+    this.on('inbox', (n) => this.send('outbox', (this.total += n)));
+    this.on('reset', () => (this.total = 0));
+  }
+}
+
+describe('boxes', () => {
+  it('declares control and signal by default, with descriptions', () => {
+    const t = new Totaliser();
+    expect(Object.keys(t.inboxes).sort()).toEqual(['control', 'inbox', 'reset']);
+    expect(Object.keys(t.outboxes).sort()).toEqual(['outbox', 'signal']);
+    expect(t.inboxes.reset.description).toBe('start again from zero');
+    expect(t.inboxes.inbox.direction).toBe('in');
+    expect(String(t.outboxes.outbox)).toMatch(/Totaliser#\d+\.outbox/);
+  });
+
+  it('drops and counts a message sent on an unlinked outbox', () => {
+    const t = new Totaliser().start();
+    t.inboxes.inbox.send(1);
+    t.inboxes.inbox.send(2);
+    expect(t.outboxes.outbox.dropped).toBe(2);
+    expect(t.total).toBe(3);
+    void t.shutdown();
+  });
+
+  it('links, delivers in order, and unlinks', () => {
+    const t = new Totaliser().start();
+    const s = new Sink<number>().start();
+    const l = link(t.outboxes.outbox, s.inboxes.inbox);
+    for (const n of [1, 2, 3]) t.inboxes.inbox.send(n);
+    l.unlink();
+    t.inboxes.inbox.send(4);
+    expect(s.received).toEqual([1, 3, 6]);
+    expect(l.linked).toBe(false);
+    link(t.outboxes.outbox, s.inboxes.inbox);
+    unlink(t.outboxes.outbox, s.inboxes.inbox);
+    t.inboxes.inbox.send(5);
+    expect(s.received).toEqual([1, 3, 6]);
+    void t.shutdown();
+    void s.shutdown();
+  });
+
+  it('is an RxJS observable, completed when its component stops', async () => {
+    const t = new Totaliser().start();
+    const doubled = firstValueFrom(t.outboxes.outbox.pipe(rxMap((n) => n * 2), toArray()));
+    t.inboxes.inbox.send(1);
+    t.inboxes.inbox.send(1);
+    await t.shutdown();
+    expect(await doubled).toEqual([2, 4]);
+  });
+
+  it('drops messages after its component stopped', async () => {
+    const t = new Totaliser().start();
+    await t.shutdown();
+    t.inboxes.inbox.send(1);
+    expect(t.total).toBe(0);
+    expect(t.inboxes.inbox.closed).toBe(true);
+  });
+});
+
+describe('component lifecycle', () => {
+  it('finishes on producerFinished and says so on signal', async () => {
+    const t = new Totaliser().start();
+    const signals: Lifecycle[] = [];
+    t.outboxes.signal.subscribe((m) => signals.push(m));
+    t.inboxes.control.send(producerFinished);
+    expect(await t.done).toEqual({ reason: 'finished' });
+    expect(signals).toEqual([producerFinished]);
+  });
+
+  it('passes shutdown on', async () => {
+    const t = new Totaliser().start();
+    const signals: Lifecycle[] = [];
+    t.outboxes.signal.subscribe((m) => signals.push(m));
+    expect(await t.shutdown()).toEqual({ reason: 'shutdown' });
+    expect(signals).toEqual([shutdown]);
+  });
+
+  it('contains an exception: reports it on signal and stops, the process goes on', async () => {
+    const before = snapshot();
+    const broken = map((n: number) => {
+      if (n === 2) throw new Error('two is too many');
+      return n;
+    }).start();
+    const survivor = new Totaliser().start();
+    const out = new Sink<number>().start();
+    link(broken.outboxes.outbox, out.inboxes.inbox);
+    const signals: Lifecycle[] = [];
+    broken.outboxes.signal.subscribe((m) => signals.push(m));
+    broken.inboxes.inbox.send(1);
+    broken.inboxes.inbox.send(2);
+    broken.inboxes.inbox.send(3);
+    const ended = await broken.done;
+    expect(ended.reason).toBe('failed');
+    expect(String((ended as { error: Error }).error.message)).toBe('two is too many');
+    expect(signals).toHaveLength(1);
+    expect(signals[0]).toMatchObject({ type: 'failed', component: broken.name });
+    expect(out.received).toEqual([1]);
+    survivor.inboxes.inbox.send(5);
+    expect(survivor.total).toBe(5);
+    await survivor.shutdown();
+    await out.shutdown();
+    await expectNoLeaks(before);
+  });
+
+  it('fails when main() throws', async () => {
+    class Bad extends Component {
+      constructor() {
+        super(boxes({ inboxes: {}, outboxes: {} }));
+      }
+      protected main(): void {
+        throw new Error('cannot start');
+      }
+    }
+    const ended = await new Bad().start().done;
+    expect(ended).toMatchObject({ reason: 'failed' });
+  });
+
+  it('runs handlers to completion: a message that comes back round waits its turn', () => {
+    const echoBoxes = boxes({
+      inboxes: { inbox: box<number>('numbers') },
+      outboxes: { outbox: box<number>('numbers, echoed') },
+    });
+    const log: string[] = [];
+    class Echo extends Component<typeof echoBoxes> {
+      constructor() {
+        super(echoBoxes);
+      }
+      protected main(): void {
+        this.on('inbox', (n) => {
+          log.push(`start ${n}`);
+          if (n < 3) this.send('outbox', n + 1);
+          log.push(`end ${n}`);
+        });
+      }
+    }
+    const e = new Echo().start();
+    link(e.outboxes.outbox, e.inboxes.inbox);
+    e.inboxes.inbox.send(1);
+    expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+    void e.shutdown();
+  });
+
+  it('releases what it owns, timers included, on every way of stopping', async () => {
+    const before = snapshot();
+    const released: string[] = [];
+    const ownerBoxes = boxes({ inboxes: { inbox: box<'fail' | 'finish'>('what to do') }, outboxes: {} });
+    class Owner extends Component<typeof ownerBoxes> {
+      constructor(readonly label: string) {
+        super(ownerBoxes);
+      }
+      protected main(): void {
+        this.own(() => released.push(`${this.label}: first`));
+        this.own(() => released.push(`${this.label}: second`));
+        this.timer(60_000, () => released.push('never'));
+        this.on('inbox', (what) => {
+          if (what === 'fail') throw new Error('boom');
+          this.finish();
+        });
+      }
+    }
+    const a = new Owner('a').start();
+    const b = new Owner('b').start();
+    const c = new Owner('c').start();
+    a.inboxes.inbox.send('fail');
+    b.inboxes.inbox.send('finish');
+    await c.shutdown();
+    expect(released).toEqual(['a: second', 'a: first', 'b: second', 'b: first', 'c: second', 'c: first']);
+    await expectNoLeaks(before);
+  });
+
+  it('a box made outside any component works as a plain stream', () => {
+    const b = new Box<number>({ name: 'test' }, 'numbers', 'out', 'a loose box');
+    const seen: number[] = [];
+    const sub = b.subscribe((n) => seen.push(n));
+    b.send(1);
+    sub.unsubscribe();
+    b.send(2);
+    expect(seen).toEqual([1]);
+    expect(b.dropped).toBe(1);
+  });
+});
