@@ -53,6 +53,6 @@ export function link<A extends B, B>(from: Box<A>, to: Box<B>): Link<A> {
 }
 
 /** Undoes every link from `from` to `to`. */
-export function unlink<T>(from: Box<T>, to: Box<T>): void {
-  for (const l of [...from.links]) if (l.from === from && l.to === to) l.unlink();
+export function unlink<A extends B, B>(from: Box<A>, to: Box<B>): void {
+  for (const l of [...from.links]) if (l.from === from && (l.to as Box<unknown>) === to) l.unlink();
 }

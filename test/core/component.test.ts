@@ -124,9 +124,10 @@ describe('component lifecycle', () => {
   });
 
   it('fails when main() throws', async () => {
-    class Bad extends Component {
+    const noBoxes = boxes({ inboxes: {}, outboxes: {} });
+    class Bad extends Component<typeof noBoxes> {
       constructor() {
-        super(boxes({ inboxes: {}, outboxes: {} }));
+        super(noBoxes);
       }
       protected main(): void {
         throw new Error('cannot start');

@@ -183,7 +183,7 @@ describe('Carousel', () => {
   it('runs a fresh child per message, contains failures, and finishes after its last child', async () => {
     const before = snapshot();
     const made: Component<any>[] = [];
-    const c = new Carousel<number>((n) => {
+    const c = new Carousel<number>(() => {
       const child = map((m: number) => {
         if (m === 13) throw new Error('unlucky');
         return m * m;
