@@ -1,22 +1,62 @@
 #!/usr/bin/env node
 /**
- * The `boxwire` command. Until the HTTP server lands it runs the README's
- * upper-casing line server on 127.0.0.1:7000.
+ * The `boxwire` command: flags -> the options object -> createServer. Prints
+ * the address it listens on; stops gracefully on SIGINT and SIGTERM.
+ * Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for
+ * a bad command line.
  */
-import { upperServer } from '../examples/upper-server.js';
-import { link } from './core/link.js';
-import { Sink } from '../components/sink.js';
-import type { LogRecord } from './core/log.js';
+import { readFileSync } from 'node:fs';
+import { CliError, parseArgs, serverFlags, usage, type Flag } from './cli-args.js';
+import { createServer, type BoxwireServer } from './server.js';
 
-const port = Number(process.env.PORT ?? 7000);
-const server = upperServer(port);
-const log = new Sink<LogRecord>((record) => console.log(`[${record.channel}] ${record.message}`)).start();
-link(server.outboxes.log, log.inboxes.inbox);
-server.start();
-void server.done.then((ended) => {
-  if (ended.reason === 'failed') {
-    console.error(`boxwire: ${(ended.error as Error).message}`);
-    process.exitCode = 1;
+export const flags: readonly Flag[] = [...serverFlags];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let server: BoxwireServer;
+  try {
+    const parsed = parseArgs(argv, flags);
+    if (parsed.help) {
+      process.stdout.write(usage(flags));
+      return 0;
+    }
+    if (parsed.version) {
+      process.stdout.write(`boxwire ${version()}\n`);
+      return 0;
+    }
+    server = createServer(parsed.options);
+  } catch (error) {
+    if (error instanceof CliError || error instanceof TypeError) {
+      process.stderr.write(`boxwire: ${error.message.replace(/^boxwire: /, '')}\n`);
+      return 2;
+    }
+    throw error;
   }
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.shutdown());
+  try {
+    await server.listen();
+  } catch (error) {
+    process.stderr.write(`boxwire: ${(error as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`boxwire ${version()} listening on ${server.addresses.map((a) => urlOf(a)).join(', ')}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.stop().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+function urlOf(a: { host: string; port: number; family: string; secure: boolean }): string {
+  return `${a.secure ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.host}]` : a.host}:${a.port}`;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -10,18 +10,30 @@
  *
  * Lifecycle: when the peer ends its side, `producerFinished` goes out on
  * `signal`; when `producerFinished` comes in on `control`, the socket is ended
- * once everything written has been flushed; when the connection is lost,
- * `shutdown` goes out so that the protocol stops what it was doing.
+ * once everything written has been flushed; when the socket closes, for
+ * whatever reason, `shutdown` goes out so that the protocol stops whatever it
+ * is still doing.
  */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { box } from '../../src/core/box.js';
 import { Component, boxes, type OwnedTimer } from '../../src/core/component.js';
 import { producerFinished, shutdown, type Lifecycle } from '../../src/core/signals.js';
+import type { ConnectionInfo } from '../../src/core/connection-info.js';
 
-export type FlowControl = { readonly type: 'pause' } | { readonly type: 'resume' };
+export type { ConnectionInfo, PeerCertificate } from '../../src/core/connection-info.js';
+import type { PeerCertificate } from '../../src/core/connection-info.js';
+
+/**
+ * From the protocol: pause or resume reading; or `linger`: when the
+ * connection ends, the peer may still be sending, so half-close and read
+ * (and drop) what comes until the peer closes, rather than closing at once
+ * and having its stack answer our response with a reset (RFC 9112 §9.6).
+ */
+export type FlowControl = { readonly type: 'pause' } | { readonly type: 'resume' } | { readonly type: 'linger' };
 export const pause: FlowControl = Object.freeze({ type: 'pause' });
 export const resume: FlowControl = Object.freeze({ type: 'resume' });
+export const linger: FlowControl = Object.freeze({ type: 'linger' });
 
 export interface Writable {
   readonly type: 'writable';
@@ -30,34 +42,11 @@ export interface Writable {
 const nowWritable: Writable = Object.freeze({ type: 'writable', writable: true });
 const nowFull: Writable = Object.freeze({ type: 'writable', writable: false });
 
-export interface PeerCertificate {
-  /** The subject's fields (CN, O, OU, ...), as the certificate gives them. */
-  readonly subject: Readonly<Record<string, string | string[] | undefined>>;
-  readonly issuer: Readonly<Record<string, string | string[] | undefined>>;
-  readonly serialNumber: string;
-  readonly fingerprint256: string;
-  readonly validFrom: string;
-  readonly validTo: string;
-}
-
-export interface ConnectionInfo {
-  /** A number unique within the process. */
-  readonly id: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly family: 'IPv4' | 'IPv6';
-  readonly secure: boolean;
-  /** TLS connections: the client certificate, when one was presented and verified. */
-  readonly peerCertificate?: PeerCertificate;
-}
-
 export const tcpConnectionBoxes = boxes({
   inboxes: {
     inbox: box<string | Uint8Array>('bytes to write to the peer, in order'),
     control: box<Lifecycle>('producerFinished: end the connection once all is written; shutdown: close it now'),
-    flow: box<FlowControl>('pause or resume reading, from whoever consumes outbox'),
+    flow: box<FlowControl>('pause or resume reading, or linger at the end; from whoever consumes outbox'),
   },
   outboxes: {
     outbox: box<Buffer>('bytes read from the peer'),
@@ -78,6 +67,7 @@ let connectionSerial = 0;
 export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
   readonly info: ConnectionInfo;
   private ending = false;
+  private lingering = false;
   private isWritable = true;
   private writeTimer: OwnedTimer | undefined;
 
@@ -85,7 +75,7 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
     private readonly socket: Socket,
     private readonly options: TcpConnectionOptions = {},
   ) {
-    const info = describe(socket);
+    const info = new SocketInfo(socket);
     super(tcpConnectionBoxes, `TcpConnection#${info.id}`);
     this.info = info;
   }
@@ -103,10 +93,8 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
     this.listen(socket, 'error', () => {
       // 'close' follows; a reset peer is not our failure.
     });
-    this.listen(socket, 'close', () => {
-      if (this.ending) this.stop({ reason: 'finished' });
-      else this.stop({ reason: 'shutdown' }, shutdown);
-    });
+    // Once the socket is gone nothing more can be written: whatever the protocol is still doing stops.
+    this.listen(socket, 'close', () => this.stop({ reason: this.ending ? 'finished' : 'shutdown' }, shutdown));
     this.listen(socket, 'drain', () => {
       if (this.isWritable) return;
       this.isWritable = true;
@@ -122,8 +110,9 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
       }
     });
     this.on('flow', (message) => {
-      if (this.ending) return;
-      if (message.type === 'pause') socket.pause();
+      if (message.type === 'linger') this.lingering = true;
+      else if (this.ending) return;
+      else if (message.type === 'pause') socket.pause();
       else socket.resume();
     });
   }
@@ -144,11 +133,15 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
       this.stop({ reason: 'finished' });
       return;
     }
-    socket.end();
-    // Whatever the peer still sends is of no use now; read it so it is not stuck.
-    socket.resume();
-    const linger = this.options.lingerTimeout ?? 5_000;
-    this.timer(linger, () => socket.destroy());
+    if (!this.lingering) {
+      // Nothing more is expected from the peer: close once our last bytes are out.
+      socket.destroySoon();
+    } else {
+      // The peer may still be sending: half-close, and read and drop what comes until it closes.
+      socket.end();
+      socket.resume();
+      this.timer(this.options.lingerTimeout ?? 5_000, () => socket.destroy());
+    }
     if (!this.isWritable) this.stallTimer().refresh();
   }
 
@@ -160,31 +153,74 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
   }
 }
 
-function describe(socket: Socket): ConnectionInfo {
-  const secure = (socket as TLSSocket).encrypted === true;
-  const base = {
-    id: ++connectionSerial,
-    remoteAddress: stripMappedPrefix(socket.remoteAddress ?? ''),
-    remotePort: socket.remotePort ?? 0,
-    localAddress: stripMappedPrefix(socket.localAddress ?? ''),
-    localPort: socket.localPort ?? 0,
-    family: socket.remoteFamily === 'IPv6' && !(socket.remoteAddress ?? '').startsWith('::ffff:') ? 'IPv6' : 'IPv4',
-    secure,
-  } as const;
-  if (!secure) return base;
-  const tlsSocket = socket as TLSSocket;
-  const cert = tlsSocket.authorized ? tlsSocket.getPeerCertificate() : undefined;
-  if (!cert || !cert.subject) return base;
+/**
+ * What the protocol knows of the connection. The local address and the
+ * certificate are asked of the socket the first time they are read (each is
+ * a system call or more), not at accept.
+ */
+class SocketInfo implements ConnectionInfo {
+  readonly id = ++connectionSerial;
+  readonly secure: boolean;
+  private remote: { address: string; port: number; family: 'IPv4' | 'IPv6' } | undefined;
+  private local: { address: string; port: number } | undefined;
+  private certificate: PeerCertificate | undefined | null = null;
+
+  constructor(private readonly socket: Socket) {
+    this.secure = (socket as TLSSocket).encrypted === true;
+    // Logs name the peer after the socket has gone: read its address now.
+    void this.peer;
+  }
+
+  private get peer(): { address: string; port: number; family: 'IPv4' | 'IPv6' } {
+    if (!this.remote) {
+      const raw = this.socket.remoteAddress ?? '';
+      const mapped = raw.startsWith('::ffff:') && raw.includes('.');
+      this.remote = {
+        address: stripMappedPrefix(raw),
+        port: this.socket.remotePort ?? 0,
+        family: this.socket.remoteFamily === 'IPv6' && !mapped ? 'IPv6' : 'IPv4',
+      };
+    }
+    return this.remote;
+  }
+
+  private get self(): { address: string; port: number } {
+    this.local ??= { address: stripMappedPrefix(this.socket.localAddress ?? ''), port: this.socket.localPort ?? 0 };
+    return this.local;
+  }
+
+  get remoteAddress(): string {
+    return this.peer.address;
+  }
+  get remotePort(): number {
+    return this.peer.port;
+  }
+  get family(): 'IPv4' | 'IPv6' {
+    return this.peer.family;
+  }
+  get localAddress(): string {
+    return this.self.address;
+  }
+  get localPort(): number {
+    return this.self.port;
+  }
+
+  get peerCertificate(): PeerCertificate | undefined {
+    if (this.certificate === null) this.certificate = this.secure ? readCertificate(this.socket as TLSSocket) : undefined;
+    return this.certificate;
+  }
+}
+
+function readCertificate(socket: TLSSocket): PeerCertificate | undefined {
+  const cert = socket.authorized ? socket.getPeerCertificate() : undefined;
+  if (!cert || !cert.subject) return undefined;
   return {
-    ...base,
-    peerCertificate: {
-      subject: { ...cert.subject },
-      issuer: { ...cert.issuer },
-      serialNumber: cert.serialNumber,
-      fingerprint256: cert.fingerprint256,
-      validFrom: cert.valid_from,
-      validTo: cert.valid_to,
-    },
+    subject: { ...cert.subject },
+    issuer: { ...cert.issuer },
+    serialNumber: cert.serialNumber,
+    fingerprint256: cert.fingerprint256,
+    validFrom: cert.valid_from,
+    validTo: cert.valid_to,
   };
 }
 

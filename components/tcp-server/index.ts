@@ -1,11 +1,13 @@
 /**
  * The TCP server: listens on every interface it is given (IPv4, IPv6, TLS)
  * and, for each accepted connection, builds a fresh protocol graph from a
- * factory, as Kamaelia's ServerCore(protocol=...) did. Each connection is the
- * graph `{ socket, protocol }`: the socket's bytes go to the protocol's inbox,
- * the protocol's outbox is written to the socket, each one's signal is the
- * other's control, and (when the protocol has them) `flow` and `writable`
- * carry backpressure. One connection failing never touches another.
+ * factory, as Kamaelia's ServerCore(protocol=...) did. Each connection is a
+ * socket component and a protocol component linked both ways: the socket's
+ * bytes go to the protocol's inbox, the protocol's outbox is written to the
+ * socket, each one's signal is the other's control (so they end together),
+ * and, when the protocol has them, `flow` and `writable` carry backpressure
+ * and `log` joins the server's log. One connection failing never touches
+ * another.
  *
  * Shutdown: a graceful `shutdown` closes the listeners and passes the graceful
  * request to every connection's protocol, which finishes its work and ends;
@@ -14,10 +16,8 @@
  */
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 import tls, { type TlsOptions } from 'node:tls';
-import { box } from '../../src/core/box.js';
+import { box, type Box } from '../../src/core/box.js';
 import { Component, boxes } from '../../src/core/component.js';
-import { Graphline, type LinkSpec } from '../../src/core/graph.js';
-import { link } from '../../src/core/link.js';
 import { logRecord, type LogRecord } from '../../src/core/log.js';
 import { gracefulShutdown, type Lifecycle } from '../../src/core/signals.js';
 import { TcpConnection, type ConnectionInfo, type TcpConnectionOptions } from './connection.js';
@@ -70,7 +70,7 @@ const tcpServerBoxes = boxes({
 
 export class TcpServer extends Component<typeof tcpServerBoxes> {
   private readonly servers: Server[] = [];
-  private readonly connections = new Set<Graphline>();
+  private readonly connections = new Set<Connection>();
   private draining = false;
   private bound: BoundAddress[] = [];
 
@@ -105,7 +105,7 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     if (message.type === 'shutdown' && message.graceful) {
       this.draining = true;
       this.closeListeners();
-      for (const connection of this.connections) connection.inboxes.control!.send(gracefulShutdown);
+      for (const connection of this.connections) connection.protocol.inboxes.control!.send(gracefulShutdown);
       this.finishIfDrained();
       return;
     }
@@ -146,6 +146,10 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
   }
 
   private accept(raw: Socket): void {
+    const boxOf = (connection: Connection, [owner, name]: Ref, direction: 'in' | 'out'): Box<unknown> => {
+      const component = owner === 'server' ? this : connection[owner];
+      return ((direction === 'in' && owner !== 'server' ? component.inboxes : component.outboxes) as Record<string, Box<unknown>>)[name]!;
+    };
     const max = this.options.maxConnections;
     if (this.draining || (max !== undefined && this.connections.size >= max)) {
       this.send('events', { type: 'refused', remoteAddress: raw.remoteAddress ?? '' });
@@ -157,15 +161,19 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     }
     const socket = new TcpConnection(raw, this.options);
     const protocol = this.options.protocol(socket.info);
-    const graph = new Graphline({ socket, protocol }, connectionLinks(protocol), `connection#${socket.info.id}`);
-    if (graph.outboxes.log) link(graph.outboxes.log, this.outboxes.log);
-    this.connections.add(graph);
+    const connection = { socket, protocol, open: 2 };
+    for (const [from, to] of connectionLinks(protocol)) boxOf(connection, from, 'out').connect(boxOf(connection, to, 'in'));
+    this.connections.add(connection);
     this.send('events', { type: 'connection', info: socket.info });
-    this.adopt(graph, () => {
-      this.connections.delete(graph);
+    // Each one's signal is the other's control, so they end together; this only notes the end.
+    const ended = (): void => {
+      if (--connection.open > 0) return;
+      this.connections.delete(connection);
       this.send('events', { type: 'disconnection', info: socket.info });
       this.finishIfDrained();
-    });
+    };
+    this.adopt(protocol, ended);
+    this.adopt(socket, ended);
   }
 
   private closeListeners(): void {
@@ -177,17 +185,38 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
   }
 }
 
-/** The links of one connection's graph; `flow`, `writable` and `log` only where the protocol has them. */
-function connectionLinks(protocol: Component<any>): LinkSpec<{ socket: TcpConnection; protocol: Component<any> }>[] {
-  const links: LinkSpec<{ socket: TcpConnection; protocol: Component<any> }>[] = [
-    ['socket.outbox', 'protocol.inbox'],
-    ['protocol.outbox', 'socket.inbox'],
-    ['socket.signal', 'protocol.control'],
-    ['protocol.signal', 'socket.control'],
-    ['self.control', 'protocol.control'],
+/** One accepted connection: the socket's component and the protocol graph made for it. */
+interface Connection {
+  readonly socket: TcpConnection;
+  readonly protocol: Component<any>;
+  /** How many of the two are still running. */
+  open: number;
+}
+
+type Ref = readonly ['socket' | 'protocol' | 'server', string];
+const connectionShapes = new Map<string, (readonly [Ref, Ref])[]>();
+
+/**
+ * The links of one connection, as data: socket bytes to the protocol and
+ * back, each one's signal to the other's control, and `flow`, `writable` and
+ * `log` where the protocol has them.
+ */
+function connectionLinks(protocol: Component<any>): readonly (readonly [Ref, Ref])[] {
+  const flow = 'flow' in protocol.outboxes;
+  const writable = 'writable' in protocol.inboxes;
+  const log = 'log' in protocol.outboxes;
+  const key = `${flow}${writable}${log}`;
+  let links = connectionShapes.get(key);
+  if (links) return links;
+  links = [
+    [['socket', 'outbox'], ['protocol', 'inbox']],
+    [['protocol', 'outbox'], ['socket', 'inbox']],
+    [['socket', 'signal'], ['protocol', 'control']],
+    [['protocol', 'signal'], ['socket', 'control']],
   ];
-  if ('flow' in protocol.outboxes) links.push(['protocol.flow', 'socket.flow']);
-  if ('writable' in protocol.inboxes) links.push(['socket.writable', 'protocol.writable']);
-  if ('log' in protocol.outboxes) links.push(['protocol.log', 'self.log']);
+  if (flow) links.push([['protocol', 'flow'], ['socket', 'flow']]);
+  if (writable) links.push([['socket', 'writable'], ['protocol', 'writable']]);
+  if (log) links.push([['protocol', 'log'], ['server', 'log']]);
+  connectionShapes.set(key, links);
   return links;
 }

@@ -1,12 +1,13 @@
 /**
  * A box is a named, typed stream of messages owned by one component: an inbox
  * it reads or an outbox it writes. Boxes are RxJS observables, so any operator
- * applies to them, but delivery is a plain loop over the linked targets: a
- * message costs a few function calls per hop, with no scheduler and no queue.
- * A message sent on a box that nothing is linked to is dropped and counted.
+ * applies to them, but delivery is a plain loop: a message goes to each box
+ * linked from this one (a direct call, no closure, no scheduler, no queue)
+ * and then to each handler. A message sent on a box that nothing is linked
+ * to is dropped and counted.
  */
 import { Observable, type Subscriber } from 'rxjs';
-import type { Link } from './link.js';
+import { stats } from './stats.js';
 
 export type Direction = 'in' | 'out';
 
@@ -31,17 +32,19 @@ export interface BoxOwner {
 type Target<T> = (message: T) => void;
 
 export class Box<T> extends Observable<T> {
-  /** Delivery functions, in the order they were attached. Copied on write so a
-   *  target may detach (or attach) while a message is being delivered. */
-  private targets: readonly Target<T>[] = [];
-  private readonly subscribers = new Set<Subscriber<T>>();
-  /** Links that start or end at this box, so closing the box can undo them. */
-  readonly links = new Set<Link<unknown>>();
+  /** Boxes linked from this one, in link order. Copied on write, so links may
+   *  change while a message is being delivered. */
+  private out: readonly Box<T>[] = noBoxes;
+  /** Handlers and subscribers, after the links. Copied on write likewise. */
+  private fns: readonly Target<T>[] = noTargets;
+  /** Boxes linked to this one, so closing it can undo their links. */
+  private sources: Box<T>[] | undefined;
+  private subscribers: Set<Subscriber<T>> | undefined;
+  /** Messages that reached an inbox before its component started; handed over at start. */
+  private held: T[] | undefined;
   /** Messages sent while nothing was attached. */
   dropped = 0;
   closed = false;
-  /** Sends a message on to this box; the function a link attaches to its source. */
-  readonly deliver: Target<T>;
 
   constructor(
     readonly owner: BoxOwner,
@@ -49,39 +52,44 @@ export class Box<T> extends Observable<T> {
     readonly direction: Direction,
     readonly description: string,
   ) {
-    super((subscriber) => {
-      if (this.closed) {
-        subscriber.complete();
-        return undefined;
-      }
-      const target: Target<T> = (message) => subscriber.next(message);
-      this.subscribers.add(subscriber);
-      const detach = this.attach(target);
-      return () => {
-        this.subscribers.delete(subscriber);
-        detach();
-      };
-    });
-    this.deliver = (message) => this.send(message);
+    super();
   }
 
-  /** Messages that reached an inbox before its component started; handed over at start. */
-  private held: T[] | undefined;
+  /** @internal RxJS calls this when something subscribes to the box. */
+  protected _subscribe(subscriber: Subscriber<T>): () => void {
+    if (this.closed) {
+      subscriber.complete();
+      return noop;
+    }
+    const target: Target<T> = (message) => subscriber.next(message);
+    (this.subscribers ??= new Set()).add(subscriber);
+    this.attach(target);
+    return () => {
+      this.subscribers?.delete(subscriber);
+      this.detach(target);
+    };
+  }
 
-  /** Hands a message to every target attached to this box. */
+  /** Hands a message to every box linked from this one, then to every handler. */
   send(message: T): void {
-    const targets = this.targets;
-    const n = targets.length;
-    if (n === 0) {
+    const out = this.out;
+    const fns = this.fns;
+    if (out.length === 0 && fns.length === 0) {
       if (this.held) this.held.push(message);
       else this.dropped++;
       return;
     }
-    if (n === 1) {
-      targets[0]!(message);
-      return;
+    for (let i = 0; i < out.length; i++) {
+      const target = out[i]!;
+      if (target.closed) this.prune();
+      else target.send(message);
     }
-    for (let i = 0; i < n; i++) targets[i]!(message);
+    for (let i = 0; i < fns.length; i++) fns[i]!(message);
+  }
+
+  /** Drops links to boxes that have closed since (their closing did not touch this box). */
+  private prune(): void {
+    this.out = this.out.filter((target) => !target.closed);
   }
 
   /** Keeps what arrives until `release()`: an inbox does this until its component has started. */
@@ -96,31 +104,80 @@ export class Box<T> extends Observable<T> {
     if (held) for (const message of held) this.send(message);
   }
 
-  /** Attaches a delivery function; returns the function that detaches it. */
-  attach(target: Target<T>): () => void {
-    if (this.closed) return noop;
-    this.targets = [...this.targets, target];
-    return () => {
-      const at = this.targets.indexOf(target);
-      if (at >= 0) this.targets = [...this.targets.slice(0, at), ...this.targets.slice(at + 1)];
-    };
+  /** Attaches a handler. */
+  attach(target: Target<T>): void {
+    if (!this.closed) this.fns = [...this.fns, target];
   }
 
-  /** Number of attached targets (links and subscribers). */
+  /** Detaches a handler attached before. */
+  detach(target: Target<T>): void {
+    const at = this.fns.indexOf(target);
+    if (at >= 0) this.fns = this.fns.filter((_, i) => i !== at);
+  }
+
+  /** @internal Links this box to `to`; see link(). False when either is closed. */
+  connect(to: Box<T>): boolean {
+    if (this.closed || to.closed || to === this) return false;
+    this.out = [...this.out, to];
+    (to.sources ??= []).push(this);
+    stats.links++;
+    return true;
+  }
+
+  /** @internal Undoes one link from this box to `to`. */
+  disconnect(to: Box<T>): boolean {
+    const at = this.out.indexOf(to);
+    if (at < 0 || to.closed) return false;
+    this.out = this.out.filter((_, i) => i !== at);
+    to.forgetSource(this);
+    stats.links--;
+    return true;
+  }
+
+  /** Whether a link runs from this box to `to`. */
+  linksTo(to: Box<T>): boolean {
+    return !to.closed && this.out.includes(to);
+  }
+
+  /** Number of links and handlers attached. */
   get fanout(): number {
-    return this.targets.length;
+    let open = 0;
+    for (const target of this.out) if (!target.closed) open++;
+    return open + this.fns.length;
   }
 
-  /** Undoes every link of this box, completes its subscribers and drops whatever comes later. */
+  /**
+   * Undoes every link to and from this box, completes its subscribers and
+   * drops whatever comes later. It allocates nothing: a link is counted off
+   * by whichever end closes first, and a source still open drops its link to
+   * this box the next time it sends.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.held = undefined;
-    for (const link of [...this.links]) link.unlink();
-    const subscribers = [...this.subscribers];
-    this.subscribers.clear();
-    this.targets = [];
-    for (const subscriber of subscribers) subscriber.complete();
+    const sources = this.sources;
+    this.sources = undefined;
+    if (sources) for (let i = 0; i < sources.length; i++) if (!sources[i]!.closed) stats.links--;
+    const out = this.out;
+    this.out = noBoxes;
+    for (let i = 0; i < out.length; i++) {
+      const target = out[i]!;
+      if (target.closed) continue;
+      target.forgetSource(this);
+      stats.links--;
+    }
+    this.fns = noTargets;
+    const subscribers = this.subscribers;
+    this.subscribers = undefined;
+    if (subscribers) for (const subscriber of subscribers) subscriber.complete();
+  }
+
+  private forgetSource(source: Box<T>): void {
+    const sources = this.sources;
+    if (!sources) return;
+    const at = sources.indexOf(source);
+    if (at >= 0) sources.splice(at, 1);
   }
 
   override toString(): string {
@@ -129,3 +186,5 @@ export class Box<T> extends Observable<T> {
 }
 
 function noop(): void {}
+const noTargets: readonly never[] = Object.freeze([]);
+const noBoxes: readonly never[] = Object.freeze([]);

@@ -86,26 +86,54 @@ export interface OwnedTimer {
 let serial = 0;
 
 export abstract class Component<S extends ComponentSpec = DefaultSpec> implements BoxOwner {
-  readonly name: string;
   readonly inboxes: Inboxes<S>;
   readonly outboxes: Outboxes<S>;
-  readonly done: Promise<Ended>;
   state: ComponentState = 'created';
 
-  private resolveDone!: (ended: Ended) => void;
-  private readonly resources = new Set<Resource>();
+  // What most components never need is made on first use: a server builds
+  // several components per connection, and each allocation shows.
+  private name_: string | undefined;
+  private readonly serial = ++serial;
+  private ended: Ended | undefined;
+  private done_: Promise<Ended> | undefined;
+  private endWatchers: ((ended: Ended) => void)[] | undefined;
+  private resources: Resource[] | undefined;
+  /** Children this component runs (adopt), and, on a child, who runs it. */
+  private adopted: Component<any>[] | undefined;
+  private adopter: Component<any> | undefined;
+  private onAdoptedEnd: ((ended: Ended) => void) | undefined;
+  /** Every box, inboxes first; made once, at start (a graph's boxes are settled by then). */
+  private boxList: Box<unknown>[] | undefined;
   private busy = false;
   /** state === 'running', as a field the hot path can test cheaply. */
   private live = false;
   /** Messages that arrived while a handler ran: handler, message, handler, message, ... */
-  private pending: unknown[] = [];
+  private pending: unknown[] | undefined;
 
   constructor(readonly spec: S, name?: string) {
-    this.name = name ?? `${this.constructor.name}#${++serial}`;
+    this.name_ = name;
     // Inboxes hold what arrives before start() and hand it over once main() has run.
     this.inboxes = makeBoxes(this, spec.inboxes, 'in') as Inboxes<S>;
     this.outboxes = makeBoxes(this, spec.outboxes, 'out') as Outboxes<S>;
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get name(): string {
+    return (this.name_ ??= `${this.constructor.name}#${this.serial}`);
+  }
+
+  /** Resolves with how the component ended, once it has stopped. Never rejects. */
+  get done(): Promise<Ended> {
+    if (!this.done_) {
+      const ended = this.ended;
+      this.done_ = ended ? Promise.resolve(ended) : new Promise((resolve) => this.whenEnded(resolve));
+    }
+    return this.done_;
+  }
+
+  /** @internal Calls `watcher` (synchronously) when the component stops: what parents use instead of `done`. */
+  whenEnded(watcher: (ended: Ended) => void): void {
+    if (this.ended) watcher(this.ended);
+    else (this.endWatchers ??= []).push(watcher);
   }
 
   /** Runs `main()` once. Starting twice, or after stopping, does nothing. */
@@ -115,8 +143,9 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     this.live = true;
     stats.components++;
     this.on('control', (message) => this.onControl(message as Lifecycle));
-    this.guard(() => this.main());
-    for (const inbox of Object.values(this.inboxes) as Box<unknown>[]) inbox.release();
+    this.run(() => this.main());
+    const boxes = this.boxes();
+    for (let i = 0; i < boxes.length; i++) if (boxes[i]!.direction === 'in') boxes[i]!.release();
     return this;
   }
 
@@ -195,6 +224,16 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     this.own(() => emitter.off(event, listener));
   }
 
+  /**
+   * Runs `work` at this component's boundary: now if no handler of this
+   * component is running, right after the running one otherwise. For
+   * callbacks that reach a component from outside its handlers (a hook on an
+   * object it handed out), so they never re-enter it.
+   */
+  protected run(work: () => void): void {
+    this.dispatch(work as (m: unknown) => void, undefined);
+  }
+
   /** Runs an asynchronous task; a rejection fails the component. */
   protected task(work: () => Promise<unknown>): void {
     let promise: Promise<unknown>;
@@ -213,14 +252,16 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
       release(resource);
       return resource;
     }
-    this.resources.add(resource);
+    (this.resources ??= []).push(resource);
     stats.resources++;
     return resource;
   }
 
   /** Releases an owned resource early. */
   protected disown(resource: Resource, releaseIt = true): void {
-    if (!this.resources.delete(resource)) return;
+    const at = this.resources ? this.resources.indexOf(resource) : -1;
+    if (at < 0) return;
+    this.resources!.splice(at, 1);
     stats.resources--;
     if (releaseIt) release(resource);
   }
@@ -236,7 +277,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     this.own(cancel);
     return {
       refresh: () => {
-        if (!this.resources.has(cancel) && this.state === 'running') this.own(cancel);
+        if (this.state === 'running' && !this.resources?.includes(cancel)) this.own(cancel);
         handle.refresh();
       },
       cancel: () => this.disown(cancel),
@@ -250,16 +291,28 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    * undone when either side stops, because closing a box undoes its links.
    */
   protected adopt<C extends Component<any>>(child: C, onEnded?: (ended: Ended) => void): C {
-    const stopChild = (): void => {
-      if (child.state !== 'stopped') void child.shutdown();
-    };
-    this.own(stopChild);
-    void child.done.then((ended) => {
-      this.disown(stopChild, false);
-      if (onEnded) this.dispatch(onEnded as (m: unknown) => void, ended);
-    });
+    if (this.state === 'stopped') {
+      void child.shutdown();
+      return child;
+    }
+    child.adopter = this;
+    child.onAdoptedEnd = onEnded;
+    (this.adopted ??= []).push(child);
+    stats.resources++;
     child.start();
     return child;
+  }
+
+  /** A child has stopped: forget it, and tell whoever adopted it. */
+  private childStopped(child: Component<any>, ended: Ended): void {
+    const adopted = this.adopted;
+    const at = adopted ? adopted.indexOf(child) : -1;
+    if (at < 0) return;
+    adopted!.splice(at, 1);
+    stats.resources--;
+    const onEnded = child.onAdoptedEnd;
+    child.onAdoptedEnd = undefined;
+    if (onEnded) this.dispatch(onEnded as (m: unknown) => void, ended);
   }
 
   /** Has nothing more to send: says `producerFinished` on `signal` and stops. */
@@ -281,37 +334,58 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
     this.live = false;
-    this.pending = [];
-    const resources = [...this.resources].reverse();
-    this.resources.clear();
-    stats.resources -= resources.length;
-    for (const resource of resources) {
-      try {
-        release(resource);
-      } catch {
-        // A resource that fails to release has still been given up.
+    this.pending = undefined;
+    // Children first, in the order they were adopted; then what it owns, last owned first.
+    const adopted = this.adopted;
+    this.adopted = undefined;
+    if (adopted) {
+      stats.resources -= adopted.length;
+      for (let i = 0; i < adopted.length; i++) {
+        const child = adopted[i]!;
+        child.adopter = undefined;
+        child.onAdoptedEnd = undefined;
+        if (child.state !== 'stopped') void child.shutdown();
+      }
+    }
+    const owned = this.resources;
+    this.resources = undefined;
+    if (owned) {
+      stats.resources -= owned.length;
+      for (let i = owned.length - 1; i >= 0; i--) {
+        try {
+          release(owned[i]!);
+        } catch {
+          // A resource that fails to release has still been given up.
+        }
       }
     }
     if (wasRunning) stats.components--;
-    this.resolveDone(ended);
-    for (const b of Object.values(this.inboxes) as Box<unknown>[]) b.close();
+    this.ended = ended;
+    const watchers = this.endWatchers;
+    this.endWatchers = undefined;
+    if (watchers) for (const watcher of watchers) watcher(ended);
+    const adopter = this.adopter;
+    this.adopter = undefined;
+    if (adopter) adopter.childStopped(this, ended);
+    const boxes = this.boxes();
+    for (let i = 0; i < boxes.length; i++) if (boxes[i]!.direction === 'in') boxes[i]!.close();
     if (lastWord) (this.outboxes as unknown as Record<string, Box<unknown>>).signal!.send(lastWord);
-    for (const b of Object.values(this.outboxes) as Box<unknown>[]) b.close();
+    for (let i = 0; i < boxes.length; i++) boxes[i]!.close();
   }
 
   /** Runs a handler at the component's boundary: to completion, with its exceptions caught. */
   private dispatch(handler: (message: unknown) => void, message: unknown): void {
     if (!this.live) return;
     if (this.busy) {
-      this.pending.push(handler, message);
+      (this.pending ??= []).push(handler, message);
       return;
     }
     this.busy = true;
     try {
       handler.call(this, message);
-      if (this.pending.length !== 0) this.drainPending();
+      if (this.pending !== undefined && this.pending.length !== 0) this.drainPending();
     } catch (error) {
-      this.pending = [];
+      this.pending = undefined;
       this.fail(error);
     } finally {
       this.busy = false;
@@ -320,15 +394,24 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
 
   /** Handles the messages that arrived while a handler ran, in arrival order. */
   private drainPending(): void {
-    const pending = this.pending;
+    const pending = this.pending!;
     for (let i = 0; i < pending.length && this.live; i += 2) {
       (pending[i] as (message: unknown) => void).call(this, pending[i + 1]);
     }
     pending.length = 0;
   }
 
-  private guard(work: () => void): void {
-    this.dispatch(work as (m: unknown) => void, undefined);
+  /** Every box of the component, inboxes first. */
+  private boxes(): Box<unknown>[] {
+    if (!this.boxList) {
+      const list: Box<unknown>[] = [];
+      const inboxes = this.inboxes as unknown as Record<string, Box<unknown>>;
+      const outboxes = this.outboxes as unknown as Record<string, Box<unknown>>;
+      for (const name in inboxes) list.push(inboxes[name]!);
+      for (const name in outboxes) list.push(outboxes[name]!);
+      this.boxList = list;
+    }
+    return this.boxList;
   }
 
   toString(): string {
@@ -338,7 +421,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
 
 function makeBoxes(owner: BoxOwner, specs: BoxSpecs, direction: 'in' | 'out'): Record<string, Box<unknown>> {
   const made: Record<string, Box<unknown>> = {};
-  for (const name of Object.keys(specs)) {
+  for (const name in specs) {
     const b = new Box(owner, name, direction, specs[name]!.description);
     if (direction === 'in') b.hold();
     made[name] = b;

@@ -17,7 +17,6 @@
 import type { Box, BoxSpec } from './box.js';
 import { box } from './box.js';
 import { Component, type ComponentSpec } from './component.js';
-import { link } from './link.js';
 import { failed, producerFinished, shutdown, type Ended, type Lifecycle } from './signals.js';
 
 export type Children = Record<string, Component<any>>;
@@ -50,31 +49,37 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
   private shutdownRequested = false;
 
   constructor(children: C, links: readonly LinkSpec<C>[], name?: string) {
-    super(graphSpec(children, links), name);
+    const shape = shapeOf(links);
+    super(shape.spec, name);
     if ('self' in children) throw new TypeError('Graphline: "self" names the graph itself, not a child');
     this.children = children;
     this.links = links;
-    const fedControls = new Set<Component<any>>();
-    let controlPassedThrough = false;
-    let signalPassedThrough = false;
-    for (const [from, to] of links) {
-      const source = this.resolve(from, 'from');
-      const target = this.resolve(to, 'to');
-      link(source.box, target.box);
-      if (target.box.name === 'control' && source.child) fedControls.add(target.child!);
-      if (from === 'self.control') controlPassedThrough = true;
-      if (to === 'self.signal') signalPassedThrough = true;
+    // A passthrough box linked to one child box only is that box (Axon collapsed such chains too).
+    for (const [selfBox, direction, child, childBox] of shape.aliases) {
+      const owner = children[child];
+      if (!owner) throw new TypeError(`Graphline: no child named "${child}" (in "${child}.${childBox}")`);
+      const boxes = (direction === 'in' ? owner.inboxes : owner.outboxes) as Record<string, Box<unknown>>;
+      const found = boxes[childBox];
+      if (!found) throw new TypeError(`Graphline: ${child} has no ${direction === 'in' ? 'inbox' : 'outbox'} "${childBox}" (in "${child}.${childBox}")`);
+      ((direction === 'in' ? this.inboxes : this.outboxes) as Record<string, Box<unknown>>)[selfBox] = found;
     }
-    this.controlPassedThrough = controlPassedThrough;
-    this.signalPassedThrough = signalPassedThrough;
-    this.heads = Object.values(children).filter((child) => !fedControls.has(child));
+    for (const [fromOwner, fromBox, toOwner, toBox] of shape.links) {
+      this.resolve(fromOwner, fromBox, 'from').connect(this.resolve(toOwner, toBox, 'to'));
+    }
+    this.controlPassedThrough = shape.controlPassedThrough;
+    this.signalPassedThrough = shape.signalPassedThrough;
+    const heads: Component<any>[] = [];
+    for (const name in children) if (!shape.fedControls.has(name)) heads.push(children[name]!);
+    this.heads = heads;
   }
 
   protected main(): void {
-    const all = Object.values(this.children);
+    const all: Component<any>[] = [];
+    for (const name in this.children) all.push(this.children[name]!);
     this.running_ = all.length;
     // Consumers first, so that a producer that sends from its main() is heard.
-    for (const child of [...all].reverse()) this.adopt(child, (ended) => this.childEnded(ended));
+    const ended = (how: Ended): void => this.childEnded(how);
+    for (let i = all.length - 1; i >= 0; i--) this.adopt(all[i]!, ended);
     if (all.length === 0) this.finish();
   }
 
@@ -91,7 +96,10 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
   }
 
   private stopChildren(): void {
-    for (const child of Object.values(this.children)) if (child.state !== 'stopped') void child.shutdown(shutdown);
+    for (const name in this.children) {
+      const child = this.children[name]!;
+      if (child.state !== 'stopped') void child.shutdown(shutdown);
+    }
   }
 
   private childEnded(ended: Ended): void {
@@ -106,36 +114,81 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
     else this.stop({ reason: 'finished' }, producerFinished);
   }
 
-  private resolve(ref: string, end: 'from' | 'to'): { box: Box<unknown>; child?: Component<any> } {
-    const dot = ref.indexOf('.');
-    const owner = ref.slice(0, dot);
-    const name = ref.slice(dot + 1);
-    if (dot <= 0 || !name) throw new TypeError(`Graphline: bad box reference "${ref}" (expected "child.box")`);
-    if (owner === 'self') {
-      const own = end === 'from' ? this.inboxes : this.outboxes;
-      return { box: own[name] as Box<unknown> };
-    }
+  private resolve(owner: string, name: string, end: 'from' | 'to'): Box<unknown> {
+    if (owner === 'self') return (end === 'from' ? this.inboxes : this.outboxes)[name] as Box<unknown>;
     const child = this.children[owner];
-    if (!child) throw new TypeError(`Graphline: no child named "${owner}" (in "${ref}")`);
-    const boxes = (end === 'from' ? child.outboxes : child.inboxes) as Record<string, Box<unknown>>;
-    const found = boxes[name];
+    if (!child) throw new TypeError(`Graphline: no child named "${owner}" (in "${owner}.${name}")`);
+    const found = ((end === 'from' ? child.outboxes : child.inboxes) as Record<string, Box<unknown>>)[name];
     if (!found) {
       const kind = end === 'from' ? 'outbox' : 'inbox';
-      throw new TypeError(`Graphline: ${owner} has no ${kind} "${name}" (in "${ref}")`);
+      throw new TypeError(`Graphline: ${owner} has no ${kind} "${name}" (in "${owner}.${name}")`);
     }
-    return { box: found, child };
+    return found;
   }
 }
 
+/** What a list of links says, worked out once per list (a server reuses one list for every connection). */
+interface Shape {
+  readonly spec: GraphSpec;
+  /** [from owner, from box, to owner, to box] */
+  readonly links: readonly (readonly [string, string, string, string])[];
+  /** Graph boxes that are a child's box: [own box, direction, child, child's box]. */
+  readonly aliases: readonly (readonly [string, 'in' | 'out', string, string])[];
+  readonly controlPassedThrough: boolean;
+  readonly signalPassedThrough: boolean;
+  /** Children whose control a sibling feeds. */
+  readonly fedControls: ReadonlySet<string>;
+}
+
+const shapes = new WeakMap<readonly (readonly [string, string])[], Shape>();
+
+function shapeOf(links: readonly (readonly [string, string])[]): Shape {
+  let shape = shapes.get(links);
+  if (shape) return shape;
+  const split = (ref: string): [string, string] => {
+    const dot = ref.indexOf('.');
+    if (dot <= 0 || dot === ref.length - 1) throw new TypeError(`Graphline: bad box reference "${ref}" (expected "child.box")`);
+    return [ref.slice(0, dot), ref.slice(dot + 1)];
+  };
+  const parsed = links.map(([from, to]) => [...split(from), ...split(to)] as const);
+  // How many links each of the graph's own boxes takes part in.
+  const uses = new Map<string, number>();
+  for (const [fromOwner, fromBox, toOwner, toBox] of parsed) {
+    if (fromOwner === 'self') uses.set(`in:${fromBox}`, (uses.get(`in:${fromBox}`) ?? 0) + 1);
+    if (toOwner === 'self') uses.set(`out:${toBox}`, (uses.get(`out:${toBox}`) ?? 0) + 1);
+  }
+  const aliased = (direction: 'in' | 'out', name: string): boolean =>
+    name !== 'control' && name !== 'signal' && uses.get(`${direction}:${name}`) === 1;
+  const aliases: (readonly [string, 'in' | 'out', string, string])[] = [];
+  const kept: (readonly [string, string, string, string])[] = [];
+  for (const l of parsed) {
+    const [fromOwner, fromBox, toOwner, toBox] = l;
+    if (fromOwner === 'self' && toOwner !== 'self' && aliased('in', fromBox)) aliases.push([fromBox, 'in', toOwner, toBox]);
+    else if (toOwner === 'self' && fromOwner !== 'self' && aliased('out', toBox)) aliases.push([toBox, 'out', fromOwner, fromBox]);
+    else kept.push(l);
+  }
+  const spec = graphSpec(links);
+  for (const [name, direction] of aliases) delete (direction === 'in' ? spec.inboxes : spec.outboxes)[name];
+  shape = {
+    spec,
+    links: kept,
+    aliases,
+    fedControls: new Set(parsed.filter(([from, , to, box]) => from !== 'self' && to !== 'self' && box === 'control').map(([, , to]) => to)),
+    controlPassedThrough: links.some(([from]) => from === 'self.control'),
+    signalPassedThrough: links.some(([, to]) => to === 'self.signal'),
+  };
+  shapes.set(links, shape);
+  return shape;
+}
+
 /** The graph's own boxes: the `self.` boxes its links name, plus `control` and `signal`. */
-function graphSpec(children: Children, links: readonly (readonly [string, string])[]): GraphSpec {
+function graphSpec(links: readonly (readonly [string, string])[]): GraphSpec {
   const inboxes: Record<string, BoxSpec<unknown>> = {};
   const outboxes: Record<string, BoxSpec<unknown>> = {};
   for (const [from, to] of links) {
     if (from.startsWith('self.')) inboxes[from.slice(5)] = box(`passed through to ${to}`);
     if (to.startsWith('self.')) outboxes[to.slice(5)] = box(`passed through from ${from}`);
   }
-  void children;
   return {
     inboxes: { control: box<Lifecycle>('lifecycle requests for the whole graph'), ...inboxes },
     outboxes: { signal: box<Lifecycle>('how the whole graph ended'), ...outboxes },
@@ -149,7 +202,13 @@ export class Pipeline extends Graphline<Record<string, Component<any>>> {
   }
 }
 
+const pipelineShapes: LinkSpec<Children>[][] = [];
+
 function pipelineLinks(n: number): LinkSpec<Children>[] {
+  return (pipelineShapes[n] ??= chainLinks(n));
+}
+
+function chainLinks(n: number): LinkSpec<Children>[] {
   if (n === 0) return [];
   const links: LinkSpec<Children>[] = [['self.inbox', '0.inbox']];
   for (let i = 0; i + 1 < n; i++) {

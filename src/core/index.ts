@@ -30,3 +30,4 @@ export {
   type Ended,
 } from './signals.js';
 export { liveCounts, type RuntimeStats } from './stats.js';
+export type { ConnectionInfo, PeerCertificate } from './connection-info.js';

@@ -5,27 +5,18 @@
  * undone, and closing either end undoes it.
  */
 import type { Box } from './box.js';
-import { stats } from './stats.js';
 
+/** A handle on one link, to undo it. */
 export class Link<T> {
-  private detach: (() => void) | undefined;
-
   constructor(
     readonly from: Box<T>,
     readonly to: Box<T>,
   ) {
-    if (from.closed || to.closed) {
-      this.detach = undefined;
-      return;
-    }
-    this.detach = from.attach(to.deliver);
-    from.links.add(this as Link<unknown>);
-    to.links.add(this as Link<unknown>);
-    stats.links++;
+    from.connect(to);
   }
 
   get linked(): boolean {
-    return this.detach !== undefined;
+    return this.from.linksTo(this.to);
   }
 
   /** The same as `unlink()`, so a component can `own()` a link. */
@@ -34,13 +25,7 @@ export class Link<T> {
   }
 
   unlink(): void {
-    const detach = this.detach;
-    if (!detach) return;
-    this.detach = undefined;
-    detach();
-    this.from.links.delete(this as Link<unknown>);
-    this.to.links.delete(this as Link<unknown>);
-    stats.links--;
+    this.from.disconnect(this.to);
   }
 }
 
@@ -52,7 +37,7 @@ export function link<A extends B, B>(from: Box<A>, to: Box<B>): Link<A> {
   return new Link<A>(from, to as unknown as Box<A>);
 }
 
-/** Undoes every link from `from` to `to`. */
+/** Undoes the link from `from` to `to`, if there is one. */
 export function unlink<A extends B, B>(from: Box<A>, to: Box<B>): void {
-  for (const l of [...from.links]) if (l.from === from && (l.to as Box<unknown>) === to) l.unlink();
+  from.disconnect(to as unknown as Box<A>);
 }

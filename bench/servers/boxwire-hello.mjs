@@ -1,0 +1,10 @@
+// boxwire: a hello-world route through the full per-connection graph.
+import { createServer } from '../../dist/src/index.js';
+const server = createServer({
+  port: 0,
+  accessLog: false,
+  log: { print: false },
+  routes: [{ path: '/', handler: () => ({ headers: { 'Content-Type': 'text/plain' }, body: 'hello world' }) }],
+});
+await server.listen();
+process.send({ port: server.addresses[0].port });

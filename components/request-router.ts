@@ -1,0 +1,239 @@
+/**
+ * RequestRouter: picks a handler for each request, by method, path pattern
+ * and (optionally) host, and runs it.
+ *
+ * - A route's handler is either a plain function, `(request) => response`
+ *   (sync or async), called here, or a component factory: a fresh handler
+ *   component per request, run as a child (Carousel-style), whose outbox
+ *   comes back to this router. A handler may answer with a Reroute (CGI's
+ *   local redirect): the new request is routed again, at most 10 times.
+ * - No route for the path: 404. A route for the path but not the method:
+ *   405 with Allow. A method no route on the server takes: 501. OPTIONS is
+ *   answered with Allow when no route takes it itself (RFC 9110 §9.3.7).
+ * - An exception in a function handler, or a handler component that fails or
+ *   stops without answering, becomes a 500 (an HttpError's own status if it
+ *   throws one); the error travels with the response for the errors channel.
+ */
+import { box, type Box } from '../src/core/box.js';
+import { Component, boxes } from '../src/core/component.js';
+import { link } from '../src/core/link.js';
+import type { LogRecord } from '../src/core/log.js';
+import type { Lifecycle } from '../src/core/signals.js';
+import { isHttpError } from '../src/http/errors.js';
+import { errorResponse, respond, type HttpRequest, type HttpResponse, type Reroute, type ResponseInit } from '../src/http/messages.js';
+import { compilePattern, hostMatches, type CompiledPattern } from '../src/http/route-pattern.js';
+
+export type HandlerResult = ResponseInit | HttpResponse;
+export type HandlerFunction = (request: HttpRequest) => HandlerResult | Promise<HandlerResult>;
+export type HandlerFactory = (request: HttpRequest) => Component<any>;
+
+export interface Route {
+  /** "/", "/about", "/users/:id", "/static/*" or "*". */
+  readonly path: string;
+  /** Methods taken; all when absent. GET implies HEAD. */
+  readonly methods?: readonly string[];
+  /** "example.com" or "*.example.com"; any host when absent. */
+  readonly host?: string;
+  /** A plain function answering the request... */
+  readonly handler?: HandlerFunction;
+  /** ...or a factory of a fresh handler component per request. */
+  readonly component?: HandlerFactory;
+  /** A name for logs. */
+  readonly name?: string;
+}
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly pattern: CompiledPattern;
+  readonly methods: ReadonlySet<string> | undefined;
+}
+
+/** Routes compiled once per server, shared by every connection's router. */
+export class RouteTable {
+  readonly routes: readonly CompiledRoute[];
+  /** Every method some route takes; undefined when some route takes any method. */
+  readonly implemented: ReadonlySet<string> | undefined;
+
+  constructor(routes: readonly Route[]) {
+    this.routes = routes.map((route) => {
+      if (!route.handler === !route.component) {
+        throw new TypeError(`route ${route.path}: give exactly one of handler or component`);
+      }
+      const methods = route.methods ? new Set(route.methods.map((m) => m.toUpperCase())) : undefined;
+      if (methods?.has('GET')) methods.add('HEAD');
+      return { route, pattern: compilePattern(route.path), methods };
+    });
+    if (this.routes.some((r) => !r.methods)) this.implemented = undefined;
+    else {
+      const all = new Set<string>(['OPTIONS']);
+      for (const r of this.routes) for (const m of r.methods!) all.add(m);
+      this.implemented = all;
+    }
+  }
+}
+
+export const requestRouterBoxes = boxes({
+  inboxes: {
+    inbox: box<HttpRequest>('requests to route'),
+    handled: box<HttpResponse | Reroute>('what handler components answer'),
+  },
+  outboxes: {
+    outbox: box<HttpResponse>('responses, in the order they are ready'),
+    log: box<LogRecord>('what handler components log'),
+  },
+});
+
+const maxReroutes = 10;
+
+export class RequestRouter extends Component<typeof requestRouterBoxes> {
+  /** Function handlers still working. */
+  private pendingCalls = 0;
+  /** Handler components running. */
+  private children = 0;
+  /** Requests (by seq) whose answer is on its way (async handlers, handler components). */
+  private readonly awaited = new Set<number>();
+  private upstreamFinished = false;
+
+  constructor(private readonly table: RouteTable) {
+    super(requestRouterBoxes);
+  }
+
+  protected main(): void {
+    this.on('inbox', (request) => this.route(request));
+    this.on('handled', (message) => {
+      if (message.type === 'reroute') {
+        const redirects = (message.request.redirects ?? 0) + 1;
+        // The rerouted request takes the place of the one that was awaited.
+        if (!this.awaited.delete(message.request.seq)) return;
+        if (redirects > maxReroutes) this.answer(errorResponse(message.request, 500, { error: 'too many internal redirects' }));
+        else this.route({ ...message.request, redirects });
+        return;
+      }
+      this.answerAwaited(message);
+    });
+  }
+
+  protected override onControl(message: Lifecycle): void {
+    if (message.type === 'producerFinished' || (message.type === 'shutdown' && message.graceful)) {
+      this.upstreamFinished = true;
+      this.finishIfIdle();
+      return;
+    }
+    super.onControl(message);
+  }
+
+  private route(request: HttpRequest): void {
+    const { routes, implemented } = this.table;
+    const method = request.method;
+    if (implemented && !implemented.has(method)) {
+      return this.answer(errorResponse(request, 501, { error: `no route takes ${method}` }));
+    }
+    if (request.target === '*') {
+      return this.answer(respond(request, { status: 204, headers: { Allow: allowList(implemented ?? standardMethods) } }));
+    }
+    let allowed: Set<string> | undefined;
+    let pathMatched = false;
+    for (const { route, pattern, methods } of routes) {
+      if (!hostMatches(route.host, request.host)) continue;
+      const match = pattern.match(request.path);
+      if (!match) continue;
+      pathMatched = true;
+      if (methods && !methods.has(method)) {
+        allowed ??= new Set();
+        for (const m of methods) allowed.add(m);
+        continue;
+      }
+      // The router owns these two fields; the parser left them empty so the request's shape never changes.
+      const routed = request as { mount?: string; params?: Readonly<Record<string, string>> };
+      routed.mount = match.mount;
+      routed.params = match.params;
+      if (route.handler) this.call(route.handler, request);
+      else this.spawn(route.component!, request);
+      return;
+    }
+    if (!pathMatched) return this.answer(errorResponse(request, 404));
+    allowed!.add('OPTIONS');
+    const allow = allowList(allowed!);
+    if (method === 'OPTIONS') return this.answer(respond(request, { status: 204, headers: { Allow: allow } }));
+    this.answer(errorResponse(request, 405, { headers: { Allow: allow } }));
+  }
+
+  private call(handler: HandlerFunction, request: HttpRequest): void {
+    let result: HandlerResult | Promise<HandlerResult>;
+    try {
+      result = handler(request);
+    } catch (error) {
+      return this.answer(failure(request, error));
+    }
+    if (!isPromise(result)) return this.answer(toResponse(request, result));
+    this.pendingCalls++;
+    this.awaited.add(request.seq);
+    result.then(
+      (value) => this.run(() => this.settled(toResponse(request, value))),
+      (error: unknown) => this.run(() => this.settled(failure(request, error))),
+    );
+  }
+
+  private settled(response: HttpResponse): void {
+    this.pendingCalls--;
+    this.answerAwaited(response);
+    this.finishIfIdle();
+  }
+
+  private spawn(factory: HandlerFactory, request: HttpRequest): void {
+    let child: Component<any>;
+    try {
+      child = factory(request);
+    } catch (error) {
+      return this.answer(failure(request, error));
+    }
+    link(child.outboxes.outbox as Box<HttpResponse | Reroute>, this.inboxes.handled);
+    if ('log' in child.outboxes) link(child.outboxes.log as Box<LogRecord>, this.outboxes.log);
+    this.children++;
+    this.awaited.add(request.seq);
+    this.adopt(child, (ended) => {
+      this.children--;
+      if (this.awaited.has(request.seq)) {
+        const error = ended.reason === 'failed' ? ended.error : new Error(`${child.name} stopped without answering`);
+        this.answerAwaited(failure(request, error));
+      }
+      this.finishIfIdle();
+    });
+    child.inboxes.inbox.send(request);
+  }
+
+  /** Passes on an answer given at once. */
+  private answer(response: HttpResponse): void {
+    this.send('outbox', response);
+  }
+
+  /** Passes on an answer that was awaited; only the first answer to a request counts. */
+  private answerAwaited(response: HttpResponse): void {
+    if (this.awaited.delete(response.request.seq)) this.send('outbox', response);
+  }
+
+  private finishIfIdle(): void {
+    if (this.upstreamFinished && this.pendingCalls === 0 && this.children === 0) this.finish();
+  }
+}
+
+const standardMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
+function allowList(methods: ReadonlySet<string>): string {
+  return [...methods].sort().join(', ');
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function toResponse(request: HttpRequest, result: HandlerResult): HttpResponse {
+  if (result && (result as HttpResponse).type === 'response') return result as HttpResponse;
+  return respond(request, (result ?? {}) as ResponseInit);
+}
+
+/** An exception from a handler, as a response: its own status if it is an HttpError, else 500. */
+function failure(request: HttpRequest, error: unknown): HttpResponse {
+  if (isHttpError(error)) return errorResponse(request, error.status, { error, close: error.close });
+  return errorResponse(request, 500, { error });
+}

@@ -1,0 +1,328 @@
+/**
+ * Responder: the one place responses are put on the wire. Responses arrive
+ * in any order (a later handler may finish first) and leave in request
+ * order. Each gets its status line, Date, Server and framing (see
+ * src/http/serialize.ts); then its body is written:
+ *
+ * - strings and bytes at once (with the head, in one write, when small);
+ * - files, parts and streams pulled one chunk at a time, each only once the
+ *   socket has taken the last: a client that stops reading holds up the
+ *   pull, so it costs a few buffers, never the whole body.
+ *
+ * A body that fails after its head has gone cannot be taken back: the
+ * connection is dropped so the client sees a truncated response, never a
+ * wrong one. Each response written is reported on `sent` (for the parser,
+ * which reads the next request, and for the access log).
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { box } from '../src/core/box.js';
+import { Component, boxes } from '../src/core/component.js';
+import { logRecord, type LogRecord } from '../src/core/log.js';
+import type { Lifecycle } from '../src/core/signals.js';
+import { httpDateNow } from '../src/http/date.js';
+import { HeaderMap } from '../src/http/headers.js';
+import {
+  bodyLength,
+  isFileBody,
+  isPartsBody,
+  requestLine,
+  type Body,
+  type FileBody,
+  type Framing,
+  type HttpResponse,
+  type Sent,
+  type StreamBody,
+} from '../src/http/messages.js';
+import { continueHead, frameResponse, type Framed } from '../src/http/serialize.js';
+import type { Writable } from './tcp-server/connection.js';
+
+export interface ResponderOptions {
+  /** The Server field; false to send none. */
+  readonly server?: string | false;
+  /** Bodies up to this size are joined to their head in a single write. */
+  readonly joinLimit?: number;
+  /** Bytes read from a file per write. */
+  readonly fileChunk?: number;
+}
+
+export const responderBoxes = boxes({
+  inboxes: {
+    inbox: box<HttpResponse>('responses to write, in any order'),
+    framing: box<Framing>('from the parser: 100 Continue, and the last response before closing'),
+    writable: box<Writable>('from the socket: whether it takes more bytes now'),
+  },
+  outboxes: {
+    outbox: box<string | Uint8Array>('bytes for the client'),
+    sent: box<Sent>('each response, once written or abandoned'),
+    log: box<LogRecord>('responses that could not be written'),
+  },
+});
+
+const crlf = Buffer.from('\r\n');
+const lastChunk = Buffer.from('0\r\n\r\n');
+
+export class Responder extends Component<typeof responderBoxes> {
+  private nextSeq = 0;
+  private readonly waiting = new Map<number, HttpResponse>();
+  private readonly continues = new Set<number>();
+  private closeAfter = Infinity;
+  /** A body is being streamed; nothing else may be written until it is done. */
+  private writing: HttpResponse | undefined;
+  /** A response that closes the connection has been written. */
+  private closing = false;
+  private upstreamFinished = false;
+  private writableNow = true;
+  private drained: (() => void) | undefined;
+  private readonly server: string | undefined;
+  private readonly joinLimit: number;
+  private readonly fileChunk: number;
+
+  constructor(options: ResponderOptions = {}) {
+    super(responderBoxes);
+    this.server = options.server === false ? undefined : (options.server ?? 'boxwire');
+    this.joinLimit = options.joinLimit ?? 16 * 1024;
+    this.fileChunk = options.fileChunk ?? 64 * 1024;
+  }
+
+  protected main(): void {
+    this.on('inbox', (response) => {
+      const seq = response.request.seq;
+      if (this.closing || seq < this.nextSeq) return releaseBody(response.body);
+      // The usual case, the response that is next in line and nothing being written: straight out.
+      if (seq === this.nextSeq && !this.writing && !this.continues.has(seq)) this.write(response);
+      else this.waiting.set(seq, response);
+      this.flush();
+    });
+    this.on('framing', (message) => {
+      if (message.type === 'closeAfter') this.closeAfter = Math.min(this.closeAfter, message.seq);
+      else if (message.seq >= this.nextSeq) this.continues.add(message.seq);
+      this.flush();
+    });
+    this.on('writable', (message) => {
+      this.writableNow = message.writable;
+      if (message.writable && this.drained) {
+        const resume = this.drained;
+        this.drained = undefined;
+        resume();
+      }
+    });
+    this.own(() => {
+      for (const response of this.waiting.values()) releaseBody(response.body);
+      this.waiting.clear();
+      this.drained?.();
+    });
+  }
+
+  protected override onControl(message: Lifecycle): void {
+    if (message.type === 'producerFinished' || (message.type === 'shutdown' && message.graceful)) {
+      this.upstreamFinished = true;
+      this.flush();
+      return;
+    }
+    // The connection is going: the response in progress is reported as cut short.
+    if (this.writing) this.report(this.writing, 0, false, true, this.writing.headers);
+    super.onControl(message);
+  }
+
+  /** Writes what can be written now, in order. */
+  private flush(): void {
+    while (!this.writing && !this.closing && this.running) {
+      const seq = this.nextSeq;
+      const response = this.waiting.get(seq);
+      if (!response) {
+        if (this.continues.delete(seq)) this.send('outbox', continueHead);
+        break;
+      }
+      this.waiting.delete(seq);
+      this.continues.delete(seq);
+      this.write(response);
+    }
+    if (this.writing || !this.running) return;
+    if (this.closing || (this.upstreamFinished && this.waiting.size === 0)) this.finish();
+  }
+
+  private write(response: HttpResponse): void {
+    const request = response.request;
+    const body = response.body;
+    const keepAlive =
+      request.keepAlive && !response.close && request.seq < this.closeAfter && (!request.body || request.body.reusable);
+    let framing = frameResponse({
+      status: response.status,
+      headers: response.headers,
+      bodyLength: bodyLength(body),
+      method: request.method,
+      version: request.version,
+      keepAlive,
+      date: httpDateNow(),
+      server: this.server,
+    });
+    if (!framing.ok) {
+      this.send('log', logRecord('errors', 'error', `500 ${requestLine(request)}: the handler's response was refused: ${framing.reason}`));
+      releaseBody(body);
+      return this.write(internalError(response));
+    }
+    const framed = framing.framed;
+    if (framed.close) this.closing = true;
+    const out = this.outboxes.outbox;
+    if (!framed.hasBody || body === undefined) {
+      out.send(framed.head);
+      releaseBody(body);
+      return this.written(response, 0, framed);
+    }
+    if (typeof body === 'string') {
+      if (framed.ascii && body.length <= this.joinLimit) out.send(framed.head + body);
+      else {
+        out.send(Buffer.from(framed.head, 'latin1'));
+        out.send(body);
+      }
+      return this.written(response, framed.contentLength!, framed);
+    }
+    if (body instanceof Uint8Array) {
+      const head = Buffer.from(framed.head, 'latin1');
+      if (body.length <= this.joinLimit) out.send(Buffer.concat([head, body]));
+      else {
+        out.send(head);
+        out.send(body);
+      }
+      return this.written(response, body.length, framed);
+    }
+    this.writing = response;
+    out.send(Buffer.from(framed.head, 'latin1'));
+    this.task(async () => {
+      const progress: Progress = { written: 0, limit: framed.contentLength };
+      try {
+        await this.pull(body, framed, progress);
+        if (framed.contentLength !== undefined && progress.written !== framed.contentLength) {
+          throw new Error(`body was ${progress.written} bytes, Content-Length said ${framed.contentLength}`);
+        }
+      } catch (error) {
+        if (!this.running) return;
+        return this.run(() => this.cutShort(response, progress.written, error));
+      }
+      if (!this.running) return;
+      this.run(() => {
+        this.writing = undefined;
+        this.written(response, progress.written, framed);
+        this.flush();
+      });
+    });
+  }
+
+  /** Writes a file, parts or stream body, pulling each chunk only when the socket has room. */
+  private async pull(body: Exclude<Body, string | Uint8Array | undefined>, framed: Framed, progress: Progress): Promise<void> {
+    if (isFileBody(body)) return this.pullFile(body, progress);
+    if (isPartsBody(body)) {
+      for (const part of body.parts) {
+        if (isFileBody(part)) await this.pullFile(part, progress);
+        else await this.chunk(part, false, progress);
+      }
+      return;
+    }
+    await this.pullStream(body, framed.chunked, progress);
+    if (framed.chunked && this.running) this.outboxes.outbox.send(lastChunk);
+  }
+
+  private async pullFile(file: FileBody, progress: Progress): Promise<void> {
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(file.path, 'r');
+      let position = file.start;
+      while (position < file.end && this.running) {
+        const size = Math.min(this.fileChunk, file.end - position);
+        const buffer = Buffer.allocUnsafe(size);
+        const { bytesRead } = await handle.read(buffer, 0, size, position);
+        if (bytesRead === 0) throw new Error(`${file.path} ended early: it changed while being sent`);
+        position += bytesRead;
+        await this.chunk(bytesRead === size ? buffer : buffer.subarray(0, bytesRead), false, progress);
+      }
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  private async pullStream(stream: StreamBody, chunked: boolean, progress: Progress): Promise<void> {
+    const iterator = stream[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) {
+          finished = true;
+          return;
+        }
+        if (!this.running) return;
+        await this.chunk(next.value, chunked, progress);
+      }
+    } finally {
+      if (!finished) await iterator.return?.();
+    }
+  }
+
+  /** Writes one chunk, then waits until the socket has room for more. */
+  private async chunk(bytes: string | Uint8Array, chunked: boolean, progress: Progress): Promise<void> {
+    const length = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
+    if (length === 0 || !this.running) return;
+    // Never send more than the head promised.
+    if (progress.limit !== undefined && progress.written + length > progress.limit) {
+      throw new Error(`body is longer than its Content-Length of ${progress.limit}`);
+    }
+    const out = this.outboxes.outbox;
+    if (chunked) out.send(`${length.toString(16)}\r\n`);
+    out.send(bytes);
+    if (chunked) out.send(crlf);
+    progress.written += length;
+    if (!this.writableNow) await new Promise<void>((resolve) => (this.drained = resolve));
+  }
+
+  /** The body failed after its head went out: drop the connection so the client sees it is cut short. */
+  private cutShort(response: HttpResponse, written: number, error: unknown): void {
+    const why = error instanceof Error ? error.message : String(error);
+    this.send('log', logRecord('errors', 'error', `${requestLine(response.request)}: response cut short after ${written} bytes: ${why}`));
+    this.report(response, written, false, true, response.headers);
+    this.writing = undefined;
+    this.fail(error instanceof Error ? error : new Error(why));
+  }
+
+  private written(response: HttpResponse, bytes: number, framed: Framed): void {
+    this.nextSeq = response.request.seq + 1;
+    this.report(response, bytes, true, framed.close, response.headers);
+  }
+
+  private report(response: HttpResponse, bytes: number, complete: boolean, close: boolean, headers: HeaderMap): void {
+    this.send('sent', {
+      type: 'sent',
+      request: response.request,
+      status: response.status,
+      bytes,
+      duration: performance.now() - response.request.received,
+      complete,
+      close,
+      headers,
+    });
+  }
+}
+
+/** The response sent instead of one whose head could not be written. */
+function internalError(response: HttpResponse): HttpResponse {
+  return {
+    type: 'response',
+    request: response.request,
+    status: 500,
+    headers: new HeaderMap({ 'Content-Type': 'text/plain; charset=utf-8' }),
+    body: '500 Internal Server Error\n',
+    close: response.close,
+  };
+}
+
+interface Progress {
+  written: number;
+  /** Content-Length, when the head gave one. */
+  readonly limit: number | undefined;
+}
+
+/** Lets a stream body that will not be read release what it holds. */
+function releaseBody(body: Body): void {
+  if (body === undefined || typeof body === 'string' || body instanceof Uint8Array || isFileBody(body) || isPartsBody(body)) return;
+  const iterator = body[Symbol.asyncIterator]();
+  iterator.return?.().catch(() => {});
+}

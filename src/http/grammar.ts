@@ -1,0 +1,45 @@
+/** The bits of RFC 9110/9112 grammar that several parsers share. */
+
+/** token (RFC 9110 §5.6.2). */
+export const tokenChars = "!#$%&'*+\\-.^_`|~0-9A-Za-z";
+export const isToken = new RegExp(`^[${tokenChars}]+$`);
+
+/** tchar (RFC 9110 §5.6.2) by character code. */
+const tchar = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~") tchar[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) tchar[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) tchar[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) tchar[c] = 1;
+
+/** Whether text[start, end) is a non-empty token. */
+export function isTokenRange(text: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || tchar[c] === 0) return false;
+  }
+  return true;
+}
+
+export type FieldLineResult = { readonly name: string; readonly value: string } | 'malformed' | 'obs-fold' | 'bad-value';
+
+/**
+ * Splits a field line (RFC 9112 §5) into a lower-cased name and a value
+ * without its surrounding whitespace, by hand: no regular expression, so no
+ * match arrays and no backtracking whatever the line holds.
+ */
+export function splitFieldLine(line: string): FieldLineResult {
+  const first = line.charCodeAt(0);
+  if (first === 0x20 || first === 0x09) return 'obs-fold';
+  const colon = line.indexOf(':');
+  if (!isTokenRange(line, 0, colon)) return 'malformed';
+  let start = colon + 1;
+  let end = line.length;
+  while (start < end && (line.charCodeAt(start) === 0x20 || line.charCodeAt(start) === 0x09)) start++;
+  while (end > start && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
+  for (let i = start; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return 'bad-value';
+  }
+  return { name: line.slice(0, colon).toLowerCase(), value: line.slice(start, end) };
+}

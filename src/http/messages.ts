@@ -1,0 +1,179 @@
+/**
+ * The messages of the HTTP graph, a discriminated union on `type`:
+ *
+ *   parser -> router -> handler      HttpRequest
+ *   handler -> router                HttpResponse, Reroute
+ *   router -> error page -> responder  HttpResponse
+ *   parser -> responder              Framing (100 Continue, close after)
+ *   responder -> parser, access log  Sent
+ *
+ * A response carries the request it answers, so every later stage (error
+ * page, responder, access log) knows the method, version and request line.
+ */
+import type { ConnectionInfo } from '../core/connection-info.js';
+import { HeaderMap, type HeadersInit } from './headers.js';
+import type { RequestBody } from './request-body.js';
+
+export type HttpVersion = 'HTTP/1.0' | 'HTTP/1.1';
+
+export interface HttpRequest {
+  readonly type: 'request';
+  /** Position on the connection, from 0: responses leave in this order. */
+  readonly seq: number;
+  readonly method: string;
+  /** The request-target exactly as sent. */
+  readonly target: string;
+  /**
+   * The path, percent-decoded once, dot segments removed and repeated
+   * slashes merged: the only form anything downstream looks at. Never
+   * decode it again.
+   */
+  readonly path: string;
+  /** The path as sent, before decoding (for REQUEST_URI and logs). */
+  readonly rawPath: string;
+  /** The query as sent, without '?'; '' when there is none. */
+  readonly query: string;
+  readonly version: HttpVersion;
+  readonly headers: HeaderMap;
+  /** The host the request is for, without port: from an absolute target, else Host. */
+  readonly host: string;
+  /** The port named with the host, if any. */
+  readonly hostPort: number | undefined;
+  readonly connection: ConnectionInfo;
+  /** The body, to be pulled; undefined when the request has none. */
+  readonly body: RequestBody | undefined;
+  /** Whether the client lets the connection persist after this exchange. */
+  readonly keepAlive: boolean;
+  /** performance.now() when the request head was complete. */
+  readonly received: number;
+  /** Set by the router: the part of `path` that selected the route (a mount point, CGI's SCRIPT_NAME). */
+  readonly mount?: string;
+  /** Set by the router: parameters of the matched route pattern; `*` is the rest of a prefix match. */
+  readonly params?: Readonly<Record<string, string>>;
+  /** Internal redirects this request has been through. */
+  readonly redirects?: number;
+}
+
+/** A file, or a byte range of one, to be sent by the fastest means the responder has. */
+export interface FileBody {
+  readonly type: 'file';
+  readonly path: string;
+  /** First byte to send. */
+  readonly start: number;
+  /** One past the last byte to send. */
+  readonly end: number;
+}
+
+/** A body made of several pieces sent one after another (a multipart/byteranges response, say). */
+export interface PartsBody {
+  readonly type: 'parts';
+  readonly parts: readonly (string | Uint8Array | FileBody)[];
+}
+
+/** Bytes produced as they are pulled; the responder pulls at the socket's pace. */
+export type StreamBody = AsyncIterable<Uint8Array | string>;
+
+export type Body = undefined | string | Uint8Array | FileBody | PartsBody | StreamBody;
+
+export interface HttpResponse {
+  readonly type: 'response';
+  readonly request: HttpRequest;
+  readonly status: number;
+  readonly headers: HeaderMap;
+  readonly body: Body;
+  /** Close the connection once this response has been sent. */
+  readonly close?: boolean;
+  /** For an error response: what went wrong, for the errors channel. */
+  readonly error?: unknown;
+}
+
+/** From a handler: serve this request again, through the router (CGI's local Location). */
+export interface Reroute {
+  readonly type: 'reroute';
+  readonly request: HttpRequest;
+}
+
+/** From the parser to the responder: things about the connection's framing. */
+export type Framing =
+  | { readonly type: 'continue'; readonly seq: number }
+  | { readonly type: 'closeAfter'; readonly seq: number };
+
+/** From the responder: a response has been written (or abandoned). */
+export interface Sent {
+  readonly type: 'sent';
+  readonly request: HttpRequest;
+  readonly status: number;
+  /** Bytes of content written (not counting the head). */
+  readonly bytes: number;
+  /** Milliseconds from the request head to the last byte written. */
+  readonly duration: number;
+  /** False when the response was cut short (the body failed, or the client went away). */
+  readonly complete: boolean;
+  /** Whether the connection closes after this response. */
+  readonly close: boolean;
+  /** The response's headers as written. */
+  readonly headers: HeaderMap;
+}
+
+/** What a plain function handler may return: a response in a few fields. */
+export interface ResponseInit {
+  readonly status?: number;
+  readonly headers?: HeadersInit;
+  readonly body?: Body;
+  readonly close?: boolean;
+}
+
+export function respond(request: HttpRequest, init: ResponseInit = {}): HttpResponse {
+  return {
+    type: 'response',
+    request,
+    status: init.status ?? 200,
+    headers: HeaderMap.from(init.headers),
+    body: init.body,
+    close: init.close,
+  };
+}
+
+/** A bodiless error response: the error page renders it. */
+export function errorResponse(
+  request: HttpRequest,
+  status: number,
+  options: { headers?: HeadersInit; error?: unknown; close?: boolean } = {},
+): HttpResponse {
+  return {
+    type: 'response',
+    request,
+    status,
+    headers: HeaderMap.from(options.headers),
+    body: undefined,
+    close: options.close,
+    error: options.error,
+  };
+}
+
+export function isFileBody(body: Body): body is FileBody {
+  return typeof body === 'object' && body !== null && (body as FileBody).type === 'file';
+}
+
+export function isPartsBody(body: Body): body is PartsBody {
+  return typeof body === 'object' && body !== null && (body as PartsBody).type === 'parts';
+}
+
+/** The body's length in bytes when it is known without reading it; undefined for streams. */
+export function bodyLength(body: Body): number | undefined {
+  if (body === undefined) return 0;
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof Uint8Array) return body.length;
+  if (isFileBody(body)) return body.end - body.start;
+  if (isPartsBody(body)) {
+    let total = 0;
+    for (const part of body.parts) total += bodyLength(part)!;
+    return total;
+  }
+  return undefined;
+}
+
+/** The request line, as logs show it. */
+export function requestLine(request: Pick<HttpRequest, 'method' | 'target' | 'version'>): string {
+  return `${request.method} ${request.target} ${request.version}`;
+}

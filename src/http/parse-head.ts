@@ -1,0 +1,212 @@
+/**
+ * Parsing a request head: the request-line and the field lines (RFC 9112 §3
+ * and §5), and what they say about the message (Host, framing, keep-alive,
+ * expectations). Pure: text in, a parsed head or the status to refuse it
+ * with out. Strict wherever leniency has been used to smuggle requests: bare
+ * CR or LF, whitespace before a colon, obs-fold, and every ambiguity in
+ * Content-Length and Transfer-Encoding are refused.
+ */
+import { isToken, splitFieldLine } from './grammar.js';
+import { HeaderMap, listElements } from './headers.js';
+import type { HttpVersion } from './messages.js';
+import { parseAuthority, parseTarget, type TargetForm } from './target.js';
+
+export type BodyFraming =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'length'; readonly length: number }
+  | { readonly kind: 'chunked' };
+
+export interface ParsedHead {
+  readonly method: string;
+  readonly target: string;
+  readonly version: HttpVersion;
+  readonly headers: HeaderMap;
+  readonly form: TargetForm;
+  readonly path: string;
+  readonly rawPath: string;
+  readonly query: string;
+  readonly host: string;
+  readonly hostPort: number | undefined;
+  readonly keepAlive: boolean;
+  readonly expectContinue: boolean;
+  readonly framing: BodyFraming;
+}
+
+export interface Refusal {
+  readonly status: number;
+  readonly reason: string;
+  /** What could be read of the request line, for the log. */
+  readonly method?: string;
+  readonly target?: string;
+  readonly version?: HttpVersion;
+}
+
+export type HeadResult = { readonly ok: true; readonly head: ParsedHead } | ({ readonly ok: false } & Refusal);
+
+export interface HeadLimits {
+  /** Most field lines accepted (431 beyond). */
+  readonly maxHeaders: number;
+  /** Largest body accepted (413 beyond). */
+  readonly maxBody: number;
+}
+
+const targetChars = /^[\x21-\x22\x24-\x7e]+$/; // visible ASCII but '#'
+const fieldProblems = {
+  malformed: 'malformed header field',
+  'obs-fold': 'obsolete line folding',
+  'bad-value': 'control character in a header value',
+} as const;
+const versionPattern = /^HTTP\/(\d)\.(\d)$/;
+
+/** Parses a head: `text` is the bytes before the blank line, read as latin1, without the final CRLF CRLF. */
+export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
+  const eol = text.indexOf('\r\n');
+  const line = eol < 0 ? text : text.slice(0, eol);
+  const parts = line.split(' ');
+  if (parts.length !== 3) return refuse(400, 'malformed request-line');
+  const [method, target, versionText] = parts as [string, string, string];
+  if (!isToken.test(method)) return refuse(400, 'malformed method');
+  if (!targetChars.test(target)) return refuse(400, 'malformed request-target', { method });
+  const v = versionPattern.exec(versionText);
+  if (!v) return refuse(400, 'malformed HTTP version', { method, target });
+  if (v[1] !== '1' || (v[2] !== '0' && v[2] !== '1')) return refuse(505, `${versionText} is not supported`, { method, target });
+  const version: HttpVersion = v[2] === '1' ? 'HTTP/1.1' : 'HTTP/1.0';
+  const seen = { method, target, version };
+
+  // One pass over the field lines; the fields that decide framing are noted on the way.
+  const headers = new HeaderMap();
+  const transferEncoding: string[] = [];
+  const contentLength: string[] = [];
+  let hostValue: string | undefined;
+  let hostCount = 0;
+  let connection: string | undefined;
+  let expect: string | undefined;
+  if (eol >= 0) {
+    let start = eol + 2;
+    let count = 0;
+    while (start <= text.length) {
+      let stop = text.indexOf('\r\n', start);
+      if (stop < 0) stop = text.length;
+      if (++count > limits.maxHeaders) return refuse(431, `more than ${limits.maxHeaders} header fields`, seen);
+      const field = splitFieldLine(text.slice(start, stop));
+      start = stop + 2;
+      if (typeof field === 'string') return refuse(400, fieldProblems[field], seen);
+      const { name, value } = field;
+      headers.appendLower(name, value);
+      switch (name) {
+        case 'host':
+          hostCount++;
+          hostValue = value;
+          break;
+        case 'content-length':
+          contentLength.push(value);
+          break;
+        case 'transfer-encoding':
+          transferEncoding.push(value);
+          break;
+        case 'connection':
+          connection = connection === undefined ? value : `${connection}, ${value}`;
+          break;
+        case 'expect':
+          expect = expect === undefined ? value : `${expect}, ${value}`;
+          break;
+      }
+    }
+  }
+
+  const parsed = parseTarget(method, target);
+  if (!parsed.ok) return refuse(400, parsed.reason, seen);
+
+  // Host (RFC 9112 §3.2): exactly one on HTTP/1.1; an absolute-form target's authority wins.
+  if (hostCount > 1) return refuse(400, 'more than one Host', seen);
+  if (hostCount === 0 && version === 'HTTP/1.1') return refuse(400, 'missing Host', seen);
+  const fromHeader = parseAuthority(hostValue ?? '');
+  if (!fromHeader) return refuse(400, 'malformed Host', seen);
+  const authority = parsed.authority !== undefined ? parseAuthority(parsed.authority)! : fromHeader;
+
+  const framing = bodyFraming(transferEncoding, contentLength, version, limits.maxBody);
+  if ('status' in framing) return refuse(framing.status, framing.reason, seen);
+
+  // Expect (RFC 9110 §10.1.1): only 100-continue is known; HTTP/1.0 clients' is ignored.
+  let expectContinue = false;
+  if (expect !== undefined) {
+    if (expect.trim().toLowerCase() !== '100-continue') return refuse(417, `cannot meet the expectation "${expect}"`, seen);
+    expectContinue = version === 'HTTP/1.1' && framing.kind !== 'none';
+  }
+
+  return {
+    ok: true,
+    head: {
+      method,
+      target,
+      version,
+      headers,
+      form: parsed.form,
+      path: parsed.path,
+      rawPath: parsed.rawPath,
+      query: parsed.query,
+      host: authority.host,
+      hostPort: authority.port,
+      keepAlive: wantsKeepAlive(connection, version),
+      expectContinue,
+      framing,
+    },
+  };
+}
+
+/**
+ * How the body is delimited (RFC 9112 §6.3), or the status to refuse the
+ * request with. Transfer-Encoding must end in chunked (else 400) and may only
+ * carry codings we implement (else 501); with Content-Length too: 400. Every
+ * Content-Length must be the same string of digits.
+ */
+export function bodyFraming(
+  /** The values of every Transfer-Encoding field line. */
+  te: readonly string[],
+  /** The values of every Content-Length field line. */
+  cl: readonly string[],
+  version: HttpVersion,
+  maxBody: number,
+): BodyFraming | { readonly status: number; readonly reason: string } {
+  if (te.length > 0) {
+    if (version === 'HTTP/1.0') return { status: 400, reason: 'Transfer-Encoding in an HTTP/1.0 request' };
+    if (cl.length > 0) return { status: 400, reason: 'both Transfer-Encoding and Content-Length' };
+    const codings = listElements(te.join(',')).map((c) => c.toLowerCase());
+    if (codings.length === 0) return { status: 400, reason: 'empty Transfer-Encoding' };
+    if (codings[codings.length - 1] !== 'chunked') return { status: 400, reason: 'Transfer-Encoding does not end in chunked' };
+    if (codings.indexOf('chunked') !== codings.length - 1) return { status: 400, reason: 'chunked applied more than once' };
+    if (codings.length > 1) return { status: 501, reason: `transfer coding "${codings[0]}" is not implemented` };
+    return { kind: 'chunked' };
+  }
+  if (cl.length > 0) {
+    let length: string | undefined;
+    for (const field of cl) {
+      for (const element of field.split(',')) {
+        const value = element.trim();
+        if (!/^\d+$/.test(value)) return { status: 400, reason: 'malformed Content-Length' };
+        if (length !== undefined && Number(length) !== Number(value)) return { status: 400, reason: 'conflicting Content-Length values' };
+        length = value;
+      }
+    }
+    const n = Number(length);
+    if (!Number.isSafeInteger(n)) return { status: 400, reason: 'Content-Length out of range' };
+    if (n > maxBody) return { status: 413, reason: `Content-Length ${n} is over the limit of ${maxBody}` };
+    return n === 0 ? { kind: 'none' } : { kind: 'length', length: n };
+  }
+  return { kind: 'none' };
+}
+
+/** Persistence (RFC 9112 §9.3): HTTP/1.1 unless "close"; HTTP/1.0 only with "keep-alive". */
+export function wantsKeepAlive(connection: string | undefined, version: HttpVersion): boolean {
+  if (connection === undefined) return version === 'HTTP/1.1';
+  const lower = connection.toLowerCase();
+  if (lower === 'close') return false;
+  if (lower === 'keep-alive') return true;
+  const tokens = listElements(lower);
+  if (tokens.includes('close')) return false;
+  return version === 'HTTP/1.1' || tokens.includes('keep-alive');
+}
+
+function refuse(status: number, reason: string, seen: Partial<Refusal> = {}): HeadResult {
+  return { ok: false, status, reason, ...seen };
+}

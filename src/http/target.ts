@@ -1,0 +1,118 @@
+/**
+ * The request-target (RFC 9112 §3.2) and the path everything downstream
+ * uses. This is the one place a URL path is percent-decoded: decoded once,
+ * NUL and other control characters refused, invalid or overlong UTF-8
+ * refused, dot segments removed (RFC 3986 §5.2.4) and repeated slashes
+ * merged. A path that comes out of here can never climb above "/".
+ */
+
+export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';
+
+export type ParsedTarget =
+  | {
+      readonly ok: true;
+      readonly form: TargetForm;
+      readonly rawPath: string;
+      readonly query: string;
+      /** The decoded, normalised path ('' for authority and asterisk forms). */
+      readonly path: string;
+      /** The authority of an absolute or authority form target. */
+      readonly authority?: string;
+      readonly scheme?: 'http' | 'https';
+    }
+  | { readonly ok: false; readonly reason: string };
+
+const fail = (reason: string): ParsedTarget => ({ ok: false, reason });
+
+/** Parses a request-target for a method. Syntax errors are 400s. */
+export function parseTarget(method: string, target: string): ParsedTarget {
+  const first = target.charCodeAt(0);
+  if (first === 0x2f /* / */) return originForm(target);
+  if (target === '*') return method === 'OPTIONS' ? { ok: true, form: 'asterisk', rawPath: '*', query: '', path: '' } : fail('"*" target is only for OPTIONS');
+  if (method === 'CONNECT') {
+    const authority = parseAuthority(target);
+    if (!authority || authority.port === undefined) return fail('CONNECT needs host:port');
+    return { ok: true, form: 'authority', rawPath: '', query: '', path: '', authority: target };
+  }
+  const scheme = /^(https?):\/\//i.exec(target);
+  if (!scheme) return fail('request-target is not origin-form or absolute-form');
+  const rest = target.slice(scheme[0].length);
+  const slash = rest.search(/[/?]/);
+  const authority = slash < 0 ? rest : rest.slice(0, slash);
+  if (!authority || authority.includes('@') || !parseAuthority(authority)) return fail('bad authority in absolute-form target');
+  const pathAndQuery = slash < 0 ? '/' : rest[slash] === '?' ? `/${rest.slice(slash)}` : rest.slice(slash);
+  const origin = originForm(pathAndQuery);
+  if (!origin.ok) return origin;
+  return { ...origin, form: 'absolute', authority, scheme: scheme[1]!.toLowerCase() as 'http' | 'https' };
+}
+
+function originForm(target: string): ParsedTarget {
+  const q = target.indexOf('?');
+  const rawPath = q < 0 ? target : target.slice(0, q);
+  const query = q < 0 ? '' : target.slice(q + 1);
+  const path = normalizePath(rawPath);
+  if (path === undefined) return fail('bad path encoding');
+  return { ok: true, form: 'origin', rawPath, query, path };
+}
+
+const needsWork = /%|\/\.|\/\//;
+const controls = /[\x00-\x1f\x7f]/;
+
+/**
+ * Decodes and normalises a path; undefined when it cannot be a path
+ * (malformed %-escape, a control character, invalid UTF-8, no leading '/').
+ */
+export function normalizePath(raw: string): string | undefined {
+  if (raw.charCodeAt(0) !== 0x2f) return undefined;
+  if (!needsWork.test(raw)) return controls.test(raw) ? undefined : raw;
+  let decoded = raw;
+  if (raw.includes('%')) {
+    if (/%(?![0-9A-Fa-f]{2})/.test(raw)) return undefined;
+    try {
+      decoded = decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  if (controls.test(decoded)) return undefined;
+  return removeDotSegments(decoded);
+}
+
+/** RFC 3986 §5.2.4 on a decoded path, merging repeated slashes as it goes; a trailing slash is kept. */
+export function removeDotSegments(path: string): string {
+  const segments = path.split('/');
+  const out: string[] = [];
+  let trailing = false;
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i]!;
+    const last = i === segments.length - 1;
+    if (segment === '' || segment === '.') {
+      trailing = last;
+    } else if (segment === '..') {
+      out.pop();
+      trailing = last;
+    } else {
+      out.push(segment);
+      trailing = false;
+    }
+  }
+  if (out.length === 0) return '/';
+  return `/${out.join('/')}${trailing ? '/' : ''}`;
+}
+
+export interface Authority {
+  /** Lower-cased host; an IPv6 literal keeps its brackets. */
+  readonly host: string;
+  readonly port: number | undefined;
+}
+
+const authorityPattern = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::(\d{0,5}))?$/;
+
+/** Parses `host[:port]` (RFC 3986 §3.2.2 and §3.2.3); undefined when it is not one. */
+export function parseAuthority(value: string): Authority | undefined {
+  const m = authorityPattern.exec(value);
+  if (!m) return undefined;
+  const port = m[2] ? Number(m[2]) : undefined;
+  if (port !== undefined && port > 65535) return undefined;
+  return { host: m[1]!.toLowerCase(), port };
+}

@@ -1,0 +1,137 @@
+/**
+ * The one options object that `createServer`, the `boxwire` command and the
+ * Rocket facade all feed. Defaults are applied and every value is checked
+ * here, once, at construction: a bad value is refused with a TypeError that
+ * names the option, never discovered at the first request.
+ */
+import type { Component } from './core/component.js';
+import type { ConnectionInfo } from './core/connection-info.js';
+import type { AccessLogOption } from '../components/access-log.js';
+import type { ErrorPageOptions } from '../components/error-page.js';
+import { defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from '../components/http-parser.js';
+import type { LoggerOptions } from '../components/logger.js';
+import type { Route } from '../components/request-router.js';
+
+export interface Limits extends ParserLimits {
+  /** Open connections at most; more are answered 503 and closed. */
+  readonly connections: number;
+}
+
+export interface Timeouts extends ParserTimeouts {
+  /** Milliseconds a client may leave the write buffer full before it is cut off. */
+  readonly write: number;
+  /** Milliseconds `stop()` lets requests in flight finish before closing everything. */
+  readonly shutdown: number;
+}
+
+export interface ServerOptions {
+  /** Address to listen on. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Port to listen on; 0 for any free port. Default 8080. */
+  readonly port?: number;
+  /** Routes tried in order, before the built-in ones. */
+  readonly routes?: readonly Route[];
+  readonly limits?: Partial<Limits>;
+  readonly timeouts?: Partial<Timeouts>;
+  /** The Server response field; false for none. Default "boxwire". */
+  readonly serverHeader?: string | false;
+  /** "combined" (default), "common", a function of the sent response, or false. */
+  readonly accessLog?: AccessLogOption | false;
+  readonly errorPages?: ErrorPageOptions;
+  /** Response stages of your own, between the router and the error page (made fresh per connection). */
+  readonly stages?: readonly (() => Component<any>)[];
+  /** Replaces the whole per-connection graph: the most general way to compose your own server. */
+  readonly protocol?: (info: ConnectionInfo, options: ResolvedOptions) => Component<any>;
+  /** What is printed, and where. */
+  readonly log?: LoggerOptions;
+}
+
+export interface ResolvedOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly routes: readonly Route[];
+  readonly limits: Limits;
+  readonly timeouts: Timeouts;
+  readonly serverHeader: string | false;
+  readonly accessLog: AccessLogOption | false;
+  readonly errorPages: ErrorPageOptions;
+  readonly stages: readonly (() => Component<any>)[];
+  readonly protocol: ((info: ConnectionInfo, options: ResolvedOptions) => Component<any>) | undefined;
+  readonly log: LoggerOptions;
+}
+
+export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
+export const defaultTimeouts: Timeouts = { ...defaultParserTimeouts, write: 10_000, shutdown: 10_000 };
+
+const known = new Set([
+  'host',
+  'port',
+  'routes',
+  'limits',
+  'timeouts',
+  'serverHeader',
+  'accessLog',
+  'errorPages',
+  'stages',
+  'protocol',
+  'log',
+]);
+
+export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('boxwire: options must be an object');
+  for (const key of Object.keys(options)) if (!known.has(key)) throw new TypeError(`boxwire: unknown option "${key}"`);
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') throw new TypeError(`boxwire: option "host" must be a non-empty string`);
+  const port = options.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`boxwire: option "port" must be an integer from 0 to 65535 (got ${JSON.stringify(port)})`);
+  }
+  const routes = options.routes ?? [];
+  if (!Array.isArray(routes)) throw new TypeError('boxwire: option "routes" must be an array');
+  const limits = numbers('limits', defaultLimits, options.limits);
+  const timeouts = numbers('timeouts', defaultTimeouts, options.timeouts);
+  const serverHeader = options.serverHeader ?? 'boxwire';
+  if (serverHeader !== false && (typeof serverHeader !== 'string' || /[\r\n]/.test(serverHeader))) {
+    throw new TypeError('boxwire: option "serverHeader" must be a one-line string or false');
+  }
+  const accessLog = options.accessLog ?? 'combined';
+  if (accessLog !== false && accessLog !== 'common' && accessLog !== 'combined' && typeof accessLog !== 'function') {
+    throw new TypeError(`boxwire: option "accessLog" must be "combined", "common", a function or false (got ${JSON.stringify(accessLog)})`);
+  }
+  const stages = options.stages ?? [];
+  if (!Array.isArray(stages) || stages.some((s) => typeof s !== 'function')) {
+    throw new TypeError('boxwire: option "stages" must be an array of component factories');
+  }
+  if (options.protocol !== undefined && typeof options.protocol !== 'function') {
+    throw new TypeError('boxwire: option "protocol" must be a function (info, options) => component');
+  }
+  return {
+    host,
+    port,
+    routes,
+    limits,
+    timeouts,
+    serverHeader,
+    accessLog,
+    errorPages: options.errorPages ?? {},
+    stages,
+    protocol: options.protocol,
+    log: options.log ?? {},
+  };
+}
+
+/** Fills a record of positive numbers from defaults, refusing unknown keys and bad values. */
+function numbers<T extends object>(name: string, defaults: T, given: Partial<T> | undefined): T {
+  if (given === undefined) return defaults;
+  if (typeof given !== 'object' || given === null) throw new TypeError(`boxwire: option "${name}" must be an object`);
+  const out: Record<string, number> = { ...(defaults as Record<string, number>) };
+  for (const [key, value] of Object.entries(given)) {
+    if (!(key in defaults)) throw new TypeError(`boxwire: unknown option "${name}.${key}" (known: ${Object.keys(defaults).join(', ')})`);
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+      throw new TypeError(`boxwire: option "${name}.${key}" must be a positive number (got ${JSON.stringify(value)})`);
+    }
+    out[key] = value;
+  }
+  return out as T;
+}
