@@ -23,6 +23,11 @@ export const handlerBoxes = boxes({
 export type HandlerSpec = typeof handlerBoxes;
 
 export abstract class HttpHandler<S extends HandlerSpec = HandlerSpec> extends Component<S> {
+  /** `spec`: boxes of your own, extending `handlerBoxes`; the standard ones when absent. */
+  constructor(spec?: S, name?: string) {
+    super(spec ?? (handlerBoxes as S), name);
+  }
+
   protected override onControl(message: Lifecycle): void {
     if (message.type === 'producerFinished') return;
     super.onControl(message);

@@ -104,6 +104,8 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
   /** The last request read asked to close the connection: read its body, then nothing more. */
   private lastRequest = false;
   private headStarted = false;
+  /** How much of a partial head has been checked for bare LFs. */
+  private scanned = 0;
   private idleTimer: OwnedTimer | undefined;
   private headerTimer: OwnedTimer | undefined;
   private bodyTimer: OwnedTimer | undefined;
@@ -171,6 +173,7 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
     if (skip) {
       this.bytes.consume(skip);
       data = this.bytes.view();
+      this.scanned = 0;
     }
     if (data.length === 0) {
       if (this.peerEnded) return this.close(false);
@@ -180,12 +183,19 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
     }
     const end = data.indexOf('\r\n\r\n');
     const lineEnd = data.indexOf('\r\n');
-    const lineLength = lineEnd < 0 ? data.length : lineEnd;
-    if (lineLength > this.limits.requestLine) return this.refuse({ status: 414, reason: `request-line over ${this.limits.requestLine} bytes` });
+    // While the line is incomplete, its last byte may be the CR of its CRLF.
+    if (lineEnd < 0 ? data.length > this.limits.requestLine + 1 : lineEnd > this.limits.requestLine) {
+      return this.refuse({ status: 414, reason: `request-line over ${this.limits.requestLine} bytes` });
+    }
     if ((end < 0 ? data.length : end + 4) > this.limits.headerSize) {
       return this.refuse({ status: 431, reason: `header section over ${this.limits.headerSize} bytes` });
     }
     if (end < 0) {
+      // RFC 9112 §2.2: a bare LF is not a line end here; refuse it now rather than wait for a CRLF CRLF that may never come.
+      for (let i = Math.max(this.scanned, 0); i < data.length; i++) {
+        if (data[i] === 10 && (i === 0 || data[i - 1] !== 13)) return this.refuse({ status: 400, reason: 'bare LF in the request head' });
+      }
+      this.scanned = data.length;
       if (this.peerEnded) return this.close(false);
       if (!this.headStarted) {
         this.headStarted = true;
@@ -197,6 +207,7 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
     }
     const text = data.toString('latin1', 0, end);
     this.bytes.consume(end + 4);
+    this.scanned = 0;
     if (this.headStarted) {
       this.headStarted = false;
       this.headerTimer!.cancel();

@@ -65,7 +65,8 @@ export class RouteTable {
     });
     if (this.routes.some((r) => !r.methods)) this.implemented = undefined;
     else {
-      const all = new Set<string>(['OPTIONS']);
+      // RFC 9110 §9.1: every general-purpose server supports GET and HEAD; a path with no route is then a 404.
+      const all = new Set<string>(['GET', 'HEAD', 'OPTIONS']);
       for (const r of this.routes) for (const m of r.methods!) all.add(m);
       this.implemented = all;
     }
@@ -90,8 +91,8 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   private pendingCalls = 0;
   /** Handler components running. */
   private children = 0;
-  /** Requests (by seq) whose answer is on its way (async handlers, handler components). */
-  private readonly awaited = new Set<number>();
+  /** Requests whose answer is on its way (async handlers, handler components); a reroute is a new request. */
+  private readonly awaited = new Set<HttpRequest>();
   private upstreamFinished = false;
 
   constructor(private readonly table: RouteTable) {
@@ -104,7 +105,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       if (message.type === 'reroute') {
         const redirects = (message.request.redirects ?? 0) + 1;
         // The rerouted request takes the place of the one that was awaited.
-        if (!this.awaited.delete(message.request.seq)) return;
+        if (!this.awaitedFor(message.request)) return;
         if (redirects > maxReroutes) this.answer(errorResponse(message.request, 500, { error: 'too many internal redirects' }));
         else this.route({ ...message.request, redirects });
         return;
@@ -167,7 +168,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     }
     if (!isPromise(result)) return this.answer(toResponse(request, result));
     this.pendingCalls++;
-    this.awaited.add(request.seq);
+    this.awaited.add(request);
     result.then(
       (value) => this.run(() => this.settled(toResponse(request, value))),
       (error: unknown) => this.run(() => this.settled(failure(request, error))),
@@ -190,10 +191,10 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     link(child.outboxes.outbox as Box<HttpResponse | Reroute>, this.inboxes.handled);
     if ('log' in child.outboxes) link(child.outboxes.log as Box<LogRecord>, this.outboxes.log);
     this.children++;
-    this.awaited.add(request.seq);
+    this.awaited.add(request);
     this.adopt(child, (ended) => {
       this.children--;
-      if (this.awaited.has(request.seq)) {
+      if (this.awaited.has(request)) {
         const error = ended.reason === 'failed' ? ended.error : new Error(`${child.name} stopped without answering`);
         this.answerAwaited(failure(request, error));
       }
@@ -209,7 +210,23 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
 
   /** Passes on an answer that was awaited; only the first answer to a request counts. */
   private answerAwaited(response: HttpResponse): void {
-    if (this.awaited.delete(response.request.seq)) this.send('outbox', response);
+    if (this.awaitedFor(response.request)) this.send('outbox', response);
+  }
+
+  /**
+   * Takes the awaited request a handler's message answers, if it is still
+   * awaited. A handler may answer with a copy of its request (a reroute), so
+   * the match falls back to the position on the connection.
+   */
+  private awaitedFor(request: HttpRequest): boolean {
+    if (this.awaited.delete(request)) return true;
+    for (const waiting of this.awaited) {
+      if (waiting.seq === request.seq) {
+        this.awaited.delete(waiting);
+        return true;
+      }
+    }
+    return false;
   }
 
   private finishIfIdle(): void {

@@ -6,10 +6,9 @@
  * a bad command line.
  */
 import { readFileSync } from 'node:fs';
-import { CliError, parseArgs, serverFlags, usage, type Flag } from './cli-args.js';
+import { CliError, parseArgs, usage } from './cli-args.js';
+import { flags } from './cli-flags.js';
 import { createServer, type BoxwireServer } from './server.js';
-
-export const flags: readonly Flag[] = [...serverFlags];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

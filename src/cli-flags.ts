@@ -1,0 +1,4 @@
+/** Every flag the `boxwire` command takes: the server's own, then each handler's. */
+import { serverFlags, type Flag } from './cli-args.js';
+
+export const flags: readonly Flag[] = [...serverFlags];
