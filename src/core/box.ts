@@ -29,6 +29,11 @@ export interface BoxOwner {
   readonly name: string;
 }
 
+/** What a component's own handler is delivered through: its boundary. */
+export interface Dispatcher {
+  dispatchTo(handler: (message: unknown) => void, message: unknown): void;
+}
+
 type Target<T> = (message: T) => void;
 
 export class Box<T> extends Observable<T> {
@@ -37,6 +42,9 @@ export class Box<T> extends Observable<T> {
   private out: readonly Box<T>[] = noBoxes;
   /** Handlers and subscribers, after the links. Copied on write likewise. */
   private fns: readonly Target<T>[] = noTargets;
+  /** The one handler most inboxes have, its component's own, called through that component's boundary. */
+  private handler: ((message: T) => void) | undefined;
+  private dispatcher: Dispatcher | undefined;
   /** Boxes linked to this one, so closing it can undo their links. */
   private sources: Box<T>[] | undefined;
   private subscribers: Set<Subscriber<T>> | undefined;
@@ -74,7 +82,10 @@ export class Box<T> extends Observable<T> {
   send(message: T): void {
     const out = this.out;
     const fns = this.fns;
-    if (out.length === 0 && fns.length === 0) {
+    const handler = this.handler;
+    // Read now: delivering to the links may close this box (its component stopping) before the handler's turn.
+    const dispatcher = this.dispatcher;
+    if (out.length === 0 && fns.length === 0 && handler === undefined) {
       if (this.held) this.held.push(message);
       else this.dropped++;
       return;
@@ -84,6 +95,7 @@ export class Box<T> extends Observable<T> {
       if (target.closed) this.prune();
       else target.send(message);
     }
+    if (handler !== undefined) dispatcher!.dispatchTo(handler as (message: unknown) => void, message);
     for (let i = 0; i < fns.length; i++) fns[i]!(message);
   }
 
@@ -102,6 +114,19 @@ export class Box<T> extends Observable<T> {
     const held = this.held;
     this.held = undefined;
     if (held) for (const message of held) this.send(message);
+  }
+
+  /**
+   * Attaches a component's handler, called through its `dispatcher`. The
+   * first one a box gets takes a slot of its own (no closure); any more are
+   * attached as plain targets.
+   */
+  handleWith(dispatcher: Dispatcher, handler: (message: T) => void): void {
+    if (this.closed) return;
+    if (this.handler === undefined) {
+      this.handler = handler;
+      this.dispatcher = dispatcher;
+    } else this.attach((message) => dispatcher.dispatchTo(handler as (message: unknown) => void, message));
   }
 
   /** Attaches a handler. */
@@ -143,7 +168,7 @@ export class Box<T> extends Observable<T> {
   get fanout(): number {
     let open = 0;
     for (const target of this.out) if (!target.closed) open++;
-    return open + this.fns.length;
+    return open + this.fns.length + (this.handler ? 1 : 0);
   }
 
   /**
@@ -168,6 +193,8 @@ export class Box<T> extends Observable<T> {
       stats.links--;
     }
     this.fns = noTargets;
+    this.handler = undefined;
+    this.dispatcher = undefined;
     const subscribers = this.subscribers;
     this.subscribers = undefined;
     if (subscribers) for (const subscriber of subscribers) subscriber.complete();

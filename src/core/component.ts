@@ -17,7 +17,7 @@
  * undoes every link of its boxes.
  */
 import { type Observable, type Unsubscribable } from 'rxjs';
-import { Box, box, type BoxOwner, type BoxSpec, type MessageOf } from './box.js';
+import { Box, box, type BoxOwner, type BoxSpec, type Dispatcher, type MessageOf } from './box.js';
 import {
   failed,
   producerFinished,
@@ -85,7 +85,7 @@ export interface OwnedTimer {
 
 let serial = 0;
 
-export abstract class Component<S extends ComponentSpec = DefaultSpec> implements BoxOwner {
+export abstract class Component<S extends ComponentSpec = DefaultSpec> implements BoxOwner, Dispatcher {
   readonly inboxes: Inboxes<S>;
   readonly outboxes: Outboxes<S>;
   state: ComponentState = 'created';
@@ -195,9 +195,12 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     inbox: K,
     handler: (message: InMessage<S, K>) => void,
   ): void {
-    (this.inboxes[inbox] as Box<unknown>).attach((message) =>
-      this.dispatch(handler as (message: unknown) => void, message),
-    );
+    (this.inboxes[inbox] as Box<unknown>).handleWith(this, handler as (message: unknown) => void);
+  }
+
+  /** @internal How boxes deliver to this component's handlers: at its boundary. */
+  dispatchTo(handler: (message: unknown) => void, message: unknown): void {
+    this.dispatch(handler, message);
   }
 
   /** Subscribes to any observable for the life of the component; an error in it fails the component. */
