@@ -14,6 +14,7 @@
 import type { Component } from '../src/core/component.js';
 import type { ConnectionInfo } from '../src/core/connection-info.js';
 import { Graphline, type LinkSpec } from '../src/core/graph.js';
+import type { ServerCounters } from '../src/http/counters.js';
 import { AccessLog, type AccessLogOption } from './access-log.js';
 import { ErrorPage, type ErrorPageOptions } from './error-page.js';
 import { HttpParser, defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from './http-parser.js';
@@ -30,6 +31,8 @@ export interface HttpConnectionOptions {
   readonly errorPages?: ErrorPageOptions;
   /** Response stages between the router and the error page, made fresh per connection. */
   readonly stages?: readonly (() => Component<any>)[];
+  /** Server-wide figures the responder records into. */
+  readonly counters?: ServerCounters;
 }
 
 type Children = Record<string, Component<any>>;
@@ -76,7 +79,7 @@ export function httpConnection(info: ConnectionInfo, options: HttpConnectionOpti
     parser: new HttpParser(info, options.limits ?? defaultParserLimits, options.timeouts ?? defaultParserTimeouts),
     router: new RequestRouter(options.routes),
     errorPage: new ErrorPage(options.errorPages),
-    responder: new Responder({ server: options.server }),
+    responder: new Responder({ server: options.server, counters: options.counters }),
   };
   const stages = options.stages ?? [];
   stages.forEach((make, i) => (children[`stage${i}`] = make()));

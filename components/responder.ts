@@ -34,6 +34,7 @@ import {
   type StreamBody,
 } from '../src/http/messages.js';
 import { continueHead, frameResponse, type Framed } from '../src/http/serialize.js';
+import type { ServerCounters } from '../src/http/counters.js';
 import type { Writable } from './tcp-server/connection.js';
 
 export interface ResponderOptions {
@@ -43,6 +44,8 @@ export interface ResponderOptions {
   readonly joinLimit?: number;
   /** Bytes read from a file per write. */
   readonly fileChunk?: number;
+  /** Server-wide figures; each response written is recorded there. */
+  readonly counters?: ServerCounters;
 }
 
 export const responderBoxes = boxes({
@@ -76,12 +79,14 @@ export class Responder extends Component<typeof responderBoxes> {
   private readonly server: string | undefined;
   private readonly joinLimit: number;
   private readonly fileChunk: number;
+  private readonly counters: ServerCounters | undefined;
 
   constructor(options: ResponderOptions = {}) {
     super(responderBoxes);
     this.server = options.server === false ? undefined : (options.server ?? 'boxwire');
     this.joinLimit = options.joinLimit ?? 16 * 1024;
     this.fileChunk = options.fileChunk ?? 64 * 1024;
+    this.counters = options.counters;
   }
 
   protected main(): void {
@@ -289,7 +294,7 @@ export class Responder extends Component<typeof responderBoxes> {
   }
 
   private report(response: HttpResponse, bytes: number, complete: boolean, close: boolean, headers: HeaderMap): void {
-    this.send('sent', {
+    const sent: Sent = {
       type: 'sent',
       request: response.request,
       status: response.status,
@@ -298,7 +303,9 @@ export class Responder extends Component<typeof responderBoxes> {
       complete,
       close,
       headers,
-    });
+    };
+    this.counters?.sent(sent);
+    this.send('sent', sent);
   }
 }
 

@@ -4,6 +4,7 @@
  * out) so every flag is tested without starting a process; `resolveOptions`
  * then checks the result exactly as it checks options given in code.
  */
+import { availableParallelism } from 'node:os';
 import type { ServerOptions } from './options.js';
 
 export class CliError extends Error {
@@ -17,8 +18,8 @@ type Draft<T> = T extends (...args: never[]) => unknown
     : T extends object
       ? { -readonly [K in keyof T]: Draft<T[K]> }
       : T;
-/** The options object as flags build it up. */
-export type OptionsDraft = Draft<ServerOptions> & Record<string, unknown>;
+/** The options object as flags build it up (plus what only the command uses: `workers`). */
+export type OptionsDraft = Draft<ServerOptions> & { workers?: number } & Record<string, unknown>;
 
 export interface Flag {
   readonly name: string;
@@ -88,6 +89,14 @@ export const serverFlags: readonly Flag[] = [
   { name: '--header-timeout', value: 'SECONDS', help: 'time to receive a request head (default 10)', apply: (o, v) => void (timeouts(o).header = seconds('--header-timeout', v)) },
   { name: '--idle-timeout', value: 'SECONDS', help: 'time an idle keep-alive connection is kept (default 10)', apply: (o, v) => void (timeouts(o).idle = seconds('--idle-timeout', v)) },
   { name: '--body-timeout', value: 'SECONDS', help: 'time a request body may stall (default 10)', apply: (o, v) => void (timeouts(o).body = seconds('--body-timeout', v)) },
+  {
+    name: '--workers',
+    value: 'N|auto',
+    help: 'run N server processes on the same sockets (auto: one per core)',
+    apply: (o, v) => void (o.workers = v === 'auto' ? availableParallelism() : integer('--workers', v, 1, 256)),
+  },
+  { name: '--status', value: 'PATH', help: 'serve the status page at PATH (HTML; JSON with ?format=json)', apply: (o, v) => void (o.status = v) },
+  { name: '--healthz', value: 'PATH', help: 'answer load balancers\' health checks at PATH', apply: (o, v) => void (o.healthz = v) },
   { name: '--shutdown-timeout', value: 'SECONDS', help: 'time requests in flight get to finish on stop (default 10)', apply: (o, v) => void (timeouts(o).shutdown = seconds('--shutdown-timeout', v)) },
 ];
 

@@ -6,9 +6,11 @@
  * a bad command line.
  */
 import { readFileSync } from 'node:fs';
+import cluster from 'node:cluster';
 import { CliError, parseArgs, usage } from './cli-args.js';
 import { flags } from './cli-flags.js';
 import { createServer, type BoxwireServer } from './server.js';
+import { reportListening, supervise } from './workers.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,7 +29,12 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`boxwire ${version()}\n`);
       return 0;
     }
-    server = createServer(parsed.options);
+    const { workers, ...options } = parsed.options;
+    server = createServer(options);
+    if (typeof workers === 'number' && workers > 1 && cluster.isPrimary) {
+      void server; // checked, not started: the workers build their own
+      return await supervise(workers, (line) => process.stdout.write(`${line}\n`));
+    }
   } catch (error) {
     if (error instanceof CliError || error instanceof TypeError) {
       process.stderr.write(`boxwire: ${error.message.replace(/^boxwire: /, '')}\n`);
@@ -41,7 +48,9 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`boxwire: ${(error as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(`boxwire ${version()} listening on ${server.addresses.map((a) => urlOf(a)).join(', ')}\n`);
+  const urls = server.addresses.map((a) => urlOf(a));
+  if (cluster.isWorker) reportListening(urls);
+  else process.stdout.write(`boxwire ${version()} listening on ${urls.join(', ')}\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -51,6 +60,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  // A worker's channel to its primary would keep it alive: let go of it.
+  if (cluster.isWorker) process.disconnect?.();
   return 0;
 }
 

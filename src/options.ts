@@ -44,6 +44,10 @@ export interface ServerOptions {
   readonly protocol?: (info: ConnectionInfo, options: ResolvedOptions) => Component<any>;
   /** What is printed, and where. */
   readonly log?: LoggerOptions;
+  /** A path for the status page (HTML, or JSON with ?format=json); off by default. */
+  readonly status?: string | false;
+  /** A path for load balancers' health checks (200 while the server accepts work); off by default. */
+  readonly healthz?: string | false;
 }
 
 export interface ResolvedOptions {
@@ -58,6 +62,8 @@ export interface ResolvedOptions {
   readonly stages: readonly (() => Component<any>)[];
   readonly protocol: ((info: ConnectionInfo, options: ResolvedOptions) => Component<any>) | undefined;
   readonly log: LoggerOptions;
+  readonly status: string | false;
+  readonly healthz: string | false;
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
@@ -75,6 +81,8 @@ const known = new Set([
   'stages',
   'protocol',
   'log',
+  'status',
+  'healthz',
 ]);
 
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
@@ -105,6 +113,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   if (options.protocol !== undefined && typeof options.protocol !== 'function') {
     throw new TypeError('boxwire: option "protocol" must be a function (info, options) => component');
   }
+  const status = routePath('status', options.status);
+  const healthz = routePath('healthz', options.healthz);
   return {
     host,
     port,
@@ -117,7 +127,18 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     stages,
     protocol: options.protocol,
     log: options.log ?? {},
+    status,
+    healthz,
   };
+}
+
+/** An optional built-in route's path: an absolute path without wildcards, or false. */
+function routePath(name: string, value: string | false | undefined): string | false {
+  if (value === undefined || value === false) return false;
+  if (typeof value !== 'string' || !/^\/[^*:?#\s]*$/.test(value)) {
+    throw new TypeError(`boxwire: option "${name}" must be a path such as "/${name === 'status' ? 'server-status' : 'healthz'}" (got ${JSON.stringify(value)})`);
+  }
+  return value;
 }
 
 /** Fills a record of positive numbers from defaults, refusing unknown keys and bad values. */

@@ -17,7 +17,9 @@ import { Sink } from '../components/sink.js';
 import { TcpServer, type BoundAddress, type ServerEvent } from '../components/tcp-server/index.js';
 import { httpConnection } from '../components/http-connection.js';
 import { Logger, type ChannelName } from '../components/logger.js';
-import { RouteTable } from '../components/request-router.js';
+import { RouteTable, type Route } from '../components/request-router.js';
+import { healthRoute, statusRoute } from '../components/status.js';
+import { ServerCounters } from './http/counters.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 
 /** The minimal answer to a connection over the limit (RFC 9110 §15.6.4). */
@@ -27,6 +29,8 @@ const overloaded =
 export class BoxwireServer {
   readonly options: ResolvedOptions;
   readonly routes: RouteTable;
+  /** Server-wide figures, kept by the components (see the status page). */
+  readonly counters = new ServerCounters();
   readonly tcp: TcpServer;
   readonly logger: Logger;
   readonly graph: Graphline<{ tcp: TcpServer; logger: Logger }>;
@@ -35,8 +39,9 @@ export class BoxwireServer {
   constructor(options: ServerOptions = {}) {
     this.options = resolveOptions(options);
     const o = this.options;
-    this.routes = new RouteTable(o.routes);
+    this.routes = new RouteTable(builtInRoutes(o, this.counters).concat(o.routes));
     const routes = this.routes;
+    const counters = this.counters;
     this.tcp = new TcpServer({
       interfaces: [{ host: o.host, port: o.port }],
       maxConnections: o.limits.connections,
@@ -53,6 +58,7 @@ export class BoxwireServer {
               accessLog: o.accessLog,
               errorPages: o.errorPages,
               stages: o.stages,
+              counters,
             }),
     });
     this.logger = new Logger(o.log);
@@ -61,6 +67,8 @@ export class BoxwireServer {
       ['tcp.signal', 'logger.control'],
       ['tcp.events', 'self.events'],
     ]);
+    const tcp = this.tcp;
+    this.counters.connections = () => ({ open: tcp.connectionCount, total: tcp.accepted, refused: tcp.refused });
   }
 
   /** The log channels, as streams. */
@@ -114,6 +122,14 @@ export class BoxwireServer {
     await this.graph.done;
     clearTimeout(timer);
   }
+}
+
+/** The routes the server brings itself, before the user's: status and health checks, when asked for. */
+function builtInRoutes(o: ResolvedOptions, counters: ServerCounters): Route[] {
+  const routes: Route[] = [];
+  if (o.status) routes.push(statusRoute(o.status, counters, o.serverHeader || 'boxwire'));
+  if (o.healthz) routes.push(healthRoute(o.healthz));
+  return routes;
 }
 
 export function createServer(options: ServerOptions = {}): BoxwireServer {

@@ -73,6 +73,9 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
   private readonly connections = new Set<Connection>();
   private draining = false;
   private bound: BoundAddress[] = [];
+  /** Connections accepted and refused since start. */
+  accepted = 0;
+  refused = 0;
 
   constructor(readonly options: TcpServerOptions) {
     super(tcpServerBoxes);
@@ -152,6 +155,7 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     };
     const max = this.options.maxConnections;
     if (this.draining || (max !== undefined && this.connections.size >= max)) {
+      this.refused++;
       this.send('events', { type: 'refused', remoteAddress: raw.remoteAddress ?? '' });
       this.send('log', logRecord('monitor', 'warn', `refused a connection from ${raw.remoteAddress}: ${this.connections.size} open`));
       raw.on('error', () => raw.destroy());
@@ -159,6 +163,7 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
       raw.destroySoon();
       return;
     }
+    this.accepted++;
     const socket = new TcpConnection(raw, this.options);
     const protocol = this.options.protocol(socket.info);
     const connection = { socket, protocol, open: 2 };

@@ -13,3 +13,5 @@ export { preferredMediaType, preferredEncoding, mediaQuality } from './negotiate
 export { escapeHtml } from './html.js';
 export { formatAccessLine, type AccessLogFormat } from './log-format.js';
 export { compilePattern, hostMatches } from './route-pattern.js';
+export { ServerCounters, Histogram, type StatusSnapshot, type Gauge, type ConnectionFigures } from './counters.js';
+export { statusHtml, statusJson, statusRows } from './status-page.js';
