@@ -18,8 +18,8 @@ type Draft<T> = T extends (...args: never[]) => unknown
     : T extends object
       ? { -readonly [K in keyof T]: Draft<T[K]> }
       : T;
-/** The options object as flags build it up (plus what only the command uses: `workers`). */
-export type OptionsDraft = Draft<ServerOptions> & { workers?: number } & Record<string, unknown>;
+/** The options object as flags build it up (plus what only the command uses: `workers`, `config`). */
+export type OptionsDraft = Draft<ServerOptions> & { workers?: number; config?: string } & Record<string, unknown>;
 
 export interface Flag {
   readonly name: string;
@@ -66,6 +66,12 @@ const timeouts = (o: OptionsDraft) => (o.timeouts ??= {});
 
 /** The flags of the HTTP server itself; the handlers add theirs (see `flags`). */
 export const serverFlags: readonly Flag[] = [
+  {
+    name: '--config',
+    value: 'FILE',
+    help: 'read options from FILE (.json, or .mjs exporting them); flags override it; SIGHUP reloads it',
+    apply: (o, v) => void (o.config = v),
+  },
   { name: '--host', value: 'HOST', help: 'address to listen on (default 127.0.0.1)', apply: (o, v) => void (o.host = v) },
   { name: '--port', value: 'PORT', help: 'port to listen on; 0 picks a free one (default 8080)', apply: (o, v) => void (o.port = integer('--port', v, 0, 65535)) },
   {

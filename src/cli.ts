@@ -11,6 +11,8 @@ import { CliError, parseArgs, usage } from './cli-args.js';
 import { flags } from './cli-flags.js';
 import { createServer, type BoxwireServer } from './server.js';
 import { reportListening, supervise } from './workers.js';
+import { ConfigError, loadConfig, mergeOptions } from './config-file.js';
+import type { ServerOptions } from './options.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -19,6 +21,8 @@ function version(): string {
 
 async function main(argv: readonly string[]): Promise<number> {
   let server: BoxwireServer;
+  let flagOptions: ServerOptions;
+  let configFile: string | undefined;
   try {
     const parsed = parseArgs(argv, flags);
     if (parsed.help) {
@@ -29,14 +33,16 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`boxwire ${version()}\n`);
       return 0;
     }
-    const { workers, ...options } = parsed.options;
-    server = createServer(options);
+    const { workers, config, ...options } = parsed.options;
+    flagOptions = options as ServerOptions;
+    configFile = config;
+    server = createServer(await optionsFrom(configFile, flagOptions));
     if (typeof workers === 'number' && workers > 1 && cluster.isPrimary) {
-      void server; // checked, not started: the workers build their own
+      // The options were checked here; each worker builds its own server from the same command line.
       return await supervise(workers, (line) => process.stdout.write(`${line}\n`));
     }
   } catch (error) {
-    if (error instanceof CliError || error instanceof TypeError) {
+    if (error instanceof CliError || error instanceof TypeError || error instanceof ConfigError) {
       process.stderr.write(`boxwire: ${error.message.replace(/^boxwire: /, '')}\n`);
       return 2;
     }
@@ -51,10 +57,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const urls = server.addresses.map((a) => urlOf(a));
   if (cluster.isWorker) reportListening(urls);
   else process.stdout.write(`boxwire ${version()} listening on ${urls.join(', ')}\n`);
+  const reload = (): void => {
+    void optionsFrom(configFile, flagOptions)
+      .then((options) => server.reload(options))
+      .catch((error: Error) => process.stderr.write(`boxwire: reload failed, keeping the configuration in force: ${error.message}\n`));
+  };
+  process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      process.off('SIGHUP', reload);
       void server.stop().then(resolve);
     };
     process.on('SIGINT', stop);
@@ -63,6 +76,11 @@ async function main(argv: readonly string[]): Promise<number> {
   // A worker's channel to its primary would keep it alive: let go of it.
   if (cluster.isWorker) process.disconnect?.();
   return 0;
+}
+
+/** The options: the configuration file's, if there is one, with the flags over them. */
+async function optionsFrom(file: string | undefined, fromFlags: ServerOptions): Promise<ServerOptions> {
+  return file ? mergeOptions(await loadConfig(file), fromFlags) : fromFlags;
 }
 
 function urlOf(a: { host: string; port: number; family: string; secure: boolean }): string {

@@ -11,7 +11,9 @@
 import type { Observable } from 'rxjs';
 import { Graphline } from './core/graph.js';
 import { link } from './core/link.js';
-import type { LogRecord } from './core/log.js';
+import { logRecord, type LogRecord } from './core/log.js';
+import type { Component } from './core/component.js';
+import type { ConnectionInfo } from './core/connection-info.js';
 import { gracefulShutdown } from './core/signals.js';
 import { Sink } from '../components/sink.js';
 import { TcpServer, type BoundAddress, type ServerEvent } from '../components/tcp-server/index.js';
@@ -26,40 +28,32 @@ import { resolveOptions, type ResolvedOptions, type ServerOptions } from './opti
 const overloaded =
   'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 20\r\nRetry-After: 1\r\nConnection: close\r\n\r\nServer overloaded.\r\n';
 
-export class BoxwireServer {
+/** Everything one configuration builds: what reload replaces. */
+interface Site {
   readonly options: ResolvedOptions;
   readonly routes: RouteTable;
+  readonly protocol: (info: ConnectionInfo) => Component<any>;
+}
+
+export class BoxwireServer {
   /** Server-wide figures, kept by the components (see the status page). */
   readonly counters = new ServerCounters();
   readonly tcp: TcpServer;
   readonly logger: Logger;
   readonly graph: Graphline<{ tcp: TcpServer; logger: Logger }>;
+  private site: Site;
   private listening: Promise<readonly BoundAddress[]> | undefined;
 
   constructor(options: ServerOptions = {}) {
-    this.options = resolveOptions(options);
-    const o = this.options;
-    this.routes = new RouteTable(builtInRoutes(o, this.counters).concat(o.routes));
-    const routes = this.routes;
-    const counters = this.counters;
+    this.site = this.build(resolveOptions(options));
+    const o = this.site.options;
     this.tcp = new TcpServer({
       interfaces: [{ host: o.host, port: o.port }],
       maxConnections: o.limits.connections,
       refusal: overloaded,
       writeTimeout: o.timeouts.write,
-      protocol: (info) =>
-        o.protocol
-          ? o.protocol(info, o)
-          : httpConnection(info, {
-              routes,
-              limits: o.limits,
-              timeouts: o.timeouts,
-              server: o.serverHeader,
-              accessLog: o.accessLog,
-              errorPages: o.errorPages,
-              stages: o.stages,
-              counters,
-            }),
+      // Read at each accept, so a reload changes what new connections get.
+      protocol: (info) => this.site.protocol(info),
     });
     this.logger = new Logger(o.log);
     this.graph = new Graphline({ tcp: this.tcp, logger: this.logger }, [
@@ -69,6 +63,54 @@ export class BoxwireServer {
     ]);
     const tcp = this.tcp;
     this.counters.connections = () => ({ open: tcp.connectionCount, total: tcp.accepted, refused: tcp.refused });
+  }
+
+  /** The options in force. */
+  get options(): ResolvedOptions {
+    return this.site.options;
+  }
+
+  get routes(): RouteTable {
+    return this.site.routes;
+  }
+
+  /**
+   * Takes a new configuration without closing the listening sockets
+   * (Rocket's restart): new connections get graphs built from it; open
+   * connections finish what they are doing on their old graph and close, so
+   * their clients reconnect to the new one. The addresses cannot change this
+   * way (stop and start again for that); options that do not name them keep
+   * them. Bad options throw and change nothing.
+   */
+  reload(options: ServerOptions): void {
+    const now = this.site.options;
+    // Options that do not say where to listen keep the addresses in use.
+    const next = resolveOptions({ host: now.host, port: now.port, ...options });
+    if (next.host !== now.host || next.port !== now.port) {
+      throw new TypeError(`boxwire: a reload cannot move the server from ${now.host}:${now.port} to ${next.host}:${next.port}; restart it`);
+    }
+    this.site = this.build(next);
+    this.tcp.inboxes.renew.send({ type: 'renew' });
+    this.logger.inboxes.inbox.send(logRecord('server', 'info', 'configuration reloaded; open connections finish on the old one'));
+  }
+
+  private build(o: ResolvedOptions): Site {
+    const routes = new RouteTable(builtInRoutes(o, this.counters).concat(o.routes));
+    const counters = this.counters;
+    const protocol = (info: ConnectionInfo): Component<any> =>
+      o.protocol
+        ? o.protocol(info, o)
+        : httpConnection(info, {
+            routes,
+            limits: o.limits,
+            timeouts: o.timeouts,
+            server: o.serverHeader,
+            accessLog: o.accessLog,
+            errorPages: o.errorPages,
+            stages: o.stages,
+            counters,
+          });
+    return { options: o, routes, protocol };
   }
 
   /** The log channels, as streams. */

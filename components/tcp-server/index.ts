@@ -58,9 +58,15 @@ export interface TcpServerOptions extends TcpConnectionOptions {
   readonly backlog?: number;
 }
 
+/** Asks every open connection to finish what it is doing and close (the listeners stay open). */
+export interface Renew {
+  readonly type: 'renew';
+}
+
 const tcpServerBoxes = boxes({
   inboxes: {
     control: box<Lifecycle>('shutdown (graceful: stop accepting and let connections finish; otherwise close all now)'),
+    renew: box<Renew>('ask the open connections to finish gracefully, keeping the listeners (after a protocol change)'),
   },
   outboxes: {
     events: box<ServerEvent>('listening addresses, and connections as they come and go'),
@@ -93,6 +99,9 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
   }
 
   protected main(): void {
+    this.on('renew', () => {
+      for (const connection of this.connections) connection.protocol.inboxes.control!.send(gracefulShutdown);
+    });
     this.task(async () => {
       this.bound = await Promise.all(this.options.interfaces.map((spec) => this.listenOn(spec)));
       if (this.state !== 'running') return;

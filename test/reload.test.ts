@@ -1,0 +1,114 @@
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { request, sleep, startServer, waitFor } from './helpers/http.js';
+import { loadConfig, mergeOptions } from '../src/config-file.js';
+
+const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'boxwire-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('reload', () => {
+  it('new connections get the new configuration; a download in flight finishes on the old one', async () => {
+    const slowBody = () => ({
+      body: (async function* () {
+        for (let i = 0; i < 5; i++) {
+          await sleep(40);
+          yield `old${i} `;
+        }
+      })(),
+    });
+    const { server, port } = await startServer({ routes: [{ path: '/v', handler: () => ({ body: 'one' }) }, { path: '/download', handler: slowBody }] });
+    const download = net.connect(port, '127.0.0.1');
+    await once(download, 'connect');
+    let got = '';
+    download.on('data', (c: Buffer) => (got += c.toString('latin1')));
+    download.write('GET /download HTTP/1.1\r\nHost: t\r\n\r\n');
+    const idle = net.connect(port, '127.0.0.1');
+    await once(idle, 'connect');
+    const idleClosed = once(idle, 'close');
+    await sleep(50);
+    server.reload({ routes: [{ path: '/v', handler: () => ({ body: 'two' }) }] });
+    expect((await request(port, { path: '/v' })).text).toBe('two');
+    expect((await request(port, { path: '/download' })).status).toBe(404);
+    await idleClosed;
+    await once(download, 'close');
+    expect(got).toMatch(/old0 [\s\S]*old4 /);
+    expect(server.options.routes).toHaveLength(1);
+  });
+
+  it('refuses a configuration that cannot be taken, and keeps the one in force', async () => {
+    const { server, port } = await startServer({ routes: [{ path: '/v', handler: () => ({ body: 'one' }) }] });
+    expect(() => server.reload({ port: 1 })).toThrow(/cannot move the server/);
+    expect(() => server.reload({ bogus: true } as never)).toThrow(/unknown option "bogus"/);
+    expect((await request(port, { path: '/v' })).text).toBe('one');
+  });
+});
+
+describe('configuration files', () => {
+  it('reads JSON and modules, and flags win over the file', async () => {
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ port: 1234, limits: { body: 10 }, accessLog: 'common' }));
+    writeFileSync(join(dir, 'b.mjs'), 'export default { routes: [{ path: "/", handler: () => ({ body: "from module" }) }] };');
+    expect(await loadConfig(join(dir, 'a.json'))).toEqual({ port: 1234, limits: { body: 10 }, accessLog: 'common' });
+    expect((await loadConfig(join(dir, 'b.mjs'))).routes).toHaveLength(1);
+    expect(mergeOptions({ port: 1, limits: { body: 10 }, timeouts: { idle: 5 } }, { port: 2, limits: { headerCount: 3 } })).toEqual({
+      port: 2,
+      limits: { body: 10, headerCount: 3 },
+      timeouts: { idle: 5 },
+    });
+  });
+
+  it.each([
+    ['missing.json', null, /cannot read .*missing\.json/],
+    ['bad.json', '{ not json', /bad\.json is not valid JSON/],
+    ['list.json', '[1]', /list\.json must hold an options object/],
+    ['conf.yaml', 'port: 1', /\.json, \.mjs or \.js/],
+    ['throws.mjs', 'throw new Error("no")', /cannot load .*throws\.mjs: no/],
+  ])('refuses %s clearly', async (name, content, message) => {
+    if (content !== null) writeFileSync(join(dir, name), content);
+    await expect(loadConfig(join(dir, name))).rejects.toThrow(message);
+  });
+
+  it('the command reads --config, reloads it on SIGHUP, and keeps the old one when the new is bad', async () => {
+    const file = join(dir, 'live.mjs');
+    writeFileSync(file, 'export default { accessLog: false, routes: [{ path: "/", handler: () => ({ body: "first" }) }] };');
+    const child = spawn(process.execPath, [cli, '--config', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (err += c));
+    try {
+      await waitFor(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out), 10_000);
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+      expect((await request(port)).text).toBe('first');
+      writeFileSync(file, 'export default { accessLog: false, routes: [{ path: "/", handler: () => ({ body: "second" }) }] };');
+      child.kill('SIGHUP');
+      await waitFor(() => /configuration reloaded/.test(out), 5_000);
+      expect((await request(port)).text).toBe('second');
+      writeFileSync(file, 'export default { accessLog: "sometimes" };');
+      child.kill('SIGHUP');
+      await waitFor(() => /reload failed, keeping the configuration in force: .*"accessLog"/.test(err), 5_000);
+      expect((await request(port)).text).toBe('second');
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('the command exits 2 naming a bad configuration file', async () => {
+    writeFileSync(join(dir, 'oops.json'), '{"port": "eighty"}');
+    const child = spawn(process.execPath, [cli, '--config', join(dir, 'oops.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(2);
+    expect(err).toMatch(/option "port" must be an integer/);
+  });
+});
