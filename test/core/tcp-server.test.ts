@@ -165,7 +165,8 @@ describe('TcpServer', () => {
     client.destroy();
     await events.shutdown();
     expect(seen[0]).toBe(false);
-    expect(written).toBeLessThan(4 * 1024 * 1024);
+    // 256 MiB on offer; what went out is what the kernel's buffers on both ends hold (a few MiB, autotuned).
+    expect(written).toBeLessThan(16 * 1024 * 1024);
     await server.shutdown();
     await expectNoLeaks(before);
   });
