@@ -22,7 +22,7 @@ import type { ArgumentsOf, CallOptions, ResultOf } from '../src/client/client-ty
 import { isRecord } from '../src/client/description.js';
 import { ApiError } from '../src/client/errors.js';
 
-type AnyCall = (args?: never, options?: CallOptions) => Promise<unknown>;
+type AnyCall = (...args: never[]) => Promise<unknown>;
 
 /** The calls of a client, as messages: one member per name and method. */
 export type CallMessage<C> = {

@@ -21,6 +21,7 @@ import {
   type WithResults,
   type PathVariables,
 } from '../../src/client/index.js';
+import type { CallMessage } from '../../components/api-client.js';
 
 const description = {
   email: { post: [['to', 'string'], ['subject', 'string'], ['body', 'string', 'optional']] },
@@ -144,6 +145,32 @@ describe('the client type', () => {
       // @ts-expect-error a naming rule must come with its type: wrap a plain function in namingRule()
       defineApi({ a: { get: [] } }, { baseUrl: 'http://x/', naming: (ns: string) => ns });
     };
+    void never;
+  });
+});
+
+describe('the component form\'s messages', () => {
+  it('are a union of the calls, typed like the calls', () => {
+    type Call = CallMessage<typeof api>;
+    expectTypeOf<Extract<Call, { name: 'email' }>>().toEqualTypeOf<{
+      readonly type: 'call';
+      readonly name: 'email';
+      readonly method: 'post';
+      readonly tag?: unknown;
+    } & { readonly args: { to: string; subject: string; body?: string } }>();
+    const ok: Call[] = [
+      { type: 'call', name: 'SMSMessages', method: 'get' },
+      { type: 'call', name: 'artistsCalendar', method: 'get', args: { artist_id: 1 }, tag: 'mine' },
+    ];
+    void ok;
+    const never = (): Call[] => [
+      // @ts-expect-error a required parameter is missing
+      { type: 'call', name: 'email', method: 'post', args: { to: 'x' } },
+      // @ts-expect-error a method the namespace does not offer
+      { type: 'call', name: 'email', method: 'get', args: { to: 'x', subject: 'y' } },
+      // @ts-expect-error the arguments are required when a parameter is
+      { type: 'call', name: 'artistsCalendar', method: 'get' },
+    ];
     void never;
   });
 });
