@@ -19,6 +19,7 @@ import { Component, type ComponentSpec } from '../src/core/component.js';
 import { logRecord, type LogRecord } from '../src/core/log.js';
 import type { Lifecycle } from '../src/core/signals.js';
 import type { ArgumentsOf, CallOptions, ResultOf } from '../src/client/client-types.js';
+import { checkTimeout } from '../src/client/define-api.js';
 import { isRecord } from '../src/client/description.js';
 import { ApiError } from '../src/client/errors.js';
 
@@ -102,6 +103,7 @@ export class ApiClientComponent<C extends object> extends Component<ApiClientSpe
     const concurrency = options.concurrency ?? 4;
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new TypeError(`ApiClientComponent: concurrency must be a whole number above 0, got ${String(options.concurrency)}`);
     this.concurrency = concurrency;
+    if (options.timeout !== undefined) checkTimeout(options.timeout, 'ApiClientComponent: timeout');
   }
 
   protected main(): void {

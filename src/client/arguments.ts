@@ -113,7 +113,7 @@ export function placeArguments(
   method: MethodName,
   params: readonly ParamSpec[],
 ): { query: Record<string, JsonValue>; body: Record<string, JsonValue> | undefined } {
-  const inQuery = new Set(params.filter((p) => p.includes('query')).map((p) => p[0]));
+  const inQuery = new Set(params.filter((p) => p.slice(2).includes('query')).map((p) => p[0]));
   const hasBody = bodyMethods.has(method);
   const query: Record<string, JsonValue> = {};
   const body: Record<string, JsonValue> = {};

@@ -5,7 +5,7 @@
  * flagged `'optional'`, typed by its type name. Nothing is generated: these
  * are mapped and conditional types over the description's literal type.
  */
-import type { ApiDescription, MethodName, NamespaceSpec, ParamSpec, ParamTypeName, ParamTypes } from './description.js';
+import type { ApiDescription, MethodName, NamespaceSpec, ParamFlag, ParamSpec, ParamTypeName, ParamTypes } from './description.js';
 import type { ApplyRule, NameRule } from './naming.js';
 import type { PathVariables } from './path.js';
 
@@ -23,7 +23,12 @@ export type HeaderFields = Readonly<Record<string, string>> | Headers;
 
 type Flatten<T> = { [K in keyof T]: T[K] } & {};
 
-type IsOptional<P extends ParamSpec> = 'optional' extends P[number] ? true : false;
+/** Flags only: a parameter may itself be named 'optional'. */
+type IsOptional<P extends ParamSpec> = P extends readonly [string, ParamTypeName, ...infer Flags extends readonly ParamFlag[]]
+  ? 'optional' extends Flags[number]
+    ? true
+    : false
+  : false;
 
 /** A path variable's type: as declared in the parameter list, else a string or a number. */
 type VariableType<Ps extends readonly ParamSpec[], V extends string> = [Extract<Ps[number], readonly [V, ...unknown[]]>] extends [never]

@@ -17,7 +17,7 @@ import type { ApiClient, CallOptions, HeaderFields } from './client-types.js';
 import { checkDescription, isRecord, type ApiDescription, type MethodName, type ParamSpec } from './description.js';
 import { ApiError, isApiError, type ApiCall } from './errors.js';
 import { camelJoin, type CamelJoin, type NameRule, type Naming } from './naming.js';
-import { fillPath, pathVariables } from './path.js';
+import { describeValue, fillPath, pathVariables } from './path.js';
 import { exchange, type ApiResponse, type Fetch } from './transport.js';
 
 export interface ApiHooks<R extends NameRule = CamelJoin, Out = unknown> {
@@ -134,7 +134,13 @@ async function invoke(h: Resolved, site: CallSite, args: unknown, options: CallO
   }
   const call: ApiCall = { namespace: site.namespace, name: site.name, method: site.method, params: site.params, base: h.base, path };
   const url = await hook(call, 'url', async () => new URL(h.url ? await h.url(call) : h.base + path));
-  const sent = h.arguments ? await hook(call, 'arguments', () => h.arguments!(rest, call)) : rest;
+  const sent = h.arguments
+    ? await hook(call, 'arguments', async () => {
+        const out = await h.arguments!(rest, call);
+        if (!isRecord(out)) throw new TypeError(`it returned ${describeValue(out)}, not an object of arguments`);
+        return out;
+      })
+    : rest;
   const { query, body } = placeArguments(sent, site.method, site.params);
   for (const [key, value] of argumentPairs(query)) url.searchParams.append(key, value);
   const headers = new Headers(h.decode === decodeJson ? { Accept: 'application/json' } : undefined);
@@ -250,7 +256,8 @@ function resolveHooks(hooks: ApiHooks<NameRule, unknown>): Resolved {
   };
 }
 
-function checkTimeout(ms: unknown, what: string): number {
+/** A time limit in milliseconds, checked: what setTimeout can wait for. */
+export function checkTimeout(ms: unknown, what: string): number {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > maxTimeout) {
     throw new TypeError(`${what} must be a number of milliseconds above 0 and at most ${maxTimeout}, got ${String(ms)}`);
   }

@@ -190,6 +190,10 @@ describe('hooks', () => {
       },
     });
     await expect(api.SMSMessages.get()).rejects.toMatchObject({ kind: 'hook', message: 'GET SMSMessages: the arguments hook failed: no key configured' });
+    const careless = defineApi(echoApi, { baseUrl: 'http://127.0.0.1:9/', arguments: () => undefined as never });
+    await expect(careless.SMSMessages.get()).rejects.toMatchObject({ kind: 'hook', reason: 'the arguments hook failed: it returned undefined, not an object of arguments' });
+    const badUrl = defineApi(echoApi, { baseUrl: 'http://127.0.0.1:9/', url: (call) => call.path });
+    await expect(badUrl.SMSMessages.get()).rejects.toMatchObject({ kind: 'hook', reason: 'the url hook failed: Invalid URL' });
   });
 
   it('check raises the API\'s own typed error from a 200 response; the data is the result otherwise', async () => {

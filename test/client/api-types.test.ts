@@ -61,6 +61,11 @@ describe('the client type', () => {
     expectTypeOf<ArgumentsOf<typeof api.usersSettings.patch>>().toEqualTypeOf<{ id: number; scores?: readonly number[] }>();
   });
 
+  it('reads flags from the flags only: a parameter may be named "optional"', () => {
+    const named = defineApi({ search: { get: [['optional', 'string'], ['query', 'string', 'optional']] } }, { baseUrl: 'http://x/' });
+    expectTypeOf<ArgumentsOf<typeof named.search.get>>().toEqualTypeOf<{ optional: string; query?: string }>();
+  });
+
   it('lets the arguments be left out when none is required', () => {
     expectTypeOf(api.SMSMessages.get).toBeCallableWith();
     expectTypeOf(api.SMSMessages.get).toBeCallableWith({ since: 'yesterday' });

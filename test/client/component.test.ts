@@ -146,7 +146,8 @@ describe('ApiClientComponent', () => {
     expect(outcomes[0]).toMatchObject({ type: 'failure', error: { kind: 'timeout' } });
   });
 
-  it('refuses a bad concurrency when made', () => {
+  it('refuses a bad concurrency or timeout when made', () => {
     expect(() => new ApiClientComponent({}, { concurrency: 0 })).toThrow(/concurrency must be a whole number above 0/);
+    expect(() => new ApiClientComponent({}, { timeout: -1 })).toThrow(/timeout must be a number of milliseconds/);
   });
 });

@@ -158,6 +158,12 @@ describe('arguments', () => {
     [{ o: { x: [1, { y: null }] }, z: null, nested: [[1]] }, [['o', '{"x":[1,{"y":null}]}'], ['z', 'null'], ['nested', '[[1]]']]],
   ])('argumentPairs(%j)', (args, pairs) => expect(argumentPairs(args)).toEqual(pairs));
 
+  it('reads flags from the flags only: a parameter may be named "query" or "optional"', () => {
+    const named: readonly ParamSpec[] = [['query', 'string'], ['optional', 'string']];
+    expect(placeArguments({ query: 'q', optional: 'o' }, 'post', named)).toEqual({ query: {}, body: { query: 'q', optional: 'o' } });
+    expect(() => checkArguments({ query: 'q' }, named, [])).toThrow(/missing required parameter "optional"/);
+  });
+
   it('places arguments: query for get and delete, body for the rest unless flagged query', () => {
     const params: readonly ParamSpec[] = [['a', 'string'], ['k', 'string', 'query']];
     expect(placeArguments({ a: '1', k: '2', sig: '3' }, 'get', params)).toEqual({ query: { a: '1', k: '2', sig: '3' }, body: undefined });
