@@ -13,7 +13,7 @@ import type { PathVariables } from './path.js';
 export interface CallOptions {
   /** Aborting it aborts the call (an `ApiError` of kind `'aborted'`). */
   readonly signal?: AbortSignal;
-  /** Milliseconds for this call, instead of the API's `timeout`. */
+  /** Milliseconds for this call's exchange, instead of the API's `timeout`. */
   readonly timeout?: number;
   /** More request header fields for this call. */
   readonly headers?: HeaderFields;

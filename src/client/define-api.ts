@@ -18,7 +18,7 @@ import { checkDescription, isRecord, type ApiDescription, type MethodName, type 
 import { ApiError, isApiError, type ApiCall } from './errors.js';
 import { camelJoin, type CamelJoin, type NameRule, type Naming } from './naming.js';
 import { describeValue, fillPath, pathVariables } from './path.js';
-import { exchange, type ApiResponse, type Fetch } from './transport.js';
+import { exchange, type ApiResponse, type Exchange, type Fetch } from './transport.js';
 
 export interface ApiHooks<R extends NameRule = CamelJoin, Out = unknown> {
   /** Where the namespaces live: `https://api.example.com/v3/`. http or https, no query, no credentials (use `basicAuth`). */
@@ -45,7 +45,7 @@ export interface ApiHooks<R extends NameRule = CamelJoin, Out = unknown> {
    * 200-299 is still an error).
    */
   readonly check?: (data: NoInfer<Out>, response: ApiResponse, call: ApiCall) => void | Promise<void>;
-  /** Milliseconds a call may take, response body included; default 30 000. */
+  /** Milliseconds from sending a request to the last byte of its response; default 30 000. */
   readonly timeout?: number;
   /** Largest response body read, in bytes; default 16 MiB. */
   readonly maxResponseBytes?: number;
@@ -119,6 +119,18 @@ export function defineApi<const D extends ApiDescription, R extends NameRule = C
 }
 
 async function invoke(h: Resolved, site: CallSite, args: unknown, options: CallOptions = {}): Promise<unknown> {
+  const { call, request, timeout } = await prepare(h, site, args, options);
+  const response = await exchange(h.fetch, call, request, {
+    timeout,
+    maxResponseBytes: h.maxResponseBytes,
+    redirect: h.redirect,
+    signal: options.signal,
+  });
+  return outcome(h, call, response);
+}
+
+/** Checks a call's arguments and options, runs the url, arguments and headers hooks, and builds the request. */
+async function prepare(h: Resolved, site: CallSite, args: unknown, options: CallOptions): Promise<{ call: ApiCall; request: Exchange; timeout: number }> {
   let path: string;
   let rest: Arguments;
   let timeout: number;
@@ -144,7 +156,8 @@ async function invoke(h: Resolved, site: CallSite, args: unknown, options: CallO
   const { query, body } = placeArguments(sent, site.method, site.params);
   for (const [key, value] of argumentPairs(query)) url.searchParams.append(key, value);
   const headers = new Headers(h.decode === decodeJson ? { Accept: 'application/json' } : undefined);
-  if (h.headers) mergeHeaders(headers, typeof h.headers === 'function' ? await hook(call, 'headers', () => (h.headers as (c: ApiCall) => HeaderFields)(call)) : h.headers);
+  const fields = h.headers;
+  if (fields) await hook(call, 'headers', async () => mergeHeaders(headers, typeof fields === 'function' ? await fields(call) : fields));
   if (options.headers) {
     try {
       mergeHeaders(headers, options.headers);
@@ -159,12 +172,11 @@ async function invoke(h: Resolved, site: CallSite, args: unknown, options: CallO
       if (!headers.has('content-type')) headers.set('Content-Type', 'application/json');
     } else payload = new URLSearchParams(argumentPairs(body));
   }
-  const response = await exchange(h.fetch, call, { url, method: site.method.toUpperCase(), headers, body: payload }, {
-    timeout,
-    maxResponseBytes: h.maxResponseBytes,
-    redirect: h.redirect,
-    signal: options.signal,
-  });
+  return { call, request: { url, method: site.method.toUpperCase(), headers, body: payload }, timeout };
+}
+
+/** Decodes and checks a response: the call's result, or its error. */
+async function outcome(h: Resolved, call: ApiCall, response: ApiResponse): Promise<unknown> {
   let data: unknown;
   try {
     data = await h.decode(response, call);
@@ -172,7 +184,7 @@ async function invoke(h: Resolved, site: CallSite, args: unknown, options: CallO
     // A failed call's error page is often not JSON: then the status is the news, with the text.
     if (!response.ok) throw statusError(call, response, response.text());
     if (isApiError(error)) throw error;
-    throw new ApiError('decode', call, (error as Error)?.message ?? String(error), { url, status: response.status, data: response.text(), cause: error });
+    throw new ApiError('decode', call, (error as Error)?.message ?? String(error), { url: response.url, status: response.status, data: response.text(), cause: error });
   }
   if (h.check) await h.check(data, response, call);
   if (!response.ok) throw statusError(call, response, data);

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { getEventListeners } from 'node:events';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, waitFor } from '../helpers/http.js';
 import { readText } from '../../src/http/request-body.js';
@@ -194,6 +195,8 @@ describe('hooks', () => {
     await expect(careless.SMSMessages.get()).rejects.toMatchObject({ kind: 'hook', reason: 'the arguments hook failed: it returned undefined, not an object of arguments' });
     const badUrl = defineApi(echoApi, { baseUrl: 'http://127.0.0.1:9/', url: (call) => call.path });
     await expect(badUrl.SMSMessages.get()).rejects.toMatchObject({ kind: 'hook', reason: 'the url hook failed: Invalid URL' });
+    const badHeaders = defineApi(echoApi, { baseUrl: 'http://127.0.0.1:9/', headers: () => ({ 'X-Key': 'a\nb' }) });
+    await expect(badHeaders.SMSMessages.get()).rejects.toMatchObject({ kind: 'hook', reason: expect.stringMatching(/^the headers hook failed: /) });
   });
 
   it('check raises the API\'s own typed error from a 200 response; the data is the result otherwise', async () => {
@@ -394,6 +397,30 @@ describe('transport: timeouts, failures, limits', () => {
     await expect(api.streamed.get()).rejects.toMatchObject({ kind: 'too-large', reason: 'the response is larger than 4096 bytes' });
     const roomy = defineApi({ declared: { get: [] } }, { baseUrl: url, maxResponseBytes: 10_000 });
     expect(await roomy.declared.get()).toEqual({ data: 'x'.repeat(5_000) });
+  });
+
+  it('counts decoded bytes: a small gzip body that inflates past the limit is refused (a zip bomb)', async () => {
+    const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x20));
+    const { url } = await startServer({
+      routes: [{ path: '/bomb', handler: () => ({ headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: bomb }) }],
+    });
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const api = defineApi({ bomb: { get: [] } }, { baseUrl: url, maxResponseBytes: 64 * 1024 });
+    await expect(api.bomb.get()).rejects.toMatchObject({ kind: 'too-large', reason: 'the response is larger than 65536 bytes' });
+  });
+
+  it('does not carry credentials across a redirect to another origin; redirect: "error" refuses redirects', async () => {
+    const other = await startServer({ routes: [{ path: '*', handler: (req) => json({ authorization: req.headers.get('authorization') ?? null }) }] });
+    const { url } = await startServer({ routes: [{ path: '*', handler: () => ({ status: 307, headers: { Location: `${other.url}/landed` } }) }] });
+    const api = defineApi({ me: { get: [] } }, { baseUrl: url, headers: basicAuth('user', 'password') });
+    expect(await api.me.get()).toEqual({ authorization: null });
+    const strict = defineApi({ me: { get: [] } }, { baseUrl: url, headers: basicAuth('user', 'password'), redirect: 'error' });
+    await expect(strict.me.get()).rejects.toMatchObject({ kind: 'network', reason: 'no response: unexpected redirect' });
+  });
+
+  it('refuses a header option that could split the request', async () => {
+    const api = defineApi({ me: { get: [] } }, { baseUrl: 'http://127.0.0.1:9/' });
+    await expect(api.me.get({}, { headers: { 'X-Note': 'a\r\nX-Injected: 1' } })).rejects.toMatchObject({ kind: 'arguments', reason: expect.stringMatching(/^bad header option/) });
   });
 
   it('the caller can abort a call', async () => {
