@@ -459,7 +459,7 @@ describe('transport resources', () => {
     const outcomes: string[] = [];
     for (const end of ['answer', 'fail', 'timeout', 'abort'] as const) {
       const held = heldFetch();
-      const api = defineApi({ x: { get: [] } }, { baseUrl: 'http://127.0.0.1:9/', fetch: held.fetch, timeout: 30 });
+      const api = defineApi({ x: { get: [] } }, { baseUrl: 'http://127.0.0.1:9/', fetch: held.fetch, timeout: end === 'timeout' ? 30 : 10_000 });
       const caller = end === 'abort' ? new AbortController() : controller;
       const call = api.x.get({}, { signal: caller.signal }).then(
         () => 'ok',

@@ -75,7 +75,7 @@ describe('ApiClientComponent', () => {
     const outcomes: OutcomeMessage<Api>[] = [];
     client.outboxes.outbox.subscribe((o) => outcomes.push(o));
     client.start();
-    for (let n = 1; n <= 4; n++) client.inboxes.inbox.send({ type: 'call', name: 'items', method: 'get', args: { n, delay: 100 } });
+    for (let n = 1; n <= 4; n++) client.inboxes.inbox.send({ type: 'call', name: 'items', method: 'get', args: { n, delay: 300 } });
     await waitFor(() => seen.length === 2);
     await sleep(40);
     expect(seen).toEqual(['started 1', 'started 2']);
