@@ -21,3 +21,6 @@ export { httpConnection, httpConnectionLinks, type HttpConnectionOptions } from 
 // The server
 export { createServer, BoxwireServer } from './server.js';
 export { resolveOptions, defaultLimits, defaultTimeouts, type ServerOptions, type ResolvedOptions, type Limits, type Timeouts } from './options.js';
+// The declarative HTTP API client, and its component form
+export * from './client/index.js';
+export { ApiClientComponent, apiClient, type ApiClientOptions, type ApiClientSpec, type CallMessage, type ResultMessage, type FailureMessage, type OutcomeMessage } from '../components/api-client.js';
