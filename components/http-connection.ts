@@ -24,7 +24,7 @@ import { Responder } from './responder.js';
 export interface HttpConnectionOptions {
   readonly routes: RouteTable;
   readonly limits?: ParserLimits;
-  readonly timeouts?: ParserTimeouts;
+  readonly timeouts?: ParserTimeouts & { readonly handler?: number };
   /** The Server field; false for none. */
   readonly server?: string | false;
   readonly accessLog?: AccessLogOption | false;
@@ -77,7 +77,7 @@ export function httpConnectionLinks(stageCount = 0, accessLog = true): readonly 
 export function httpConnection(info: ConnectionInfo, options: HttpConnectionOptions): Graphline {
   const children: Children = {
     parser: new HttpParser(info, options.limits ?? defaultParserLimits, options.timeouts ?? defaultParserTimeouts),
-    router: new RequestRouter(options.routes),
+    router: new RequestRouter(options.routes, { handlerTimeout: options.timeouts?.handler }),
     errorPage: new ErrorPage(options.errorPages),
     responder: new Responder({ server: options.server, counters: options.counters }),
   };

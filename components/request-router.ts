@@ -13,9 +13,11 @@
  * - An exception in a function handler, or a handler component that fails or
  *   stops without answering, becomes a 500 (an HttpError's own status if it
  *   throws one); the error travels with the response for the errors channel.
+ * - A handler that has not answered within `handlerTimeout` gets a 504 sent
+ *   for it, and is stopped (a component) or no longer waited for (a function).
  */
 import { box, type Box } from '../src/core/box.js';
-import { Component, boxes } from '../src/core/component.js';
+import { Component, boxes, type OwnedTimer } from '../src/core/component.js';
 import { link } from '../src/core/link.js';
 import type { LogRecord } from '../src/core/log.js';
 import type { Lifecycle } from '../src/core/signals.js';
@@ -91,12 +93,22 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   private pendingCalls = 0;
   /** Handler components running. */
   private children = 0;
-  /** Requests whose answer is on its way (async handlers, handler components); a reroute is a new request. */
-  private readonly awaited = new Set<HttpRequest>();
+  /**
+   * Requests whose answer is on its way (async handlers, handler
+   * components), oldest first, with when they give up; a reroute is a new
+   * request.
+   */
+  private readonly awaited = new Map<HttpRequest, Awaited>();
   private upstreamFinished = false;
+  private deadlineTimer: OwnedTimer | undefined;
+  private readonly handlerTimeout: number;
 
-  constructor(private readonly table: RouteTable) {
+  constructor(
+    private readonly table: RouteTable,
+    options: RouterOptions = {},
+  ) {
     super(requestRouterBoxes);
+    this.handlerTimeout = options.handlerTimeout ?? 60_000;
   }
 
   protected main(): void {
@@ -168,15 +180,15 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     }
     if (!isPromise(result)) return this.answer(toResponse(request, result));
     this.pendingCalls++;
-    this.awaited.add(request);
+    const entry = this.await(request);
     result.then(
-      (value) => this.run(() => this.settled(toResponse(request, value))),
-      (error: unknown) => this.run(() => this.settled(failure(request, error))),
+      (value) => this.run(() => this.settled(entry, toResponse(request, value))),
+      (error: unknown) => this.run(() => this.settled(entry, failure(request, error))),
     );
   }
 
-  private settled(response: HttpResponse): void {
-    this.pendingCalls--;
+  private settled(entry: Awaited, response: HttpResponse): void {
+    if (!entry.abandoned) this.pendingCalls--;
     this.answerAwaited(response);
     this.finishIfIdle();
   }
@@ -191,7 +203,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     link(child.outboxes.outbox as Box<HttpResponse | Reroute>, this.inboxes.handled);
     if ('log' in child.outboxes) link(child.outboxes.log as Box<LogRecord>, this.outboxes.log);
     this.children++;
-    this.awaited.add(request);
+    this.await(request, child);
     this.adopt(child, (ended) => {
       this.children--;
       if (this.awaited.has(request)) {
@@ -220,7 +232,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
    */
   private awaitedFor(request: HttpRequest): boolean {
     if (this.awaited.delete(request)) return true;
-    for (const waiting of this.awaited) {
+    for (const waiting of this.awaited.keys()) {
       if (waiting.seq === request.seq) {
         this.awaited.delete(waiting);
         return true;
@@ -229,9 +241,59 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     return false;
   }
 
+  /** Notes an answer to wait for, and makes sure the deadline timer runs. */
+  private await(request: HttpRequest, child?: Component<any>): Awaited {
+    const entry: Awaited = { deadline: performance.now() + this.handlerTimeout, child, abandoned: false };
+    this.awaited.set(request, entry);
+    if (!this.deadlineTimer) this.armDeadline(this.handlerTimeout);
+    return entry;
+  }
+
+  private armDeadline(ms: number): void {
+    this.deadlineTimer = this.timer(Math.max(1, ms), () => {
+      this.deadlineTimer = undefined;
+      this.expire();
+    });
+  }
+
+  /**
+   * Answers 504 for every handler past its deadline (oldest first), stops a
+   * handler component that is still at it, and stops waiting for a function
+   * that may never settle; then waits for the next deadline.
+   */
+  private expire(): void {
+    const now = performance.now();
+    for (const [request, entry] of this.awaited) {
+      if (entry.deadline > now) {
+        this.armDeadline(entry.deadline - now);
+        break;
+      }
+      this.awaited.delete(request);
+      this.send('outbox', errorResponse(request, 504, { error: `the handler did not answer within ${this.handlerTimeout} ms` }));
+      if (entry.child && entry.child.state !== 'stopped') void entry.child.shutdown();
+      else if (!entry.child) {
+        entry.abandoned = true;
+        this.pendingCalls--;
+      }
+    }
+    this.finishIfIdle();
+  }
+
   private finishIfIdle(): void {
     if (this.upstreamFinished && this.pendingCalls === 0 && this.children === 0) this.finish();
   }
+}
+
+interface Awaited {
+  readonly deadline: number;
+  readonly child: Component<any> | undefined;
+  /** Given up on at its deadline: its late answer is dropped. */
+  abandoned: boolean;
+}
+
+export interface RouterOptions {
+  /** Milliseconds a handler may take to answer (its head; a body may stream for longer): 504 after. */
+  readonly handlerTimeout?: number;
 }
 
 const standardMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);

@@ -94,6 +94,7 @@ export const serverFlags: readonly Flag[] = [
   { name: '--max-body', value: 'SIZE', help: 'largest request body, e.g. 10M (default 100M)', apply: (o, v) => void (limits(o).body = size('--max-body', v)) },
   { name: '--header-timeout', value: 'SECONDS', help: 'time to receive a request head (default 10)', apply: (o, v) => void (timeouts(o).header = seconds('--header-timeout', v)) },
   { name: '--idle-timeout', value: 'SECONDS', help: 'time an idle keep-alive connection is kept (default 10)', apply: (o, v) => void (timeouts(o).idle = seconds('--idle-timeout', v)) },
+  { name: '--handler-timeout', value: 'SECONDS', help: 'time a handler may take to answer: 504 after (default 60)', apply: (o, v) => void (timeouts(o).handler = seconds('--handler-timeout', v)) },
   { name: '--body-timeout', value: 'SECONDS', help: 'time a request body may stall (default 10)', apply: (o, v) => void (timeouts(o).body = seconds('--body-timeout', v)) },
   {
     name: '--workers',

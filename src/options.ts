@@ -18,6 +18,8 @@ export interface Limits extends ParserLimits {
 }
 
 export interface Timeouts extends ParserTimeouts {
+  /** Milliseconds a handler may take to answer (its response head): 504 after, and the handler is stopped. */
+  readonly handler: number;
   /** Milliseconds a client may leave the write buffer full before it is cut off. */
   readonly write: number;
   /** Milliseconds `stop()` lets requests in flight finish before closing everything. */
@@ -67,7 +69,7 @@ export interface ResolvedOptions {
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
-export const defaultTimeouts: Timeouts = { ...defaultParserTimeouts, write: 10_000, shutdown: 10_000 };
+export const defaultTimeouts: Timeouts = { ...defaultParserTimeouts, handler: 60_000, write: 10_000, shutdown: 10_000 };
 
 const known = new Set([
   'host',

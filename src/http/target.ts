@@ -50,32 +50,56 @@ function originForm(target: string): ParsedTarget {
   const q = target.indexOf('?');
   const rawPath = q < 0 ? target : target.slice(0, q);
   const query = q < 0 ? '' : target.slice(q + 1);
-  const path = normalizePath(rawPath);
-  if (path === undefined) return fail('bad path encoding');
-  return { ok: true, form: 'origin', rawPath, query, path };
+  const path = decodePath(rawPath);
+  if (!path.ok) return fail(path.reason);
+  return { ok: true, form: 'origin', rawPath, query, path: path.path };
 }
 
 const needsWork = /%|\/\.|\/\//;
 const controls = /[\x00-\x1f\x7f]/;
 
+export type DecodedPath = { readonly ok: true; readonly path: string } | { readonly ok: false; readonly reason: string };
+
 /**
- * Decodes and normalises a path; undefined when it cannot be a path
- * (malformed %-escape, a control character, invalid UTF-8, no leading '/').
+ * Decodes and normalises a path, or says why it cannot be one: no leading
+ * '/', a malformed %-escape, a control character (NUL included), invalid or
+ * overlong UTF-8. Also refused, as ambiguous: an encoded '/' (%2F) and
+ * encoded dot segments (%2e%2e), which decoding would turn into structure a
+ * proxy checking the raw path never saw (Jetty, Tomcat and Apache refuse
+ * them by default too). Plain "." and ".." segments are removed (RFC 3986
+ * §5.2.4) and can never climb above "/".
  */
-export function normalizePath(raw: string): string | undefined {
-  if (raw.charCodeAt(0) !== 0x2f) return undefined;
-  if (!needsWork.test(raw)) return controls.test(raw) ? undefined : raw;
+export function decodePath(raw: string): DecodedPath {
+  if (raw.charCodeAt(0) !== 0x2f) return { ok: false, reason: 'the path does not start with /' };
+  if (!needsWork.test(raw)) return controls.test(raw) ? { ok: false, reason: 'control character in the path' } : { ok: true, path: raw };
   let decoded = raw;
   if (raw.includes('%')) {
-    if (/%(?![0-9A-Fa-f]{2})/.test(raw)) return undefined;
+    if (/%(?![0-9A-Fa-f]{2})/.test(raw)) return { ok: false, reason: 'malformed percent-encoding in the path' };
+    if (/%2f/i.test(raw)) return { ok: false, reason: 'an encoded "/" in the path is ambiguous' };
+    if (/%2e/i.test(raw) && hasEncodedDotSegment(raw)) return { ok: false, reason: 'an encoded dot segment in the path is ambiguous' };
     try {
       decoded = decodeURIComponent(raw);
     } catch {
-      return undefined;
+      return { ok: false, reason: 'invalid UTF-8 in the path' };
     }
   }
-  if (controls.test(decoded)) return undefined;
-  return removeDotSegments(decoded);
+  if (controls.test(decoded)) return { ok: false, reason: 'control character in the path' };
+  return { ok: true, path: removeDotSegments(decoded) };
+}
+
+/** The decoded path, or undefined when `decodePath` refuses it. */
+export function normalizePath(raw: string): string | undefined {
+  const decoded = decodePath(raw);
+  return decoded.ok ? decoded.path : undefined;
+}
+
+function hasEncodedDotSegment(raw: string): boolean {
+  for (const segment of raw.split('/')) {
+    if (!segment.includes('%')) continue;
+    const dots = segment.replace(/%2e/gi, '.');
+    if (dots === '.' || dots === '..') return true;
+  }
+  return false;
 }
 
 /** RFC 3986 §5.2.4 on a decoded path, merging repeated slashes as it goes; a trailing slash is kept. */

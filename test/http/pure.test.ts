@@ -64,12 +64,10 @@ describe('paths: decode once, normalise, refuse', () => {
   it.each([
     ['/', '/'],
     ['/a/b', '/a/b'],
-    ['/a%2Fb', '/a/b'],
     ['/a/./b/../c', '/a/c'],
     ['/..', '/'],
     ['/a/..', '/'],
     ['/a/../', '/'],
-    ['/%2e%2e/%2e%2e/x', '/x'],
     ['/a//b', '/a/b'],
     ['/a/b/.', '/a/b/'],
     ['/%41', '/A'],
@@ -77,7 +75,7 @@ describe('paths: decode once, normalise, refuse', () => {
     ['/%2525', '/%25'],
   ])('normalizePath(%j) = %j', (raw, expected) => expect(normalizePath(raw)).toBe(expected));
 
-  it.each(['', 'a', '/%', '/%4', '/%zz', '/%00', '/%0d%0a', '/%7f', '/%c0%ae', '/%ff', '/%ed%a0%80'])('normalizePath(%j) refuses', (raw) =>
+  it.each(['', 'a', '/%', '/%4', '/%zz', '/%00', '/%0d%0a', '/%7f', '/%c0%ae', '/%ff', '/%ed%a0%80', '/a%2Fb', '/%2e%2e/x', '/a/%2E', '/.%2e/'])('normalizePath(%j) refuses', (raw) =>
     expect(normalizePath(raw)).toBeUndefined(),
   );
 

@@ -564,3 +564,56 @@ describe('text bodies', () => {
     expect((await request(port, { method: 'POST', path: '/t', body: 'h\u00e9llo' })).text).toBe('H\u00c9LLO');
   });
 });
+
+describe('handler time limit', () => {
+  it('a handler that never answers gets a 504, and the connection carries on', async () => {
+    const server = await startServer({
+      timeouts: { handler: 100 },
+      routes: [{ path: '/hang', handler: () => new Promise(() => {}) }, hello],
+    });
+    const started = Date.now();
+    const got = await raw(server.port, `GET /hang HTTP/1.1\r\n${H}\r\nGET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+    expect(got.responses.map((r) => r.status)).toEqual([504, 200]);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await waitFor(() => server.logs.errors!.some((r) => /^504 GET \/hang .*did not answer within 100 ms/.test(r.message)));
+  });
+
+  it('a handler component that never answers is stopped, and what it held is released', async () => {
+    let released = 0;
+    class Stuck extends HttpHandler {
+      protected main(): void {
+        this.own(() => released++);
+        this.on('inbox', () => {});
+      }
+    }
+    const { port } = await startServer({ timeouts: { handler: 100 }, routes: [{ path: '/stuck', component: () => new Stuck() }] });
+    expect((await request(port, { path: '/stuck' })).status).toBe(504);
+    expect(released).toBe(1);
+  });
+
+  it('a client that leaves while its handler hangs costs nothing after the deadline', async () => {
+    const before = snapshot();
+    const server = createServer({ port: 0, log: { print: false }, timeouts: { handler: 100 }, routes: [{ path: '/hang', handler: () => new Promise(() => {}) }] });
+    const [{ port }] = await server.listen();
+    const socket = await connect(port);
+    socket.write(`GET /hang HTTP/1.1\r\n${H}\r\n`);
+    await sleep(20);
+    socket.end();
+    await waitFor(() => server.tcp.connectionCount === 0, 3000);
+    socket.destroy();
+    await server.stop();
+    await expectNoLeaks(before);
+  });
+
+  it('a slow answer within the limit is not cut, and a long body may stream past it', async () => {
+    const { port } = await startServer({
+      timeouts: { handler: 150 },
+      routes: [
+        { path: '/slowish', handler: async () => (await sleep(50), { body: 'in time' }) },
+        { path: '/stream', handler: () => ({ body: (async function* () { for (let i = 0; i < 4; i++) { await sleep(60); yield `${i}`; } })() }) },
+      ],
+    });
+    expect((await request(port, { path: '/slowish' })).text).toBe('in time');
+    expect((await request(port, { path: '/stream' })).text).toBe('0123');
+  });
+});
