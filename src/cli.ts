@@ -7,9 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { CliError, parseArgs, serverFlags, usage, type Flag } from './cli-args.js';
+import { wsgiFlags, withWsgiDefaults } from './cli-flags-wsgi.js';
 import { createServer, type BoxwireServer } from './server.js';
 
-export const flags: readonly Flag[] = [...serverFlags];
+export const flags: readonly Flag[] = [...serverFlags, ...wsgiFlags];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -28,7 +29,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`boxwire ${version()}\n`);
       return 0;
     }
-    server = createServer(parsed.options);
+    server = createServer(withWsgiDefaults(parsed.options));
   } catch (error) {
     if (error instanceof CliError || error instanceof TypeError) {
       process.stderr.write(`boxwire: ${error.message.replace(/^boxwire: /, '')}\n`);

@@ -20,3 +20,14 @@ export { httpConnection, httpConnectionLinks, type HttpConnectionOptions } from 
 // The server
 export { createServer, BoxwireServer } from './server.js';
 export { resolveOptions, defaultLimits, defaultTimeouts, type ServerOptions, type ResolvedOptions, type Limits, type Timeouts } from './options.js';
+// The WSGI path: applications on a pool of worker threads, and the Rocket API
+export { WorkerPool, defaultPoolOptions, threadCount, type PoolOptions, type PoolState } from '../components/wsgi/pool.js';
+export { WsgiGateway, type GatewayOptions } from '../components/wsgi/gateway.js';
+export { wsgiRoutes, type WsgiApp } from '../components/wsgi/routes.js';
+export { wsgiEnviron, headerVariable, requestUrl, type CgiVariables } from './http/wsgi-environ.js';
+export { statusProblem, headersProblem, hopByHopFields } from './http/wsgi-response.js';
+export { parseWsgiSpec, type WsgiOption, type WsgiAppOption } from './wsgi-options.js';
+export type { ListenInterface } from './interfaces-option.js';
+export { Rocket, CherryPyWSGIServer, type RocketInterface, type RocketAppInfo } from './rocket.js';
+export type { StartResponse, WsgiApplication } from '../components/wsgi/thread-wsgi.js';
+export type { FetchHandler } from '../components/wsgi/thread-fetch.js';

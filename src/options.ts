@@ -11,6 +11,11 @@ import type { ErrorPageOptions } from '../components/error-page.js';
 import { defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from '../components/http-parser.js';
 import type { LoggerOptions } from '../components/logger.js';
 import type { Route } from '../components/request-router.js';
+import type { Interface } from '../components/tcp-server/index.js';
+import type { PoolOptions } from '../components/wsgi/pool.js';
+import type { WsgiApp } from '../components/wsgi/routes.js';
+import { resolveInterfaces, type ListenInterface } from './interfaces-option.js';
+import { resolvePoolOptions, resolveWsgiApps, type WsgiOption } from './wsgi-options.js';
 
 export interface Limits extends ParserLimits {
   /** Open connections at most; more are answered 503 and closed. */
@@ -29,6 +34,8 @@ export interface ServerOptions {
   readonly host?: string;
   /** Port to listen on; 0 for any free port. Default 8080. */
   readonly port?: number;
+  /** Addresses to listen on, each plain or TLS, instead of host and port (src/interfaces-option.ts). */
+  readonly interfaces?: readonly ListenInterface[];
   /** Routes tried in order, before the built-in ones. */
   readonly routes?: readonly Route[];
   readonly limits?: Partial<Limits>;
@@ -44,6 +51,10 @@ export interface ServerOptions {
   readonly protocol?: (info: ConnectionInfo, options: ResolvedOptions) => Component<any>;
   /** What is printed, and where. */
   readonly log?: LoggerOptions;
+  /** WSGI and fetch-style applications on worker threads: "PREFIX=./app.mjs#export" or { prefix, module, export? }. */
+  readonly wsgi?: readonly WsgiOption[];
+  /** The thread pool they run on. */
+  readonly pool?: Partial<PoolOptions>;
 }
 
 export interface ResolvedOptions {
@@ -58,6 +69,10 @@ export interface ResolvedOptions {
   readonly stages: readonly (() => Component<any>)[];
   readonly protocol: ((info: ConnectionInfo, options: ResolvedOptions) => Component<any>) | undefined;
   readonly log: LoggerOptions;
+  /** Where to listen: `interfaces`, or host and port. */
+  readonly interfaces: readonly Interface[];
+  readonly wsgi: readonly WsgiApp[];
+  readonly pool: PoolOptions;
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
@@ -75,6 +90,9 @@ const known = new Set([
   'stages',
   'protocol',
   'log',
+  'interfaces',
+  'wsgi',
+  'pool',
 ]);
 
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
@@ -105,6 +123,10 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   if (options.protocol !== undefined && typeof options.protocol !== 'function') {
     throw new TypeError('boxwire: option "protocol" must be a function (info, options) => component');
   }
+  if (options.interfaces !== undefined && (options.host !== undefined || options.port !== undefined)) {
+    throw new TypeError('boxwire: give either "interfaces" or "host" and "port", not both');
+  }
+  const interfaces = options.interfaces !== undefined ? resolveInterfaces(options.interfaces) : [{ host, port }];
   return {
     host,
     port,
@@ -117,6 +139,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     stages,
     protocol: options.protocol,
     log: options.log ?? {},
+    interfaces,
+    wsgi: resolveWsgiApps(options.wsgi),
+    pool: resolvePoolOptions(options.pool),
   };
 }
 

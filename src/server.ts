@@ -1,15 +1,18 @@
 /**
  * createServer: builds the default server graph from one options object.
  *
- *   server = Graphline({ tcp: TcpServer, logger: Logger })
+ *   server = Graphline({ tcp: TcpServer, logger: Logger, pool?: WorkerPool })
  *   tcp builds, per connection, httpConnection(...) (or your `protocol`)
+ *   pool: the one thread pool of the WSGI applications, when there are any;
+ *   it ends after the connections have (tcp.signal -> pool.control)
  *
  * `listen()` resolves with the bound addresses; `stop()` stops accepting,
  * lets requests in flight finish (up to `timeouts.shutdown`), then closes
  * everything. `channels` are the log channels as streams.
  */
 import type { Observable } from 'rxjs';
-import { Graphline } from './core/graph.js';
+import type { Component } from './core/component.js';
+import { Graphline, type LinkSpec } from './core/graph.js';
 import { link } from './core/link.js';
 import type { LogRecord } from './core/log.js';
 import { gracefulShutdown } from './core/signals.js';
@@ -18,27 +21,49 @@ import { TcpServer, type BoundAddress, type ServerEvent } from '../components/tc
 import { httpConnection } from '../components/http-connection.js';
 import { Logger, type ChannelName } from '../components/logger.js';
 import { RouteTable } from '../components/request-router.js';
+import { WorkerPool, type PoolState } from '../components/wsgi/pool.js';
+import { wsgiRoutes } from '../components/wsgi/routes.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 
 /** The minimal answer to a connection over the limit (RFC 9110 §15.6.4). */
 const overloaded =
   'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 20\r\nRetry-After: 1\r\nConnection: close\r\n\r\nServer overloaded.\r\n';
 
+type ServerChildren = Record<string, Component<any>>;
+
+const serverLinks: readonly LinkSpec<ServerChildren>[] = [
+  ['tcp.log', 'logger.inbox'],
+  ['tcp.signal', 'logger.control'],
+  ['tcp.events', 'self.events'],
+];
+
+const withPoolLinks: readonly LinkSpec<ServerChildren>[] = [
+  ['tcp.log', 'logger.inbox'],
+  ['tcp.signal', 'pool.control'],
+  ['pool.log', 'logger.inbox'],
+  ['pool.signal', 'logger.control'],
+  ['tcp.events', 'self.events'],
+];
+
 export class BoxwireServer {
   readonly options: ResolvedOptions;
   readonly routes: RouteTable;
   readonly tcp: TcpServer;
   readonly logger: Logger;
-  readonly graph: Graphline<{ tcp: TcpServer; logger: Logger }>;
+  /** The thread pool of the WSGI applications; undefined when there are none. */
+  readonly pool: WorkerPool | undefined;
+  readonly graph: Graphline<Record<string, Component<any>>>;
   private listening: Promise<readonly BoundAddress[]> | undefined;
 
   constructor(options: ServerOptions = {}) {
     this.options = resolveOptions(options);
     const o = this.options;
-    this.routes = new RouteTable(o.routes);
+    this.pool = o.wsgi.length > 0 ? new WorkerPool(o.wsgi, o.pool) : undefined;
+    const wsgi = this.pool ? wsgiRoutes(o.wsgi, this.pool, { serverSoftware: o.serverHeader || 'boxwire' }) : [];
+    this.routes = new RouteTable([...o.routes, ...wsgi]);
     const routes = this.routes;
     this.tcp = new TcpServer({
-      interfaces: [{ host: o.host, port: o.port }],
+      interfaces: o.interfaces,
       maxConnections: o.limits.connections,
       refusal: overloaded,
       writeTimeout: o.timeouts.write,
@@ -56,11 +81,14 @@ export class BoxwireServer {
             }),
     });
     this.logger = new Logger(o.log);
-    this.graph = new Graphline({ tcp: this.tcp, logger: this.logger }, [
-      ['tcp.log', 'logger.inbox'],
-      ['tcp.signal', 'logger.control'],
-      ['tcp.events', 'self.events'],
-    ]);
+    this.graph = this.pool
+      ? new Graphline({ tcp: this.tcp, logger: this.logger, pool: this.pool }, withPoolLinks)
+      : new Graphline({ tcp: this.tcp, logger: this.logger }, serverLinks);
+  }
+
+  /** The WSGI thread pool now (threads, busy, idle, starting, queued, served); undefined without applications. */
+  get poolStatus(): PoolState | undefined {
+    return this.pool?.status;
   }
 
   /** The log channels, as streams. */
