@@ -7,7 +7,8 @@
  * input)` and `chunk()` wait without blocking, for async applications. Reads
  * past the end return empty buffers (CONTENT_LENGTH is never overrun: the
  * parser ends the body there). A body that cannot be had (too large, too
- * slow, malformed) makes the read throw a RequestBodyError with its status.
+ * slow, malformed) makes the read that needs it throw a RequestBodyError
+ * with its status: a body cut off is never passed off as a short one.
  */
 import type { Input, InputEnd, InputError } from './messages.js';
 
@@ -74,7 +75,9 @@ export class WsgiInput implements Iterable<Buffer>, AsyncIterable<Buffer> {
   read(size = -1): Buffer {
     if (size === 0) return empty;
     while ((size < 0 || this.size < size) && this.more()) this.fillSync();
-    return this.takeOrThrow(size < 0 ? this.size : Math.min(size, this.size));
+    // A body that broke off is never passed off as a short one.
+    if (this.failure && (size < 0 || this.size < size)) throw this.failure;
+    return this.take(size < 0 ? this.size : Math.min(size, this.size));
   }
 
   /** One line, with its "\n" (the last may have none); at most `size` bytes when size is given. */
@@ -83,7 +86,8 @@ export class WsgiInput implements Iterable<Buffer>, AsyncIterable<Buffer> {
       const at = this.indexOfNewline();
       if (at >= 0) return this.take(size >= 0 ? Math.min(at + 1, size) : at + 1);
       if (size >= 0 && this.size >= size) return this.take(size);
-      if (!this.more()) return this.takeOrThrow(this.size);
+      if (this.failure) throw this.failure;
+      if (this.ended) return this.take(this.size);
       this.fillSync();
     }
   }
@@ -144,11 +148,6 @@ export class WsgiInput implements Iterable<Buffer>, AsyncIterable<Buffer> {
     this.ask();
     this.source.waitSync(() => !this.asked || this.source.cancelled);
     if (this.source.cancelled) throw new ClientGone();
-  }
-
-  private takeOrThrow(n: number): Buffer {
-    if (n === 0 && this.failure) throw this.failure;
-    return this.take(n);
   }
 
   private indexOfNewline(): number {
