@@ -28,17 +28,17 @@ const fail = (message: string): never => {
 export function resolveInterfaces(given: unknown): Interface[] {
   if (!Array.isArray(given) || given.length === 0) return fail('option "interfaces" must be a non-empty array of { host, port, tls? }');
   return given.map((entry: unknown, i) => {
-    const where = `option "interfaces[${i}]"`;
-    if (typeof entry !== 'object' || entry === null) return fail(`${where} must be an object { host, port, tls? }`);
+    const where = `interfaces[${i}]`;
+    if (typeof entry !== 'object' || entry === null) return fail(`option "${where}" must be an object { host, port, tls? }`);
     const { host, port, tls, ...rest } = entry as ListenInterface;
     const unknown = Object.keys(rest)[0];
-    if (unknown !== undefined) fail(`${where}: unknown key "${unknown}"`);
-    if (typeof host !== 'string' || host === '') fail(`${where}.host must be a non-empty string`);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`${where}.port must be an integer from 0 to 65535 (got ${JSON.stringify(port)})`);
+    if (unknown !== undefined) fail(`option "${where}": unknown key "${unknown}"`);
+    if (typeof host !== 'string' || host === '') fail(`option "${where}.host" must be a non-empty string`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`option "${where}.port" must be an integer from 0 to 65535 (got ${JSON.stringify(port)})`);
     if (tls === undefined) return { host, port };
     const pem = (value: unknown): boolean => typeof value === 'string' || Buffer.isBuffer(value);
     if (typeof tls !== 'object' || tls === null || !pem(tls.key) || !pem(tls.cert) || (tls.ca !== undefined && !pem(tls.ca))) {
-      fail(`${where}.tls must be { key, cert, ca? } in PEM (strings or Buffers)`);
+      fail(`option "${where}.tls" must be { key, cert, ca? } in PEM (strings or Buffers)`);
     }
     const ca = tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {};
     return { host, port, tls: { key: tls.key, cert: tls.cert, ...ca } };

@@ -57,7 +57,14 @@ export function wsgiEnviron(request: HttpRequest, settings: EnvironSettings): Cg
     REMOTE_ADDR: connection.remoteAddress,
     REMOTE_PORT: String(connection.remotePort),
   };
-  if (connection.secure) env.HTTPS = 'on';
+  if (connection.secure) {
+    env.HTTPS = 'on';
+    // As mod_ssl names them: a client certificate that verified against the interface's CA.
+    const certificate = connection.peerCertificate;
+    env.SSL_CLIENT_VERIFY = certificate ? 'SUCCESS' : 'NONE';
+    const cn = certificate?.subject.CN;
+    if (cn !== undefined) env.SSL_CLIENT_S_DN_CN = Array.isArray(cn) ? cn.join(', ') : cn;
+  }
   const body = request.body;
   if (body && body.length !== undefined) env.CONTENT_LENGTH = String(body.length);
   const contentType = request.headers.get('content-type');

@@ -134,7 +134,14 @@ describe('wsgiEnviron', () => {
   it('says HTTPS=on over TLS, and names the server by its address without a Host', () => {
     const env = wsgiEnviron(request({ connection: { ...connection, secure: true }, host: '', headers: new HeaderMap() }), settings);
     expect(env.HTTPS).toBe('on');
+    expect(env.SSL_CLIENT_VERIFY).toBe('NONE');
     expect(env.SERVER_NAME).toBe('127.0.0.1');
+  });
+
+  it('names a verified client certificate as mod_ssl does', () => {
+    const peerCertificate = { subject: { CN: 'client' }, issuer: { CN: 'ca' }, serialNumber: '01', fingerprint256: 'ab', validFrom: '', validTo: '' };
+    const env = wsgiEnviron(request({ connection: { ...connection, secure: true, peerCertificate } }), settings);
+    expect([env.SSL_CLIENT_VERIFY, env.SSL_CLIENT_S_DN_CN]).toEqual(['SUCCESS', 'client']);
   });
 });
 
