@@ -24,7 +24,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Box, box } from '../../src/core/box.js';
-import { Component, assertNever, boxes, type OwnedTimer } from '../../src/core/component.js';
+import { Component, assertNever, boxes } from '../../src/core/component.js';
 import { link } from '../../src/core/link.js';
 import { logRecord, type LogLevel, type LogRecord } from '../../src/core/log.js';
 import {
@@ -103,8 +103,10 @@ interface Thread {
   served: number;
   /** The last uncaught error of the thread, for the 502's reason. */
   error: Error | undefined;
-  limit: OwnedTimer | undefined;
-  idleTimer: OwnedTimer | undefined;
+  /** performance.now() of its last sign of progress (busy), or since when it is idle. */
+  since: number;
+  /** Busy, but waiting for the client (body bytes, credit): not the application's time. */
+  waiting: boolean;
   release: () => void;
 }
 
@@ -180,10 +182,18 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
       for (const lease of this.leases.values()) this.answer(lease, failure(lease.job.id, 503, 'the server is stopping'));
     });
     for (let i = 0; i < this.options.minThreads; i++) this.spawn();
+    const { requestTimeout, idleTimeout } = this.options;
+    const every = Math.min(1_000, Math.max(10, Math.min(requestTimeout, idleTimeout) / 8));
+    const monitor = this.timer(every, () => {
+      this.sweep();
+      monitor.refresh();
+    });
   }
 
   private accept(request: JobRequest): void {
-    const { reply, ...job } = request;
+    const reply = request.reply;
+    // What the thread gets: the job without its reply inbox (a box cannot cross threads).
+    const job: Job = { type: 'job', id: request.id, app: request.app, environ: request.environ, hasBody: request.hasBody, label: request.label };
     const out = new Box<PoolReply>(this, `lease#${job.id}`, 'out', `replies for job ${job.id}`);
     link(out, reply);
     const lease: Lease = { job, out, thread: undefined, offeredTo: undefined, slot: 0 };
@@ -215,7 +225,7 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
     }
     const thread = lease.thread ?? lease.offeredTo;
     if (!thread) return;
-    if (message.type !== 'cancel') thread.limit?.refresh();
+    if (message.type !== 'cancel') this.progress(thread);
     if (message.type === 'input') {
       const chunk = message.chunk;
       this.post(thread, message, movable(chunk) ? [chunk.buffer as ArrayBuffer] : undefined);
@@ -234,16 +244,16 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
       }
       case 'blocked':
         // Waiting for the client is not the application's time.
-        thread.limit?.cancel();
+        thread.waiting = true;
         return;
       case 'wantInput':
-        thread.limit?.cancel();
+        thread.waiting = true;
         break;
       case 'head':
       case 'chunk':
       case 'end':
       case 'failed':
-        thread.limit?.refresh();
+        this.progress(thread);
         break;
       default:
         assertNever(message);
@@ -273,7 +283,6 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
     thread.lease = undefined;
     thread.served++;
     this.served++;
-    thread.limit?.cancel();
     this.end(lease);
     const max = this.options.maxRequests;
     if (max > 0 && thread.served >= max && (!thread.offer || this.requeue(thread))) {
@@ -307,11 +316,7 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
     // A withdrawal that fails means its thread has just taken the job: then the queue's turn.
     if (offered && (!queued || offered.job.id < queued.job.id) && this.withdraw(offered.offeredTo!)) return this.assign(thread, offered);
     if (queued) return this.assign(thread, this.queue.shift()!);
-    if (this.threads.size <= this.options.minThreads) return;
-    thread.idleTimer ??= this.timer(this.options.idleTimeout, () => {
-      if (thread.status === 'idle' && this.threads.size > this.options.minThreads) this.retire(thread, 'idle');
-    });
-    thread.idleTimer.refresh();
+    thread.since = performance.now();
   }
 
   /** Gives a thread a job to run now. */
@@ -321,12 +326,34 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
   }
 
   private occupy(thread: Thread, lease: Lease): void {
-    thread.idleTimer?.cancel();
     thread.status = 'busy';
     thread.lease = lease;
     lease.thread = thread;
-    thread.limit ??= this.timer(this.options.requestTimeout, () => this.overtime(thread));
-    thread.limit.refresh();
+    this.progress(thread);
+  }
+
+  private progress(thread: Thread): void {
+    thread.since = performance.now();
+    thread.waiting = false;
+  }
+
+  /**
+   * The pool's monitor, as Rocket's was: every so often, a thread busy
+   * beyond the time limit without progress (waiting for the client does not
+   * count) is replaced, and a thread idle beyond idleTimeout, when there are
+   * more than the minimum, is retired. One timer for the pool, rather than
+   * one armed and disarmed per request.
+   */
+  private sweep(): void {
+    const now = performance.now();
+    const { requestTimeout, idleTimeout, minThreads } = this.options;
+    for (const thread of this.threads) {
+      if (thread.status === 'busy') {
+        if (!thread.waiting && now - thread.since > requestTimeout) this.overtime(thread);
+      } else if (thread.status === 'idle' && this.threads.size > minThreads && now - thread.since > idleTimeout) {
+        this.retire(thread, 'idle');
+      }
+    }
   }
 
   /**
@@ -344,7 +371,8 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
     lease.slot = thread.unconfirmed?.slot === 1 ? 2 : 1;
     this.offered++;
     Atomics.store(thread.slots, lease.slot, offerToken(lease.job.id));
-    this.post(thread, { ...lease.job, slot: lease.slot });
+    const job = lease.job;
+    this.post(thread, { type: 'job', id: job.id, app: job.app, environ: job.environ, hasBody: job.hasBody, label: job.label, slot: lease.slot });
   }
 
   /** Takes back the job offered to a thread; false when the thread has already taken it. */
@@ -416,8 +444,8 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
       unconfirmed: undefined,
       served: 0,
       error: undefined,
-      limit: undefined,
-      idleTimer: undefined,
+      since: performance.now(),
+      waiting: false,
       release: () => {},
     };
     const onMessage = (message: FromThread): void => this.run(() => this.fromThread(thread, message));
@@ -468,8 +496,6 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
   /** Drops a thread from the pool, gives up what the pool holds for it, and requeues the job offered to it. */
   private forget(thread: Thread): void {
     this.threads.delete(thread);
-    thread.limit?.cancel();
-    thread.idleTimer?.cancel();
     const offer = thread.offer;
     if (offer) {
       // It never ran there: the thread is stopping before its current job ended.
@@ -517,6 +543,6 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
  * (small Node Buffers share one pooled ArrayBuffer). A socket's reads are
  * each a buffer of their own.
  */
-function movable(chunk: Uint8Array): boolean {
+export function movable(chunk: Uint8Array): boolean {
   return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && !(chunk.buffer instanceof SharedArrayBuffer);
 }

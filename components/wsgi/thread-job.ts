@@ -14,7 +14,8 @@ export class ThreadJob {
   readonly input: WsgiInput;
   readonly output: ResponseWriter;
   readonly errors: ErrorStream;
-  private readonly aborter = new AbortController();
+  /** Made when first asked for: only fetch-style handlers use it. */
+  private aborter: AbortController | undefined;
 
   constructor(
     readonly job: Job,
@@ -31,6 +32,8 @@ export class ThreadJob {
 
   /** Aborted when the client goes away (fetch-style handlers see it as request.signal). */
   get signal(): AbortSignal {
+    this.aborter ??= new AbortController();
+    if (this.cancelled) this.aborter.abort(new ClientGone());
     return this.aborter.signal;
   }
 
@@ -46,7 +49,7 @@ export class ThreadJob {
         return;
       case 'cancel':
         this.cancelled = true;
-        this.aborter.abort(new ClientGone());
+        this.aborter?.abort(new ClientGone());
         return;
       default:
         message satisfies never;

@@ -29,9 +29,22 @@ export interface EnvironSettings {
 
 /** The HTTP_* name a request header travels under, or undefined when it is not passed on. */
 export function headerVariable(name: string): string | undefined {
-  if (!/^[A-Za-z0-9-]+$/.test(name)) return undefined;
+  let variable = variables.get(name);
+  if (variable === undefined) {
+    variable = variableOf(name);
+    // Header names repeat from request to request: remember a few hundred of them.
+    if (variables.size >= 512) variables.clear();
+    variables.set(name, variable);
+  }
+  return variable === null ? undefined : variable;
+}
+
+const variables = new Map<string, string | null>();
+
+function variableOf(name: string): string | null {
+  if (!/^[A-Za-z0-9-]+$/.test(name)) return null;
   const key = name.toLowerCase();
-  if (key === 'content-type' || key === 'content-length' || key === 'proxy') return undefined;
+  if (key === 'content-type' || key === 'content-length' || key === 'proxy') return null;
   return `HTTP_${key.toUpperCase().replace(/-/g, '_')}`;
 }
 

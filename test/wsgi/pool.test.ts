@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { raw, request, waitFor } from '../helpers/http.js';
 import { expectNoLeaks, snapshot } from '../helpers/leaks.js';
 import { lines, logged, wsgiServer } from '../helpers/wsgi.js';
-import { threadCount } from '../../components/wsgi/pool.js';
+import { movable, threadCount } from '../../components/wsgi/pool.js';
 
 const get = (port: number, path: string) => request(port, { path });
 
@@ -141,5 +141,27 @@ describe('the pool', () => {
     await stopping;
     await waitFor(() => threadCount() === 0);
     await expectNoLeaks(before);
+  });
+
+  it('stops at the deadline even when an application never returns: its thread is terminated', async () => {
+    const before = snapshot();
+    const { server, port } = await wsgiServer({ pool: { minThreads: 1, maxThreads: 1 } });
+    const spinning = raw(port, 'GET /app/spin HTTP/1.1\r\nHost: x\r\n\r\n', { timeout: 2_000 });
+    await waitFor(() => server.poolStatus!.busy === 1);
+    await server.stop(100);
+    expect((await spinning).closed).toBe(true);
+    await waitFor(() => threadCount() === 0);
+    await expectNoLeaks(before);
+  });
+});
+
+describe('movable: which request body chunks are moved to a thread rather than copied', () => {
+  it.each([
+    ['a socket read (a buffer of its own)', new Uint8Array(65536), true],
+    ['a view into part of a buffer', new Uint8Array(new ArrayBuffer(100), 10, 20), false],
+    ['a small Buffer from the shared pool', Buffer.from('abc'), false],
+    ['shared memory', new Uint8Array(new SharedArrayBuffer(16)), false],
+  ])('%s: %s', (_, chunk, expected) => {
+    expect(movable(chunk)).toBe(expected);
   });
 });
