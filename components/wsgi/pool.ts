@@ -204,7 +204,8 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
       this.log('monitor', 'warn', `request refused: ${this.waiting} waiting, the queue is full`);
       return this.answer(lease, failure(job.id, 503, `all ${this.threads.size} threads are busy and ${this.waiting} requests wait`));
     }
-    const host = this.offerable();
+    // Offered ahead only when none is queued before it: first come, first served.
+    const host = this.queue.length === 0 ? this.offerable() : undefined;
     if (host) this.offer(host, lease);
     else this.queue.push(lease);
     this.grow();
@@ -314,7 +315,14 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
     const offered = this.oldestOffer();
     const queued = this.queue[0];
     // A withdrawal that fails means its thread has just taken the job: then the queue's turn.
-    if (offered && (!queued || offered.job.id < queued.job.id) && this.withdraw(offered.offeredTo!)) return this.assign(thread, offered);
+    const host = offered?.offeredTo;
+    if (offered && (!queued || offered.job.id < queued.job.id) && this.withdraw(host!)) {
+      this.assign(thread, offered);
+      // The thread it was taken from gets the next in line instead.
+      const next = this.queue.shift();
+      if (next) this.offer(host!, next);
+      return;
+    }
     if (queued) return this.assign(thread, this.queue.shift()!);
     thread.since = performance.now();
   }
@@ -481,16 +489,24 @@ export class WorkerPool extends Component<typeof workerPoolBoxes> {
     this.replenish();
   }
 
-  /** A thread ended that the pool did not stop: its request gets a 502, and it is replaced. */
+  /**
+   * A thread ended that the pool did not stop: its request gets a 502, and
+   * it is replaced. One that died while starting (an application that ends
+   * its thread as it loads) is not replaced at once, which would loop: the
+   * requests waiting get a 502, and the next request tries again.
+   */
   private exited(thread: Thread, code: number): void {
     if (thread.status === 'stopping') return;
+    const starting = thread.status === 'starting';
     const lease = thread.lease;
     const why = thread.error ? thread.error.message : `exit code ${code}`;
-    this.log('errors', 'error', `WSGI thread ${thread.number} died${lease ? ` running ${lease.job.label}` : ''}: ${why}`, thread.error ? { stack: thread.error.stack } : undefined);
+    const doing = starting ? ' while starting' : lease ? ` running ${lease.job.label}` : '';
+    this.log('errors', 'error', `WSGI thread ${thread.number} died${doing}: ${why}`, thread.error ? { stack: thread.error.stack } : undefined);
     thread.status = 'stopping';
     this.forget(thread);
     if (lease) this.answer(lease, failure(lease.job.id, 502, `the application's thread died: ${why}`));
-    this.replenish();
+    if (!starting) return this.replenish();
+    for (const waiting of this.queue.splice(0)) this.answer(waiting, failure(waiting.job.id, 502, `a thread could not start: ${why}`));
   }
 
   /** Drops a thread from the pool, gives up what the pool holds for it, and requeues the job offered to it. */

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { raw, request, waitFor } from '../helpers/http.js';
 import { expectNoLeaks, snapshot } from '../helpers/leaks.js';
-import { lines, logged, wsgiServer } from '../helpers/wsgi.js';
+import { fixture, lines, logged, wsgiServer } from '../helpers/wsgi.js';
 import { movable, threadCount } from '../../components/wsgi/pool.js';
 
 const get = (port: number, path: string) => request(port, { path });
@@ -106,6 +106,15 @@ describe('the pool', () => {
     await waitFor(() => server.poolStatus!.idle === 1);
   });
 
+  it('answers 502, without starting thread after thread, when the application ends its thread as it loads', async () => {
+    const { server, port, logs } = await wsgiServer({ wsgi: [`/app/=${fixture('exit-at-load.mjs')}`], pool: { minThreads: 1, maxThreads: 2 } });
+    await logged(logs, /thread \d+ died while starting: exit code 9/);
+    expect(server.poolStatus!.threads).toBe(0);
+    expect((await get(port, '/app/x')).status).toBe(502);
+    await waitFor(() => server.poolStatus!.threads === 0);
+    expect(lines(logs).filter((l) => l.includes('died while starting')).length).toBe(2);
+  });
+
   it('recycles a thread after maxRequests requests', async () => {
     const { port, logs } = await wsgiServer({ pool: { minThreads: 1, maxThreads: 1, maxRequests: 2 } });
     const ids: string[] = [];
@@ -129,6 +138,27 @@ describe('the pool', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect((await quick).status).toBe(200);
     expect((await slow).status).toBe(200);
+  });
+
+  it('loses no request and mixes up no response under a churn of slow and quick requests', async () => {
+    const { server, port } = await wsgiServer({ pool: { minThreads: 3, maxThreads: 3, queueSize: 1000 } });
+    await waitFor(() => server.poolStatus!.idle === 3);
+    const sleeps = Array.from({ length: 150 }, (_, i) => (i * 7919) % 23);
+    let next = 0;
+    const client = async () => {
+      const seen: [number, string][] = [];
+      while (next < sleeps.length) {
+        const ms = sleeps[next++]!;
+        const res = await raw(port, `GET /app/sleep?ms=${ms} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, { responses: 1 });
+        seen.push([res.responses[0]!.status, res.responses[0]!.text.replace(`slept ${ms} ms in `, 'ok ')]);
+      }
+      return seen;
+    };
+    const results = (await Promise.all(Array.from({ length: 25 }, client))).flat();
+    expect(results).toHaveLength(150);
+    expect(results.every(([status, text]) => status === 200 && /^ok \d+\n$/.test(text))).toBe(true);
+    await waitFor(() => server.poolStatus!.busy === 0);
+    expect(server.poolStatus).toMatchObject({ threads: 3, queued: 0, served: 150 });
   });
 
   it('stops with the server: requests in flight finish, no thread is left', async () => {
