@@ -20,7 +20,7 @@ describe('the pool', () => {
     expect(server.poolStatus).toMatchObject({ threads: 1, busy: 0, queued: 0 });
     const counts: number[] = [];
     const watch = setInterval(() => counts.push(server.poolStatus!.threads), 2);
-    const answers = await Promise.all([1, 2, 3, 4].map(() => get(port, '/app/sleep?ms=300')));
+    const answers = await Promise.all([1, 2, 3, 4].map(() => get(port, '/app/sleep?ms=600')));
     clearInterval(watch);
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     // Three distinct threads answered, and the pool never went past three, one new thread at a time.
@@ -79,11 +79,11 @@ describe('the pool', () => {
   });
 
   it('does not count the time it waits for a slow client against the application', async () => {
-    const { port } = await wsgiServer({ pool: { minThreads: 1, maxThreads: 1, requestTimeout: 200 } });
-    // 600 ms to send the body, a few bytes at a time: the thread waits in read(n) all along.
+    const { port } = await wsgiServer({ pool: { minThreads: 1, maxThreads: 1, requestTimeout: 400 } });
+    // About a second to send the body, a few bytes at a time: the thread waits in read(n) all along.
     const body = 'x'.repeat(60);
     const head = `POST /app/read HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
-    const { responses } = await raw(port, head + body, { pieces: 10, pause: 60, responses: 1 });
+    const { responses } = await raw(port, head + body, { pieces: 10, pause: 100, responses: 1 });
     expect(responses[0]!.status).toBe(200);
   });
 
