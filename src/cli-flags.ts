@@ -1,4 +1,5 @@
 /** Every flag the `boxwire` command takes: the server's own, then each handler's. */
 import { serverFlags, type Flag } from './cli-args.js';
+import { wsgiFlags } from './cli-flags-wsgi.js';
 
-export const flags: readonly Flag[] = [...serverFlags];
+export const flags: readonly Flag[] = [...serverFlags, ...wsgiFlags];

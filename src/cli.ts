@@ -13,6 +13,8 @@ import { createServer, type BoxwireServer } from './server.js';
 import { reportListening, supervise } from './workers.js';
 import { ConfigError, loadConfig, mergeOptions } from './config-file.js';
 import type { ServerOptions } from './options.js';
+import type { OptionsDraft } from './cli-args.js';
+import { withWsgiDefaults } from './cli-flags-wsgi.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -78,9 +80,14 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** The options: the configuration file's, if there is one, with the flags over them. */
+/**
+ * The options: the configuration file's, if there is one, with the flags
+ * over them, and the command's defaults where neither says (the WSGI demo
+ * under /app/).
+ */
 async function optionsFrom(file: string | undefined, fromFlags: ServerOptions): Promise<ServerOptions> {
-  return file ? mergeOptions(await loadConfig(file), fromFlags) : fromFlags;
+  const options = file ? mergeOptions(await loadConfig(file), fromFlags) : fromFlags;
+  return withWsgiDefaults(options as OptionsDraft) as ServerOptions;
 }
 
 function urlOf(a: { host: string; port: number; family: string; secure: boolean }): string {

@@ -24,3 +24,14 @@ export { resolveOptions, defaultLimits, defaultTimeouts, type ServerOptions, typ
 // The declarative HTTP API client, and its component form
 export * from './client/index.js';
 export { ApiClientComponent, apiClient, type ApiClientOptions, type ApiClientSpec, type CallMessage, type ResultMessage, type FailureMessage, type OutcomeMessage } from '../components/api-client.js';
+// The WSGI path: applications on a pool of worker threads, and the Rocket API
+export { WorkerPool, defaultPoolOptions, threadCount, type PoolOptions, type PoolState } from '../components/wsgi/pool.js';
+export { WsgiGateway, type GatewayOptions } from '../components/wsgi/gateway.js';
+export { wsgiRoutes, type WsgiApp } from '../components/wsgi/routes.js';
+export { wsgiEnviron, headerVariable, requestUrl, type CgiVariables } from './http/wsgi-environ.js';
+export { statusProblem, headersProblem, hopByHopFields } from './http/wsgi-response.js';
+export { parseWsgiSpec, type WsgiOption, type WsgiAppOption } from './wsgi-options.js';
+export type { ListenInterface } from './interfaces-option.js';
+export { Rocket, CherryPyWSGIServer, type RocketInterface, type RocketAppInfo } from './rocket.js';
+export type { StartResponse, WsgiApplication } from '../components/wsgi/thread-wsgi.js';
+export type { FetchHandler } from '../components/wsgi/thread-fetch.js';

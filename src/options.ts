@@ -11,6 +11,11 @@ import type { ErrorPageOptions } from '../components/error-page.js';
 import { defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from '../components/http-parser.js';
 import type { LoggerOptions } from '../components/logger.js';
 import type { Route } from '../components/request-router.js';
+import type { Interface } from '../components/tcp-server/index.js';
+import type { PoolOptions } from '../components/wsgi/pool.js';
+import type { WsgiApp } from '../components/wsgi/routes.js';
+import { resolveInterfaces, type ListenInterface } from './interfaces-option.js';
+import { resolvePoolOptions, resolveWsgiApps, type WsgiOption } from './wsgi-options.js';
 
 export interface Limits extends ParserLimits {
   /** Open connections at most; more are answered 503 and closed. */
@@ -31,6 +36,8 @@ export interface ServerOptions {
   readonly host?: string;
   /** Port to listen on; 0 for any free port. Default 8080. */
   readonly port?: number;
+  /** Addresses to listen on, each plain or TLS, instead of host and port (src/interfaces-option.ts). */
+  readonly interfaces?: readonly ListenInterface[];
   /** Routes tried in order, before the built-in ones. */
   readonly routes?: readonly Route[];
   readonly limits?: Partial<Limits>;
@@ -50,6 +57,10 @@ export interface ServerOptions {
   readonly status?: string | false;
   /** A path for load balancers' health checks (200 while the server accepts work); off by default. */
   readonly healthz?: string | false;
+  /** WSGI and fetch-style applications on worker threads: "PREFIX=./app.mjs#export" or { prefix, module, export? }. */
+  readonly wsgi?: readonly WsgiOption[];
+  /** The thread pool they run on. */
+  readonly pool?: Partial<PoolOptions>;
 }
 
 export interface ResolvedOptions {
@@ -66,6 +77,10 @@ export interface ResolvedOptions {
   readonly log: LoggerOptions;
   readonly status: string | false;
   readonly healthz: string | false;
+  /** Where to listen: `interfaces`, or host and port. */
+  readonly interfaces: readonly Interface[];
+  readonly wsgi: readonly WsgiApp[];
+  readonly pool: PoolOptions;
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
@@ -85,6 +100,9 @@ const known = new Set([
   'log',
   'status',
   'healthz',
+  'interfaces',
+  'wsgi',
+  'pool',
 ]);
 
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
@@ -117,6 +135,10 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   }
   const status = routePath('status', options.status);
   const healthz = routePath('healthz', options.healthz);
+  if (options.interfaces !== undefined && (options.host !== undefined || options.port !== undefined)) {
+    throw new TypeError('boxwire: give either "interfaces" or "host" and "port", not both');
+  }
+  const interfaces = options.interfaces !== undefined ? resolveInterfaces(options.interfaces) : [{ host, port }];
   return {
     host,
     port,
@@ -131,6 +153,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     log: options.log ?? {},
     status,
     healthz,
+    interfaces,
+    wsgi: resolveWsgiApps(options.wsgi),
+    pool: resolvePoolOptions(options.pool),
   };
 }
 

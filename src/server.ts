@@ -4,16 +4,22 @@
  *   server = Graphline({ tcp: TcpServer, logger: Logger })
  *   tcp builds, per connection, httpConnection(...) (or your `protocol`)
  *
+ * What one configuration builds, its routes and its thread pool (when it has
+ * WSGI applications), is a *site*. `reload()` swaps the site: new
+ * connections get graphs from the new one; the old one's pool is retired
+ * once the last connection built from it has ended.
+ *
  * `listen()` resolves with the bound addresses; `stop()` stops accepting,
- * lets requests in flight finish (up to `timeouts.shutdown`), then closes
- * everything. `channels` are the log channels as streams.
+ * lets requests in flight finish (up to `timeouts.shutdown`), stops the
+ * pools, and last the logger, so nothing said on the way out is lost.
+ * `channels` are the log channels as streams.
  */
 import type { Observable } from 'rxjs';
+import type { Component } from './core/component.js';
+import type { ConnectionInfo } from './core/connection-info.js';
 import { Graphline } from './core/graph.js';
 import { link } from './core/link.js';
 import { logRecord, type LogRecord } from './core/log.js';
-import type { Component } from './core/component.js';
-import type { ConnectionInfo } from './core/connection-info.js';
 import { gracefulShutdown } from './core/signals.js';
 import { Sink } from '../components/sink.js';
 import { TcpServer, type BoundAddress, type ServerEvent } from '../components/tcp-server/index.js';
@@ -21,6 +27,8 @@ import { httpConnection } from '../components/http-connection.js';
 import { Logger, type ChannelName } from '../components/logger.js';
 import { RouteTable, type Route } from '../components/request-router.js';
 import { healthRoute, statusRoute } from '../components/status.js';
+import { WorkerPool, type PoolState } from '../components/wsgi/pool.js';
+import { wsgiRoutes } from '../components/wsgi/routes.js';
 import { ServerCounters } from './http/counters.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 
@@ -32,7 +40,13 @@ const overloaded =
 interface Site {
   readonly options: ResolvedOptions;
   readonly routes: RouteTable;
+  /** The thread pool of its WSGI applications, if it has any. */
+  readonly pool: WorkerPool | undefined;
   readonly protocol: (info: ConnectionInfo) => Component<any>;
+  /** Connections built from this site and still open. */
+  open: number;
+  /** Replaced by a reload: its pool goes once `open` reaches 0. */
+  retired: boolean;
 }
 
 export class BoxwireServer {
@@ -42,27 +56,36 @@ export class BoxwireServer {
   readonly logger: Logger;
   readonly graph: Graphline<{ tcp: TcpServer; logger: Logger }>;
   private site: Site;
+  /** Pools that are running: the site's, and retired ones still finishing. */
+  private readonly pools = new Set<WorkerPool>();
   private listening: Promise<readonly BoundAddress[]> | undefined;
+  private stopping: Promise<void> | undefined;
+  /** Where the server was told to listen, as given: a reload that does not say keeps it. */
+  private readonly where: Pick<ServerOptions, 'interfaces' | 'host' | 'port'>;
 
   constructor(options: ServerOptions = {}) {
-    this.site = this.build(resolveOptions(options));
-    const o = this.site.options;
+    const o = resolveOptions(options);
+    this.where = options.interfaces ? { interfaces: options.interfaces } : { host: options.host, port: options.port };
+    this.logger = new Logger(o.log);
+    this.site = this.build(o);
     this.tcp = new TcpServer({
-      interfaces: [{ host: o.host, port: o.port }],
+      interfaces: o.interfaces,
       maxConnections: o.limits.connections,
       refusal: overloaded,
       writeTimeout: o.timeouts.write,
       // Read at each accept, so a reload changes what new connections get.
-      protocol: (info) => this.site.protocol(info),
+      protocol: (info) => this.connect(info),
     });
-    this.logger = new Logger(o.log);
     this.graph = new Graphline({ tcp: this.tcp, logger: this.logger }, [
       ['tcp.log', 'logger.inbox'],
-      ['tcp.signal', 'logger.control'],
       ['tcp.events', 'self.events'],
     ]);
     const tcp = this.tcp;
     this.counters.connections = () => ({ open: tcp.connectionCount, total: tcp.accepted, refused: tcp.refused });
+    this.counters.gauge('wsgi', (): Record<string, number> => {
+      const state = this.site.pool?.status;
+      return state ? { threads: state.threads, busy: state.busy, idle: state.idle, queued: state.queued } : {};
+    });
   }
 
   /** The options in force. */
@@ -74,43 +97,14 @@ export class BoxwireServer {
     return this.site.routes;
   }
 
-  /**
-   * Takes a new configuration without closing the listening sockets
-   * (Rocket's restart): new connections get graphs built from it; open
-   * connections finish what they are doing on their old graph and close, so
-   * their clients reconnect to the new one. The addresses cannot change this
-   * way (stop and start again for that); options that do not name them keep
-   * them. Bad options throw and change nothing.
-   */
-  reload(options: ServerOptions): void {
-    const now = this.site.options;
-    // Options that do not say where to listen keep the addresses in use.
-    const next = resolveOptions({ host: now.host, port: now.port, ...options });
-    if (next.host !== now.host || next.port !== now.port) {
-      throw new TypeError(`boxwire: a reload cannot move the server from ${now.host}:${now.port} to ${next.host}:${next.port}; restart it`);
-    }
-    this.site = this.build(next);
-    this.tcp.inboxes.renew.send({ type: 'renew' });
-    this.logger.inboxes.inbox.send(logRecord('server', 'info', 'configuration reloaded; open connections finish on the old one'));
+  /** The thread pool of the WSGI applications in force; undefined when there are none. */
+  get pool(): WorkerPool | undefined {
+    return this.site.pool;
   }
 
-  private build(o: ResolvedOptions): Site {
-    const routes = new RouteTable(builtInRoutes(o, this.counters).concat(o.routes));
-    const counters = this.counters;
-    const protocol = (info: ConnectionInfo): Component<any> =>
-      o.protocol
-        ? o.protocol(info, o)
-        : httpConnection(info, {
-            routes,
-            limits: o.limits,
-            timeouts: o.timeouts,
-            server: o.serverHeader,
-            accessLog: o.accessLog,
-            errorPages: o.errorPages,
-            stages: o.stages,
-            counters,
-          });
-    return { options: o, routes, protocol };
+  /** The WSGI thread pool now (threads, busy, idle, starting, queued, served); undefined without applications. */
+  get poolStatus(): PoolState | undefined {
+    return this.site.pool?.status;
   }
 
   /** The log channels, as streams. */
@@ -142,28 +136,124 @@ export class BoxwireServer {
       events.start();
       void this.graph.done.then((ended) => {
         void events.shutdown();
+        for (const pool of this.pools) void pool.shutdown();
         reject(ended.reason === 'failed' ? ended.error : new Error('boxwire: stopped before listening'));
       });
       this.graph.start();
+      this.startPool(this.site.pool);
     });
     return this.listening;
   }
 
   /**
    * Stops accepting, lets requests in flight finish and closes idle
-   * connections; after `timeouts.shutdown` ms closes whatever is left.
+   * connections; after `timeouts.shutdown` ms closes whatever is left. Then
+   * the pools stop, and last the logger.
    */
-  async stop(deadline = this.options.timeouts.shutdown): Promise<void> {
+  stop(deadline = this.options.timeouts.shutdown): Promise<void> {
+    this.stopping ??= this.stopAll(deadline);
+    return this.stopping;
+  }
+
+  private async stopAll(deadline: number): Promise<void> {
     if (this.graph.state === 'created') {
       await this.graph.shutdown();
       return;
     }
+    const late = setTimeout(() => {
+      void this.tcp.shutdown();
+      for (const pool of this.pools) void pool.shutdown();
+    }, deadline);
+    late.unref();
     this.tcp.inboxes.control.send(gracefulShutdown);
-    const timer = setTimeout(() => void this.graph.shutdown(), deadline);
-    timer.unref();
+    await this.tcp.done;
+    await Promise.all([...this.pools].map((pool) => (pool.inboxes.control.send(gracefulShutdown), pool.done)));
+    clearTimeout(late);
+    await this.logger.shutdown();
     await this.graph.done;
-    clearTimeout(timer);
   }
+
+  /**
+   * Takes a new configuration without closing the listening sockets
+   * (Rocket's restart): new connections get graphs built from it; open
+   * connections finish what they are doing on their old graph and close, so
+   * their clients reconnect to the new one. WSGI applications are loaded
+   * afresh by a new pool (the old one finishes its requests first). The
+   * addresses cannot change this way (stop and start again for that);
+   * options that do not name them keep them. Bad options throw and change
+   * nothing.
+   */
+  reload(options: ServerOptions): void {
+    const now = this.site.options;
+    // Options that do not say where to listen keep the addresses in use.
+    const next = resolveOptions(options.interfaces || options.host || options.port !== undefined ? options : { ...options, ...this.where });
+    if (JSON.stringify(addressesOf(next)) !== JSON.stringify(addressesOf(now))) {
+      throw new TypeError(
+        `boxwire: a reload cannot move the server from ${addressesOf(now).join(', ')} to ${addressesOf(next).join(', ')}; restart it`,
+      );
+    }
+    const old = this.site;
+    this.site = this.build(next);
+    this.startPool(this.site.pool);
+    old.retired = true;
+    this.retireIfIdle(old);
+    this.tcp.inboxes.renew.send({ type: 'renew' });
+    this.logger.inboxes.inbox.send(logRecord('server', 'info', 'configuration reloaded; open connections finish on the old one'));
+  }
+
+  /** A connection's graph, from the site in force, counted against it. */
+  private connect(info: ConnectionInfo): Component<any> {
+    const site = this.site;
+    const graph = site.protocol(info);
+    site.open++;
+    graph.whenEnded(() => {
+      site.open--;
+      this.retireIfIdle(site);
+    });
+    return graph;
+  }
+
+  private retireIfIdle(site: Site): void {
+    if (site.retired && site.open === 0 && site.pool && site.pool !== this.site.pool) {
+      site.pool.inboxes.control.send(gracefulShutdown);
+    }
+  }
+
+  private startPool(pool: WorkerPool | undefined): void {
+    if (!pool || this.pools.has(pool) || this.graph.state !== 'running') return;
+    this.pools.add(pool);
+    link(pool.outboxes.log, this.logger.inboxes.inbox);
+    pool.whenEnded(() => this.pools.delete(pool));
+    pool.start();
+  }
+
+  private build(o: ResolvedOptions): Site {
+    const old = this.site as Site | undefined;
+    // The same applications on the same pool settings keep the pool (and its warm threads).
+    const samePool = old?.pool && JSON.stringify([old.options.wsgi, old.options.pool]) === JSON.stringify([o.wsgi, o.pool]);
+    const pool = samePool ? old!.pool : o.wsgi.length > 0 ? new WorkerPool(o.wsgi, o.pool) : undefined;
+    const wsgi = pool ? wsgiRoutes(o.wsgi, pool, { serverSoftware: o.serverHeader || 'boxwire' }) : [];
+    const routes = new RouteTable([...builtInRoutes(o, this.counters), ...o.routes, ...wsgi]);
+    const counters = this.counters;
+    const protocol = (info: ConnectionInfo): Component<any> =>
+      o.protocol
+        ? o.protocol(info, o)
+        : httpConnection(info, {
+            routes,
+            limits: o.limits,
+            timeouts: o.timeouts,
+            server: o.serverHeader,
+            accessLog: o.accessLog,
+            errorPages: o.errorPages,
+            stages: o.stages,
+            counters,
+          });
+    return { options: o, routes, pool, protocol, open: 0, retired: false };
+  }
+}
+
+function addressesOf(o: ResolvedOptions): string[] {
+  return o.interfaces.map((i) => `${i.tls ? 'https://' : ''}${i.host.includes(':') ? `[${i.host}]` : i.host}:${i.port}`);
 }
 
 /** The routes the server brings itself, before the user's: status and health checks, when asked for. */

@@ -269,19 +269,32 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     if (releaseIt) release(resource);
   }
 
-  /** A timer owned by this component; it never outlives it and never keeps the process alive. */
+  /**
+   * A timer owned by this component; it never outlives it and never keeps the
+   * process alive. `refresh()` starts its period again, also after it has
+   * fired or been cancelled (a cleared Node timeout cannot be refreshed, so
+   * a new one is made then).
+   */
   protected timer(ms: number, fire: () => void): OwnedTimer {
-    const handle = setTimeout(() => {
-      this.disown(cancel, false);
-      this.dispatch(fire as (m: unknown) => void, undefined);
-    }, ms);
-    handle.unref();
-    const cancel = (): void => clearTimeout(handle);
-    this.own(cancel);
+    let handle: NodeJS.Timeout | undefined;
+    const cancel = (): void => {
+      if (handle) clearTimeout(handle);
+      handle = undefined;
+    };
+    const arm = (): void => {
+      handle = setTimeout(() => {
+        handle = undefined;
+        this.disown(cancel, false);
+        this.dispatch(fire as (m: unknown) => void, undefined);
+      }, ms);
+      handle.unref();
+      this.own(cancel);
+    };
+    arm();
     return {
       refresh: () => {
-        if (this.state === 'running' && !this.resources?.includes(cancel)) this.own(cancel);
-        handle.refresh();
+        if (handle) handle.refresh();
+        else if (this.state === 'running') arm();
       },
       cancel: () => this.disown(cancel),
     };

@@ -190,6 +190,34 @@ describe('component lifecycle', () => {
     await expectNoLeaks(before);
   });
 
+  it('a timer fires again when refreshed after it was cancelled or had fired', async () => {
+    const before = snapshot();
+    const fired: number[] = [];
+    const timerBoxes = boxes({ inboxes: { inbox: box<'cancel' | 'refresh'>('what to do with the timer') }, outboxes: {} });
+    class Timed extends Component<typeof timerBoxes> {
+      constructor() {
+        super(timerBoxes);
+      }
+      protected main(): void {
+        const timer = this.timer(20, () => fired.push(Date.now()));
+        this.on('inbox', (what) => (what === 'cancel' ? timer.cancel() : timer.refresh()));
+      }
+    }
+    const t = new Timed().start();
+    t.inboxes.inbox.send('cancel');
+    await new Promise((r) => setTimeout(r, 40));
+    expect(fired).toHaveLength(0);
+    t.inboxes.inbox.send('refresh');
+    await new Promise((r) => setTimeout(r, 40));
+    expect(fired).toHaveLength(1);
+    t.inboxes.inbox.send('refresh');
+    await new Promise((r) => setTimeout(r, 40));
+    expect(fired).toHaveLength(2);
+    t.inboxes.inbox.send('refresh');
+    await t.shutdown();
+    await expectNoLeaks(before);
+  });
+
   it('a box made outside any component works as a plain stream', () => {
     const b = new Box<number>({ name: 'test' }, 'numbers', 'out', 'a loose box');
     const seen: number[] = [];

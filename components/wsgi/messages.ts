@@ -1,0 +1,203 @@
+/**
+ * The messages of the WSGI path. Three parties, one job per request:
+ *
+ *   gateway --JobRequest, JobUpdate--> pool --Job, JobUpdate (postMessage)--> thread
+ *   gateway <--------PoolReply-------- pool <-----FromThread (postMessage)---- thread
+ *
+ * A gateway (one per request) sends its job to the pool, whose `jobs` inbox
+ * every gateway is linked to. The job carries its reply address, the
+ * gateway's `replies` inbox, as Axon's services took a (component, inbox)
+ * pair: the pool links an outbox of its own, made for that one lease, to it,
+ * and undoes the link when the job ends. Neither component ever calls the
+ * other. Everything after the job carries the job's `id`.
+ *
+ * Bytes flow both ways under flow control: the thread asks for request body
+ * bytes (`wantInput`) one chunk at a time, and sends response bytes only
+ * while the gateway's credit allows (`creditWindow`), so a slow client or a
+ * slow application costs a bounded buffer.
+ */
+import type { Box } from '../../src/core/box.js';
+import type { CgiVariables } from '../../src/http/wsgi-environ.js';
+
+/** Response bytes a thread may send ahead of what the client has taken. */
+export const creditWindow = { bytes: 512 * 1024, chunks: 64 } as const;
+
+// gateway -> pool -> thread
+
+/** What a thread runs: application number `app` (its place in the server's list) on one request. */
+export interface Job {
+  readonly type: 'job';
+  readonly id: number;
+  readonly app: number;
+  readonly environ: CgiVariables;
+  /** Whether the request has a body to read. */
+  readonly hasBody: boolean;
+  /** The request line, for log lines about this job. */
+  readonly label: string;
+  /** Posted ahead to a busy thread: the slot of its token, which the thread must win to run it (see WorkerPool.offer). */
+  readonly slot?: number;
+}
+
+/** A job as the gateway sends it to the pool: with the inbox to answer on. */
+export interface JobRequest extends Job {
+  readonly reply: Box<PoolReply>;
+}
+
+/** Request body bytes the thread asked for. */
+export interface Input {
+  readonly type: 'input';
+  readonly id: number;
+  readonly chunk: Uint8Array;
+}
+
+/** The request body has ended (or there is none). */
+export interface InputEnd {
+  readonly type: 'inputEnd';
+  readonly id: number;
+}
+
+/** The request body cannot be had: its status (400, 408, 413) and why. */
+export interface InputError {
+  readonly type: 'inputError';
+  readonly id: number;
+  readonly status: number;
+  readonly message: string;
+}
+
+/** The client has taken this many response bytes (and chunks): the thread may send as many more. */
+export interface Credit {
+  readonly type: 'credit';
+  readonly id: number;
+  readonly bytes: number;
+  readonly chunks: number;
+}
+
+/** The client has gone: stop, and call the result's close(). */
+export interface Cancel {
+  readonly type: 'cancel';
+  readonly id: number;
+}
+
+export type JobUpdate = Input | InputEnd | InputError | Credit | Cancel;
+export type ToThread = Job | JobUpdate;
+export type FromGateway = JobRequest | JobUpdate;
+
+// thread -> pool -> gateway
+
+/** A file (or part of one) the responder sends itself: wsgi.file_wrapper. */
+export interface FileSpec {
+  readonly path: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The response head, with the whole body when `last` (or the first of it). */
+export interface Head {
+  readonly type: 'head';
+  readonly id: number;
+  readonly status: number;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body?: string | Uint8Array;
+  readonly file?: FileSpec;
+  /** Nothing follows: the job is over. */
+  readonly last: boolean;
+}
+
+export interface Chunk {
+  readonly type: 'chunk';
+  readonly id: number;
+  readonly chunk: string | Uint8Array;
+  readonly last: boolean;
+}
+
+/** The body is complete and the job over. */
+export interface End {
+  readonly type: 'end';
+  readonly id: number;
+}
+
+/** The job failed: before the head, `status` is the answer; after it, the response is cut short. */
+export interface Failure {
+  readonly type: 'failed';
+  readonly id: number;
+  readonly status: number;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/** The thread waits for request body bytes. */
+export interface WantInput {
+  readonly type: 'wantInput';
+  readonly id: number;
+}
+
+/** The thread waits for credit: the client is reading slowly, which is not the application's time. */
+export interface Blocked {
+  readonly type: 'blocked';
+  readonly id: number;
+}
+
+/** A line the application wrote to wsgi.errors. */
+export interface ErrorsLine {
+  readonly type: 'errors';
+  readonly id: number;
+  readonly text: string;
+}
+
+/** A new thread has loaded the applications (those it could). */
+export interface Ready {
+  readonly type: 'ready';
+  readonly failures: readonly { readonly app: number; readonly message: string; readonly stack?: string }[];
+}
+
+export type FromThread = Ready | Head | Chunk | End | Failure | WantInput | Blocked | ErrorsLine;
+export type PoolReply = Head | Chunk | End | Failure | WantInput;
+
+/** Whether a thread's message ends its job. */
+export function isLast(message: FromThread): boolean {
+  switch (message.type) {
+    case 'head':
+    case 'chunk':
+      return message.last;
+    case 'end':
+    case 'failed':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** A failure made on the main thread (queue full, thread died, time limit). */
+export function failure(id: number, status: number, message: string): Failure {
+  return { type: 'failed', id, status, message };
+}
+
+/** The token of a job offered ahead of time: its id as a non-zero Int32. */
+export function offerToken(id: number): number {
+  return id % 0x7fffffff || 1;
+}
+
+/** What a thread is started with. */
+export interface ThreadData {
+  readonly apps: readonly AppModule[];
+  /**
+   * Three shared Int32s. [0], the bell: bumped (and notified) after every
+   * message posted to the thread, so a thread blocked in Atomics.wait
+   * wakes. [1] and [2], offers: the tokens of jobs posted ahead of time,
+   * each cleared by the thread when it takes the job, or by the pool when
+   * it takes it back.
+   */
+  readonly slots: SharedArrayBuffer;
+}
+
+/** Which module a thread loads for an application, and how it calls it. */
+export interface AppModule {
+  /** Absolute path of the module. */
+  readonly module: string;
+  /** The export to use; by default `default`, then `application`, `app`, or the module's `fetch`. */
+  readonly export?: string;
+  /** How to call it; by default a function is a WSGI application and an object with `fetch` is fetch-style. */
+  readonly interface?: AppInterface;
+}
+
+export type AppInterface = 'wsgi' | 'fetch';

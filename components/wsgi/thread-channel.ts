@@ -1,0 +1,53 @@
+/**
+ * A worker thread's end of its link to the pool (runs inside the thread).
+ *
+ * Messages from the pool arrive two ways, both handed to the same dispatch:
+ * while the thread's event loop runs (an idle thread, an async application)
+ * as 'message' events; and while the thread is blocked in a synchronous call
+ * of PEP 3333 (`wsgi.input.read(n)`, `write()`), by taking them off the port
+ * with `receiveMessageOnPort` after `Atomics.wait` on the bell, a shared
+ * counter the pool bumps after every message it posts. The thread may block;
+ * the main thread only ever bumps and notifies.
+ */
+import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
+import type { FromThread, ToThread } from './messages.js';
+
+export class ThreadChannel {
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    private readonly port: MessagePort,
+    private readonly bell: Int32Array,
+    private readonly handle: (message: ToThread) => void,
+  ) {
+    port.on('message', (message: ToThread) => this.dispatch(message));
+  }
+
+  post(message: FromThread, transfer?: readonly TransferListItem[]): void {
+    this.port.postMessage(message, transfer as TransferListItem[] | undefined);
+  }
+
+  /** Blocks the thread until `ready()` holds, handling the pool's messages as they come. */
+  waitSync(ready: () => boolean): void {
+    while (!ready()) {
+      const rung = Atomics.load(this.bell, 0);
+      const received = receiveMessageOnPort(this.port);
+      if (received) this.dispatch(received.message as ToThread);
+      // Posted after we looked but before we wait: the bell has moved on, so the wait returns at once.
+      else Atomics.wait(this.bell, 0, rung);
+    }
+  }
+
+  /** Resolves once `ready()` holds, letting the thread's event loop run meanwhile. */
+  async waitAsync(ready: () => boolean): Promise<void> {
+    while (!ready()) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  private dispatch(message: ToThread): void {
+    this.handle(message);
+    const waiters = this.waiters;
+    if (waiters.length === 0) return;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}

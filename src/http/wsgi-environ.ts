@@ -1,0 +1,114 @@
+/**
+ * The CGI part of a WSGI environ (PEP 3333 "environ Variables", after
+ * RFC 3875 §4.1): the one place a request becomes the variables an
+ * application sees. The worker thread adds the `wsgi.*` entries.
+ *
+ * Strings are JavaScript strings, not Python's "bytes as latin-1": PATH_INFO
+ * is the path as the parser decoded it (once, as UTF-8, invalid UTF-8
+ * refused), never decoded again; REQUEST_URI and QUERY_STRING are as sent.
+ *
+ * Security decisions made here, each with its regression test:
+ * - `headerVariable`: only header names made of letters, digits and hyphens
+ *   become HTTP_* variables. A name with "_" (or any other token character)
+ *   is dropped, because "X_Forwarded_For" and "X-Forwarded-For" would both
+ *   map to HTTP_X_FORWARDED_FOR and one could pose as the other (the
+ *   underscore spoofing that nginx and Apache also refuse).
+ * - `Proxy` is never passed on as HTTP_PROXY (httpoxy, CVE-2016-5385: many
+ *   HTTP clients read HTTP_PROXY from the environment as their proxy).
+ * - CONTENT_LENGTH is the length the parser framed the body with, not the
+ *   header's text; Content-Type and Content-Length never appear as HTTP_*.
+ */
+import type { HttpRequest } from './messages.js';
+
+export type CgiVariables = Record<string, string>;
+
+export interface EnvironSettings {
+  /** SERVER_SOFTWARE. */
+  readonly serverSoftware: string;
+}
+
+/** The HTTP_* name a request header travels under, or undefined when it is not passed on. */
+export function headerVariable(name: string): string | undefined {
+  let variable = variables.get(name);
+  if (variable === undefined) {
+    variable = variableOf(name);
+    // Header names repeat from request to request: remember a few hundred of them.
+    if (variables.size >= 512) variables.clear();
+    variables.set(name, variable);
+  }
+  return variable === null ? undefined : variable;
+}
+
+const variables = new Map<string, string | null>();
+
+function variableOf(name: string): string | null {
+  if (!/^[A-Za-z0-9-]+$/.test(name)) return null;
+  const key = name.toLowerCase();
+  if (key === 'content-type' || key === 'content-length' || key === 'proxy') return null;
+  return `HTTP_${key.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/**
+ * The request as CGI variables. SCRIPT_NAME is the mount the router matched
+ * (no trailing slash, '' at the root); PATH_INFO is the rest of the path
+ * (PEP 3333: SCRIPT_NAME + PATH_INFO is the whole path).
+ */
+export function wsgiEnviron(request: HttpRequest, settings: EnvironSettings): CgiVariables {
+  const scriptName = request.mount ?? '';
+  const pathInfo = request.params?.['*'] ?? (request.path.startsWith(scriptName) ? request.path.slice(scriptName.length) : request.path);
+  const connection = request.connection;
+  const env: CgiVariables = {
+    REQUEST_METHOD: request.method,
+    SCRIPT_NAME: scriptName,
+    PATH_INFO: pathInfo,
+    QUERY_STRING: request.query,
+    REQUEST_URI: request.target,
+    SERVER_NAME: request.host || connection.localAddress,
+    SERVER_PORT: String(connection.localPort),
+    SERVER_PROTOCOL: request.version,
+    SERVER_SOFTWARE: settings.serverSoftware,
+    REMOTE_ADDR: connection.remoteAddress,
+    REMOTE_PORT: String(connection.remotePort),
+  };
+  if (connection.secure) {
+    env.HTTPS = 'on';
+    // As mod_ssl names them: a client certificate that verified against the interface's CA.
+    const certificate = connection.peerCertificate;
+    env.SSL_CLIENT_VERIFY = certificate ? 'SUCCESS' : 'NONE';
+    const cn = certificate?.subject.CN;
+    if (cn !== undefined) env.SSL_CLIENT_S_DN_CN = Array.isArray(cn) ? cn.join(', ') : cn;
+  }
+  const body = request.body;
+  if (body && body.length !== undefined) env.CONTENT_LENGTH = String(body.length);
+  const contentType = request.headers.get('content-type');
+  if (contentType !== undefined) env.CONTENT_TYPE = contentType;
+  request.headers.forEach((value, name) => {
+    const variable = headerVariable(name);
+    if (variable === undefined) return;
+    const prior = env[variable];
+    // RFC 9110 §5.3 joins repeated fields with ", "; cookies are joined with "; " (RFC 6265 §5.4).
+    env[variable] = prior === undefined ? value : `${prior}${variable === 'HTTP_COOKIE' ? '; ' : ', '}${value}`;
+  });
+  return env;
+}
+
+/**
+ * The URL a fetch-style application's Request carries: the scheme, the Host
+ * asked for, and the normalised path (SCRIPT_NAME + PATH_INFO, encoded again
+ * for the URL) with the query as sent.
+ */
+export function requestUrl(env: Readonly<CgiVariables>): string {
+  const scheme = env.HTTPS === 'on' ? 'https' : 'http';
+  const query = env.QUERY_STRING ? `?${env.QUERY_STRING}` : '';
+  const path = encodeURI(`${env.SCRIPT_NAME ?? ''}${env.PATH_INFO ?? ''}`).replace(/[?#]/g, encodeURIComponent) || '/';
+  const name = env.SERVER_NAME ?? 'localhost';
+  const server = `${name.includes(':') ? `[${name}]` : name}:${env.SERVER_PORT}`;
+  for (const host of [env.HTTP_HOST ?? server, server, 'localhost']) {
+    try {
+      return new URL(`${scheme}://${host}${path}${query}`).href;
+    } catch {
+      // A host the URL parser will not take: try the next.
+    }
+  }
+  return `${scheme}://localhost/`;
+}

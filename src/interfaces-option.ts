@@ -1,0 +1,46 @@
+/**
+ * The `interfaces` option: the addresses a server listens on, each plain TCP
+ * or TLS, as Rocket's interfaces were. Without it the server listens on
+ * `host`:`port`. TLS material is given as PEM text (a string or Buffer), as
+ * node:tls takes it. With a CA, clients are asked for a certificate but not
+ * required to give one (close to Rocket's CERT_OPTIONAL): one that verifies
+ * against the CA reaches handlers as `request.connection.peerCertificate`;
+ * none, or one that does not verify, is simply not passed on.
+ */
+import type { Interface } from '../components/tcp-server/index.js';
+
+export interface ListenInterface {
+  readonly host: string;
+  /** 0 asks the system for a free port. */
+  readonly port: number;
+  readonly tls?: {
+    readonly key: string | Buffer;
+    readonly cert: string | Buffer;
+    readonly ca?: string | Buffer;
+  };
+}
+
+const fail = (message: string): never => {
+  throw new TypeError(`boxwire: ${message}`);
+};
+
+/** TcpServer's interfaces from the option, checked. */
+export function resolveInterfaces(given: unknown): Interface[] {
+  if (!Array.isArray(given) || given.length === 0) return fail('option "interfaces" must be a non-empty array of { host, port, tls? }');
+  return given.map((entry: unknown, i) => {
+    const where = `interfaces[${i}]`;
+    if (typeof entry !== 'object' || entry === null) return fail(`option "${where}" must be an object { host, port, tls? }`);
+    const { host, port, tls, ...rest } = entry as ListenInterface;
+    const unknown = Object.keys(rest)[0];
+    if (unknown !== undefined) fail(`option "${where}": unknown key "${unknown}"`);
+    if (typeof host !== 'string' || host === '') fail(`option "${where}.host" must be a non-empty string`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`option "${where}.port" must be an integer from 0 to 65535 (got ${JSON.stringify(port)})`);
+    if (tls === undefined) return { host, port };
+    const pem = (value: unknown): boolean => typeof value === 'string' || Buffer.isBuffer(value);
+    if (typeof tls !== 'object' || tls === null || !pem(tls.key) || !pem(tls.cert) || (tls.ca !== undefined && !pem(tls.ca))) {
+      fail(`option "${where}.tls" must be { key, cert, ca? } in PEM (strings or Buffers)`);
+    }
+    const ca = tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {};
+    return { host, port, tls: { key: tls.key, cert: tls.cert, ...ca } };
+  });
+}
