@@ -90,8 +90,12 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   private pendingCalls = 0;
   /** Handler components running. */
   private children = 0;
-  /** Requests (by seq) whose answer is on its way (async handlers, handler components). */
-  private readonly awaited = new Set<number>();
+  /**
+   * Requests (by seq) whose answer is on its way, each with who owes it (an
+   * async call, a handler component). A reroute hands the seq to a new
+   * handler, so a handler that ends after rerouting owes nothing.
+   */
+  private readonly awaited = new Map<number, object>();
   private upstreamFinished = false;
 
   constructor(private readonly table: RouteTable) {
@@ -167,7 +171,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     }
     if (!isPromise(result)) return this.answer(toResponse(request, result));
     this.pendingCalls++;
-    this.awaited.add(request.seq);
+    this.awaited.set(request.seq, result);
     result.then(
       (value) => this.run(() => this.settled(toResponse(request, value))),
       (error: unknown) => this.run(() => this.settled(failure(request, error))),
@@ -190,10 +194,10 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     link(child.outboxes.outbox as Box<HttpResponse | Reroute>, this.inboxes.handled);
     if ('log' in child.outboxes) link(child.outboxes.log as Box<LogRecord>, this.outboxes.log);
     this.children++;
-    this.awaited.add(request.seq);
+    this.awaited.set(request.seq, child);
     this.adopt(child, (ended) => {
       this.children--;
-      if (this.awaited.has(request.seq)) {
+      if (this.awaited.get(request.seq) === child) {
         const error = ended.reason === 'failed' ? ended.error : new Error(`${child.name} stopped without answering`);
         this.answerAwaited(failure(request, error));
       }
