@@ -11,6 +11,7 @@ import type { ErrorPageOptions } from '../components/error-page.js';
 import { defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from '../components/http-parser.js';
 import type { LoggerOptions } from '../components/logger.js';
 import type { Route } from '../components/request-router.js';
+import { resolveCgiOptions, type CgiMapping, type CgiOptions, type ResolvedCgiOptions } from '../components/cgi/options.js';
 
 export interface Limits extends ParserLimits {
   /** Open connections at most; more are answered 503 and closed. */
@@ -44,6 +45,10 @@ export interface ServerOptions {
   readonly protocol?: (info: ConnectionInfo, options: ResolvedOptions) => Component<any>;
   /** What is printed, and where. */
   readonly log?: LoggerOptions;
+  /** URL prefixes served by CGI scripts; false for none. Default [{ prefix: '/cgi-bin/', path: './cgi' }] (when ./cgi exists). */
+  readonly cgi?: readonly CgiMapping[] | false;
+  /** How CGI scripts run: interpreters, environment, limits. */
+  readonly cgiOptions?: CgiOptions;
 }
 
 export interface ResolvedOptions {
@@ -58,6 +63,7 @@ export interface ResolvedOptions {
   readonly stages: readonly (() => Component<any>)[];
   readonly protocol: ((info: ConnectionInfo, options: ResolvedOptions) => Component<any>) | undefined;
   readonly log: LoggerOptions;
+  readonly cgi: ResolvedCgiOptions;
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
@@ -75,6 +81,8 @@ const known = new Set([
   'stages',
   'protocol',
   'log',
+  'cgi',
+  'cgiOptions',
 ]);
 
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
@@ -117,6 +125,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     stages,
     protocol: options.protocol,
     log: options.log ?? {},
+    cgi: resolveCgiOptions(options.cgi, options.cgiOptions),
   };
 }
 

@@ -18,6 +18,8 @@ import { TcpServer, type BoundAddress, type ServerEvent } from '../components/tc
 import { httpConnection } from '../components/http-connection.js';
 import { Logger, type ChannelName } from '../components/logger.js';
 import { RouteTable } from '../components/request-router.js';
+import { CgiProcesses } from '../components/cgi/processes.js';
+import { cgiRoutes } from '../components/cgi/routes.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 
 /** The minimal answer to a connection over the limit (RFC 9110 §15.6.4). */
@@ -30,12 +32,17 @@ export class BoxwireServer {
   readonly tcp: TcpServer;
   readonly logger: Logger;
   readonly graph: Graphline<{ tcp: TcpServer; logger: Logger }>;
+  /** The CGI scripts running and waiting, shared by every CGI route. */
+  readonly cgiProcesses: CgiProcesses;
   private listening: Promise<readonly BoundAddress[]> | undefined;
 
   constructor(options: ServerOptions = {}) {
     this.options = resolveOptions(options);
     const o = this.options;
-    this.routes = new RouteTable(o.routes);
+    this.cgiProcesses = new CgiProcesses(o.cgi);
+    const serverSoftware = o.serverHeader || 'boxwire';
+    // User routes first, then CGI prefixes, then (last) the static catch-all.
+    this.routes = new RouteTable([...o.routes, ...cgiRoutes({ options: o.cgi, processes: this.cgiProcesses, serverSoftware })]);
     const routes = this.routes;
     this.tcp = new TcpServer({
       interfaces: [{ host: o.host, port: o.port }],
@@ -113,6 +120,7 @@ export class BoxwireServer {
     timer.unref();
     await this.graph.done;
     clearTimeout(timer);
+    this.cgiProcesses.endAll();
   }
 }
 

@@ -50,10 +50,10 @@ export interface CgiEnvSettings {
   readonly extra: Readonly<Record<string, string>>;
 }
 
-/** What varies per request besides the request itself. */
+/** What the server knows of the request besides the request itself. */
 export interface CgiRequestFacts {
-  /** Length of the body the script will read on stdin; undefined when there is no body. */
-  readonly contentLength: number | undefined;
+  /** The length of a chunked body the server has read in full before starting the script. */
+  readonly bodyLength?: number;
   /** The identity the server established, if it authenticated the request. */
   readonly identity?: CgiIdentity;
 }
@@ -151,16 +151,16 @@ export function cgiEnvironment(
     delete env.AUTH_TYPE;
     delete env.REMOTE_USER;
   }
-  // §4.1.2, §4.1.3: if and only if the request has a body.
-  if (facts.contentLength !== undefined) {
-    env.CONTENT_LENGTH = String(facts.contentLength);
-    const type = request.headers.get('content-type');
-    if (type !== undefined && type !== '') env.CONTENT_TYPE = envValue(type);
-    else delete env.CONTENT_TYPE;
-  } else {
-    delete env.CONTENT_LENGTH;
-    delete env.CONTENT_TYPE;
-  }
+  // §4.1.2, §4.1.3: if and only if the request has a body. "Content-Length: 0"
+  // is a body, an empty one; a chunked body has a length only once it has
+  // been read in full (otherwise the script reads stdin to its end).
+  const hasBody = request.body !== undefined || request.headers.has('content-length');
+  const length = request.body ? (request.body.length ?? facts.bodyLength) : hasBody ? 0 : undefined;
+  if (length !== undefined) env.CONTENT_LENGTH = String(length);
+  else delete env.CONTENT_LENGTH;
+  const type = hasBody ? request.headers.get('content-type') : undefined;
+  if (type) env.CONTENT_TYPE = envValue(type);
+  else delete env.CONTENT_TYPE;
   env.GATEWAY_INTERFACE = 'CGI/1.1'; // §4.1.4
   // §4.1.5, §4.1.6: PATH_INFO is decoded; PATH_TRANSLATED maps it under the
   // document root as a document request would be. Both unset when empty.

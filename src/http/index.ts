@@ -13,3 +13,6 @@ export { preferredMediaType, preferredEncoding, mediaQuality } from './negotiate
 export { escapeHtml } from './html.js';
 export { formatAccessLine, type AccessLogFormat } from './log-format.js';
 export { compilePattern, hostMatches } from './route-pattern.js';
+export { cgiEnvironment, headerVariable, envValue, defaultInheritedEnv, type CgiScript, type CgiIdentity, type CgiEnvSettings, type CgiRequestFacts } from './cgi-env.js';
+export { CgiHeadParser, interpretCgiHead, parseNphStatusLine, type CgiHead, type CgiHeadResult } from './cgi-response.js';
+export { resolveScript, type ScriptFs, type ScriptStat, type ScriptLookup } from './cgi-script-path.js';

@@ -3,6 +3,7 @@ import { cgiEnvironment, defaultInheritedEnv, envValue, headerVariable, type Cgi
 import type { ConnectionInfo } from '../../src/core/connection-info.js';
 import type { HttpRequest } from '../../src/http/messages.js';
 import { parseRequestHead } from '../../src/http/parse-head.js';
+import { RequestBody } from '../../src/http/request-body.js';
 
 const connection: ConnectionInfo = {
   id: 1,
@@ -32,7 +33,7 @@ function requestOf(head: string, conn: ConnectionInfo = connection): HttpRequest
     host: h.host,
     hostPort: h.hostPort,
     connection: conn,
-    body: undefined,
+    body: h.framing.kind === 'none' ? undefined : new RequestBody(h.framing.kind === 'length' ? h.framing.length : undefined),
     keepAlive: h.keepAlive,
     received: 0,
   };
@@ -46,7 +47,7 @@ const settings: CgiEnvSettings = {
   extra: {},
 };
 const script: CgiScript = { scriptName: '/cgi-bin/env.py', pathInfo: '', filename: '/srv/cgi/env.py' };
-const noBody: CgiRequestFacts = { contentLength: undefined };
+const noBody: CgiRequestFacts = {};
 const serverEnv = { PATH: '/usr/bin:/bin', HOME: '/root', SECRET_TOKEN: 'hunter2', LANG: 'C.UTF-8', LC_ALL: 'C', LC_TIME: 'en_GB', TZ: 'UTC' };
 
 function env(head: string, overrides: { script?: Partial<CgiScript>; facts?: CgiRequestFacts; settings?: Partial<CgiEnvSettings>; conn?: ConnectionInfo; serverEnv?: Record<string, string> } = {}) {
@@ -125,7 +126,7 @@ describe('cgiEnvironment: RFC 3875 §4.1 meta-variables', () => {
     [
       'a body: CONTENT_LENGTH and CONTENT_TYPE, not HTTP_CONTENT_*',
       'POST /cgi-bin/env.py HTTP/1.1\r\nHost: example.org\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 11',
-      { facts: { contentLength: 11 } },
+      {},
       {
         REQUEST_METHOD: 'POST',
         CONTENT_LENGTH: '11',
@@ -137,8 +138,20 @@ describe('cgiEnvironment: RFC 3875 §4.1 meta-variables', () => {
     [
       'a chunked body read in full: its length, and no HTTP_TRANSFER_ENCODING',
       'POST /cgi-bin/env.py HTTP/1.1\r\nHost: example.org\r\nTransfer-Encoding: chunked',
-      { facts: { contentLength: 5 } },
+      { facts: { bodyLength: 5 } },
       { CONTENT_LENGTH: '5', CONTENT_TYPE: undefined, HTTP_TRANSFER_ENCODING: undefined },
+    ],
+    [
+      'a chunked body streamed: no CONTENT_LENGTH, the script reads to the end',
+      'POST /cgi-bin/env.py HTTP/1.1\r\nHost: example.org\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain',
+      {},
+      { CONTENT_LENGTH: undefined, CONTENT_TYPE: 'text/plain' },
+    ],
+    [
+      'an empty body: CONTENT_LENGTH 0',
+      'POST /cgi-bin/env.py HTTP/1.1\r\nHost: example.org\r\nContent-Length: 0\r\nContent-Type: text/plain',
+      {},
+      { CONTENT_LENGTH: '0', CONTENT_TYPE: 'text/plain' },
     ],
     [
       'no body: no CONTENT_TYPE even when the field was sent',
@@ -149,7 +162,7 @@ describe('cgiEnvironment: RFC 3875 §4.1 meta-variables', () => {
     [
       'an identity the server established: AUTH_TYPE and REMOTE_USER',
       get,
-      { facts: { contentLength: undefined, identity: { type: 'Basic', user: 'alice' } } },
+      { facts: { identity: { type: 'Basic', user: 'alice' } } },
       { AUTH_TYPE: 'Basic', REMOTE_USER: 'alice' },
     ],
     [
