@@ -303,7 +303,8 @@ export class CgiHandler extends HttpHandler {
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exited = true;
-    if (code !== 0 && !this.killed) {
+    // A death by the signal we sent is no news; any other failure is.
+    if (signal ? !this.killed : code !== 0) {
       const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
       this.log('errors', 'warn', `${this.script!.scriptName} ${how}`, { script: this.script!.filename, pid: this.child!.pid });
     }

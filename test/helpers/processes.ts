@@ -8,14 +8,17 @@ import { expect } from 'vitest';
 
 export interface ProcessEntry {
   readonly pid: number;
+  readonly ppid: number;
+  /** Process group. */
+  readonly pgrp: number;
   /** R, S, Z (zombie), ... */
   readonly state: string;
   readonly command: string;
 }
 
-/** Processes whose parent is this process, zombies included. */
-export function childProcesses(): ProcessEntry[] {
-  const children: ProcessEntry[] = [];
+/** Every process on the machine, from /proc. */
+function processes(): ProcessEntry[] {
+  const all: ProcessEntry[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     let stat: string;
@@ -24,32 +27,30 @@ export function childProcesses(): ProcessEntry[] {
     } catch {
       continue; // gone meanwhile
     }
-    // pid (comm) state ppid ...; comm may hold spaces and parentheses.
+    // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
     const close = stat.lastIndexOf(')');
-    const [state, ppid] = stat.slice(close + 2).split(' ');
-    if (Number(ppid) === process.pid) children.push({ pid: Number(name), state: state!, command: stat.slice(stat.indexOf('(') + 1, close) });
+    const [state, ppid, pgrp] = stat.slice(close + 2).split(' ');
+    all.push({ pid: Number(name), ppid: Number(ppid), pgrp: Number(pgrp), state: state!, command: stat.slice(stat.indexOf('(') + 1, close) });
   }
-  return children;
+  return all;
 }
 
-/** Whether any process is left in a process group. */
+/** Processes whose parent is this process, zombies included. */
+export function childProcesses(): ProcessEntry[] {
+  return processes().filter((p) => p.ppid === process.pid);
+}
+
+/**
+ * Whether a process group still has a live member. Zombies do not count:
+ * a grandchild orphaned by a killed script is reaped by init, not by us.
+ */
 export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return processes().some((p) => p.pgrp === pgid && p.state !== 'Z');
 }
 
-/** Whether a process exists (zombies count). */
+/** Whether a process is alive (a zombie is not). */
 export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return processes().some((p) => p.pid === pid && p.state !== 'Z');
 }
 
 /** Waits (a little) for every child process to have gone, then asserts it. */
