@@ -188,7 +188,11 @@ class ProcessLease implements Lease {
   }
 }
 
-/** Sends a signal to a process group; false when the group no longer exists. */
+/**
+ * Sends a signal to a process group; false when the group no longer exists.
+ * A group id stays taken while any member lives, so a group we signal is
+ * the script's own: its id can only be reused once the group is empty.
+ */
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, signal);
