@@ -351,8 +351,12 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
       current.sent = true;
       if (!current.body.complete) current.body.discard();
     }
-    if (sent.close) this.close(this.phase === 'body' || this.bytes.length > 0);
-    else if (this.phase === 'closed') this.finishWhenIdle();
+    if (sent.close) {
+      // Nothing is written after a response that closes the connection: the
+      // requests read behind it (pipelined) will never be answered, so wait for none.
+      this.inFlight = 0;
+      this.close(this.phase === 'body' || this.bytes.length > 0);
+    } else if (this.phase === 'closed') this.finishWhenIdle();
     else this.pump();
   }
 

@@ -94,11 +94,12 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   /** Handler components running. */
   private children = 0;
   /**
-   * Requests whose answer is on its way (async handlers, handler
-   * components), oldest first, with when they give up; a reroute is a new
-   * request.
+   * Answers on their way, by the request's position on the connection,
+   * oldest first: who owes each (an async call, a handler component) and
+   * when it is given up on. A reroute hands the position to the new handler
+   * (with a fresh deadline), so one that ends after rerouting owes nothing.
    */
-  private readonly awaited = new Map<HttpRequest, Awaited>();
+  private readonly awaited = new Map<number, Awaited>();
   private upstreamFinished = false;
   private deadlineTimer: OwnedTimer | undefined;
   private readonly handlerTimeout: number;
@@ -117,7 +118,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       if (message.type === 'reroute') {
         const redirects = (message.request.redirects ?? 0) + 1;
         // The rerouted request takes the place of the one that was awaited.
-        if (!this.awaitedFor(message.request)) return;
+        if (!this.awaited.delete(message.request.seq)) return;
         if (redirects > maxReroutes) this.answer(errorResponse(message.request, 500, { error: 'too many internal redirects' }));
         else this.route({ ...message.request, redirects });
         return;
@@ -180,7 +181,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     }
     if (!isPromise(result)) return this.answer(toResponse(request, result));
     this.pendingCalls++;
-    const entry = this.await(request);
+    const entry = this.await(request, result);
     result.then(
       (value) => this.run(() => this.settled(entry, toResponse(request, value))),
       (error: unknown) => this.run(() => this.settled(entry, failure(request, error))),
@@ -206,7 +207,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     this.await(request, child);
     this.adopt(child, (ended) => {
       this.children--;
-      if (this.awaited.has(request)) {
+      if (this.awaited.get(request.seq)?.owner === child) {
         const error = ended.reason === 'failed' ? ended.error : new Error(`${child.name} stopped without answering`);
         this.answerAwaited(failure(request, error));
       }
@@ -222,29 +223,20 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
 
   /** Passes on an answer that was awaited; only the first answer to a request counts. */
   private answerAwaited(response: HttpResponse): void {
-    if (this.awaitedFor(response.request)) this.send('outbox', response);
+    if (this.awaited.delete(response.request.seq)) this.send('outbox', response);
   }
 
-  /**
-   * Takes the awaited request a handler's message answers, if it is still
-   * awaited. A handler may answer with a copy of its request (a reroute), so
-   * the match falls back to the position on the connection.
-   */
-  private awaitedFor(request: HttpRequest): boolean {
-    if (this.awaited.delete(request)) return true;
-    for (const waiting of this.awaited.keys()) {
-      if (waiting.seq === request.seq) {
-        this.awaited.delete(waiting);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Notes an answer to wait for, and makes sure the deadline timer runs. */
-  private await(request: HttpRequest, child?: Component<any>): Awaited {
-    const entry: Awaited = { deadline: performance.now() + this.handlerTimeout, child, abandoned: false };
-    this.awaited.set(request, entry);
+  /** Notes an answer to wait for (from an async call or a handler component), and makes sure the deadline timer runs. */
+  private await(request: HttpRequest, owner: object): Awaited {
+    const entry: Awaited = {
+      request,
+      owner,
+      deadline: performance.now() + this.handlerTimeout,
+      child: owner instanceof Component ? owner : undefined,
+      abandoned: false,
+    };
+    this.awaited.delete(request.seq);
+    this.awaited.set(request.seq, entry);
     if (!this.deadlineTimer) this.armDeadline(this.handlerTimeout);
     return entry;
   }
@@ -263,12 +255,13 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
    */
   private expire(): void {
     const now = performance.now();
-    for (const [request, entry] of this.awaited) {
+    for (const [seq, entry] of this.awaited) {
       if (entry.deadline > now) {
         this.armDeadline(entry.deadline - now);
         break;
       }
-      this.awaited.delete(request);
+      const request = entry.request;
+      this.awaited.delete(seq);
       this.send('outbox', errorResponse(request, 504, { error: `the handler did not answer within ${this.handlerTimeout} ms` }));
       if (entry.child && entry.child.state !== 'stopped') void entry.child.shutdown();
       else if (!entry.child) {
@@ -285,6 +278,9 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
 }
 
 interface Awaited {
+  readonly request: HttpRequest;
+  /** Who owes the answer: the promise of an async call, or a handler component. */
+  readonly owner: object;
   readonly deadline: number;
   readonly child: Component<any> | undefined;
   /** Given up on at its deadline: its late answer is dropped. */

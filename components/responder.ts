@@ -9,6 +9,10 @@
  *   socket has taken the last: a client that stops reading holds up the
  *   pull, so it costs a few buffers, never the whole body.
  *
+ * A raw response (an nph- CGI script's output) is the whole message already:
+ * its body is written as it is, with no head of ours, and the connection
+ * closes after it.
+ *
  * A body that fails after its head has gone cannot be taken back: the
  * connection is dropped so the client sees a truncated response, never a
  * wrong one. Each response written is reported on `sent` (for the parser,
@@ -33,7 +37,7 @@ import {
   type Sent,
   type StreamBody,
 } from '../src/http/messages.js';
-import { continueHead, frameResponse, type Framed } from '../src/http/serialize.js';
+import { continueHead, frameResponse, unframed, type Framed } from '../src/http/serialize.js';
 import type { ServerCounters } from '../src/http/counters.js';
 import type { Writable } from './tcp-server/connection.js';
 
@@ -151,7 +155,7 @@ export class Responder extends Component<typeof responderBoxes> {
     const body = response.body;
     const keepAlive =
       request.keepAlive && !response.close && request.seq < this.closeAfter && (!request.body || request.body.reusable);
-    let framing = frameResponse({
+    let framing = response.raw ? unframed : frameResponse({
       status: response.status,
       headers: response.headers,
       bodyLength: bodyLength(body),
@@ -192,7 +196,7 @@ export class Responder extends Component<typeof responderBoxes> {
       return this.written(response, body.length, framed);
     }
     this.writing = response;
-    out.send(Buffer.from(framed.head, 'latin1'));
+    if (framed.head) out.send(Buffer.from(framed.head, 'latin1'));
     this.task(async () => {
       const progress: Progress = { written: 0, limit: framed.contentLength };
       try {

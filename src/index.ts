@@ -18,6 +18,11 @@ export { Responder, type ResponderOptions } from '../components/responder.js';
 export { Logger, channelNames, type ChannelName, type LoggerOptions } from '../components/logger.js';
 export { statusRoute, healthRoute } from '../components/status.js';
 export { httpConnection, httpConnectionLinks, type HttpConnectionOptions } from '../components/http-connection.js';
+// CGI
+export { CgiHandler, commandFor, type CgiContext } from '../components/cgi/cgi-handler.js';
+export { CgiProcesses, type Lease, type Ticket, type ProcessLimits } from '../components/cgi/processes.js';
+export { cgiRoutes } from '../components/cgi/routes.js';
+export { resolveCgiOptions, defaultCgiMappings, type CgiMapping, type CgiOptions, type ResolvedCgiMapping, type ResolvedCgiOptions } from '../components/cgi/options.js';
 // The server
 export { createServer, BoxwireServer } from './server.js';
 export { resolveOptions, defaultLimits, defaultTimeouts, type ServerOptions, type ResolvedOptions, type Limits, type Timeouts } from './options.js';

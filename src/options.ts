@@ -16,6 +16,7 @@ import type { PoolOptions } from '../components/wsgi/pool.js';
 import type { WsgiApp } from '../components/wsgi/routes.js';
 import { resolveInterfaces, type ListenInterface } from './interfaces-option.js';
 import { resolvePoolOptions, resolveWsgiApps, type WsgiOption } from './wsgi-options.js';
+import { resolveCgiOptions, type CgiMapping, type CgiOptions, type ResolvedCgiOptions } from '../components/cgi/options.js';
 
 export interface Limits extends ParserLimits {
   /** Open connections at most; more are answered 503 and closed. */
@@ -61,6 +62,10 @@ export interface ServerOptions {
   readonly wsgi?: readonly WsgiOption[];
   /** The thread pool they run on. */
   readonly pool?: Partial<PoolOptions>;
+  /** URL prefixes served by CGI scripts; false for none. Default [{ prefix: '/cgi-bin/', path: './cgi' }] (when ./cgi exists). */
+  readonly cgi?: readonly CgiMapping[] | false;
+  /** How CGI scripts run: interpreters, environment, limits. */
+  readonly cgiOptions?: CgiOptions;
 }
 
 export interface ResolvedOptions {
@@ -81,6 +86,7 @@ export interface ResolvedOptions {
   readonly interfaces: readonly Interface[];
   readonly wsgi: readonly WsgiApp[];
   readonly pool: PoolOptions;
+  readonly cgi: ResolvedCgiOptions;
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
@@ -103,6 +109,8 @@ const known = new Set([
   'interfaces',
   'wsgi',
   'pool',
+  'cgi',
+  'cgiOptions',
 ]);
 
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
@@ -156,6 +164,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     interfaces,
     wsgi: resolveWsgiApps(options.wsgi),
     pool: resolvePoolOptions(options.pool),
+    cgi: resolveCgiOptions(options.cgi, options.cgiOptions),
   };
 }
 

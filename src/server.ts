@@ -27,6 +27,8 @@ import { httpConnection } from '../components/http-connection.js';
 import { Logger, type ChannelName } from '../components/logger.js';
 import { RouteTable, type Route } from '../components/request-router.js';
 import { healthRoute, statusRoute } from '../components/status.js';
+import { CgiProcesses } from '../components/cgi/processes.js';
+import { cgiRoutes } from '../components/cgi/routes.js';
 import { WorkerPool, type PoolState } from '../components/wsgi/pool.js';
 import { wsgiRoutes } from '../components/wsgi/routes.js';
 import { ServerCounters } from './http/counters.js';
@@ -42,6 +44,8 @@ interface Site {
   readonly routes: RouteTable;
   /** The thread pool of its WSGI applications, if it has any. */
   readonly pool: WorkerPool | undefined;
+  /** Its CGI scripts running and waiting (the concurrency cap), shared by its CGI routes. */
+  readonly cgi: CgiProcesses;
   readonly protocol: (info: ConnectionInfo) => Component<any>;
   /** Connections built from this site and still open. */
   open: number;
@@ -58,6 +62,8 @@ export class BoxwireServer {
   private site: Site;
   /** Pools that are running: the site's, and retired ones still finishing. */
   private readonly pools = new Set<WorkerPool>();
+  /** Every site's CGI processes: stop() ends what is still running. */
+  private readonly cgiGroups = new Set<CgiProcesses>();
   private listening: Promise<readonly BoundAddress[]> | undefined;
   private stopping: Promise<void> | undefined;
   /** Where the server was told to listen, as given: a reload that does not say keeps it. */
@@ -82,6 +88,7 @@ export class BoxwireServer {
     ]);
     const tcp = this.tcp;
     this.counters.connections = () => ({ open: tcp.connectionCount, total: tcp.accepted, refused: tcp.refused });
+    this.counters.gauge('cgi', () => ({ running: this.site.cgi.running, queued: this.site.cgi.queued }));
     this.counters.gauge('wsgi', (): Record<string, number> => {
       const state = this.site.pool?.status;
       return state ? { threads: state.threads, busy: state.busy, idle: state.idle, queued: state.queued } : {};
@@ -100,6 +107,11 @@ export class BoxwireServer {
   /** The thread pool of the WSGI applications in force; undefined when there are none. */
   get pool(): WorkerPool | undefined {
     return this.site.pool;
+  }
+
+  /** The CGI scripts running and waiting, shared by every CGI route of the configuration in force. */
+  get cgiProcesses(): CgiProcesses {
+    return this.site.cgi;
   }
 
   /** The WSGI thread pool now (threads, busy, idle, starting, queued, served); undefined without applications. */
@@ -169,6 +181,7 @@ export class BoxwireServer {
     await this.tcp.done;
     await Promise.all([...this.pools].map((pool) => (pool.inboxes.control.send(gracefulShutdown), pool.done)));
     clearTimeout(late);
+    for (const group of this.cgiGroups) group.endAll();
     await this.logger.shutdown();
     await this.graph.done;
   }
@@ -232,8 +245,19 @@ export class BoxwireServer {
     // The same applications on the same pool settings keep the pool (and its warm threads).
     const samePool = old?.pool && JSON.stringify([old.options.wsgi, old.options.pool]) === JSON.stringify([o.wsgi, o.pool]);
     const pool = samePool ? old!.pool : o.wsgi.length > 0 ? new WorkerPool(o.wsgi, o.pool) : undefined;
-    const wsgi = pool ? wsgiRoutes(o.wsgi, pool, { serverSoftware: o.serverHeader || 'boxwire' }) : [];
-    const routes = new RouteTable([...builtInRoutes(o, this.counters), ...o.routes, ...wsgi]);
+    // The same process limits keep counting against the same cap.
+    const sameCgi = old && JSON.stringify(old.cgi.limits) === JSON.stringify(cgiLimits(o));
+    const cgi = sameCgi ? old!.cgi : new CgiProcesses(cgiLimits(o));
+    this.cgiGroups.add(cgi);
+    const serverSoftware = o.serverHeader || 'boxwire';
+    const wsgi = pool ? wsgiRoutes(o.wsgi, pool, { serverSoftware }) : [];
+    // Built-in routes, then the user's, then the CGI and WSGI prefixes; the static catch-all goes last.
+    const routes = new RouteTable([
+      ...builtInRoutes(o, this.counters),
+      ...o.routes,
+      ...cgiRoutes({ options: o.cgi, processes: cgi, serverSoftware }),
+      ...wsgi,
+    ]);
     const counters = this.counters;
     const protocol = (info: ConnectionInfo): Component<any> =>
       o.protocol
@@ -248,8 +272,12 @@ export class BoxwireServer {
             stages: o.stages,
             counters,
           });
-    return { options: o, routes, pool, protocol, open: 0, retired: false };
+    return { options: o, routes, pool, cgi, protocol, open: 0, retired: false };
   }
+}
+
+function cgiLimits(o: ResolvedOptions) {
+  return { concurrency: o.cgi.concurrency, queue: o.cgi.queue, killGrace: o.cgi.killGrace };
 }
 
 function addressesOf(o: ResolvedOptions): string[] {

@@ -15,3 +15,6 @@ export { formatAccessLine, type AccessLogFormat } from './log-format.js';
 export { compilePattern, hostMatches } from './route-pattern.js';
 export { ServerCounters, Histogram, type StatusSnapshot, type Gauge, type ConnectionFigures } from './counters.js';
 export { statusHtml, statusJson, statusRows } from './status-page.js';
+export { cgiEnvironment, headerVariable, envValue, defaultInheritedEnv, type CgiScript, type CgiIdentity, type CgiEnvSettings, type CgiRequestFacts } from './cgi-env.js';
+export { CgiHeadParser, interpretCgiHead, parseNphStatusLine, type CgiHead, type CgiHeadResult } from './cgi-response.js';
+export { resolveScript, type ScriptFs, type ScriptStat, type ScriptLookup } from './cgi-script-path.js';

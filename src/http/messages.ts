@@ -85,6 +85,12 @@ export interface HttpResponse {
   readonly close?: boolean;
   /** For an error response: what went wrong, for the errors channel. */
   readonly error?: unknown;
+  /**
+   * The body is the whole message, status line and header section included
+   * (a CGI nph- script's output): the responder writes it unframed, exactly
+   * as it is, and closes the connection after it. `status` is for the logs.
+   */
+  readonly raw?: boolean;
 }
 
 /** From a handler: serve this request again, through the router (CGI's local Location). */

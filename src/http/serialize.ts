@@ -105,5 +105,14 @@ export function frameResponse(input: FrameInput): FrameResult {
   };
 }
 
+/**
+ * The framing of a raw response (HttpResponse.raw): no head of ours, the body
+ * as it is, and the end of the connection is the end of the message.
+ */
+export const unframed: FrameResult = {
+  ok: true,
+  framed: { head: '', ascii: true, hasBody: true, contentLength: undefined, chunked: false, close: true },
+};
+
 /** The interim response a client that sent Expect: 100-continue waits for. */
 export const continueHead = 'HTTP/1.1 100 Continue\r\n\r\n';

@@ -39,9 +39,13 @@ afterEach(async () => {
   await Promise.all(servers.map((s) => s.stop(200)));
 });
 
-/** Starts a server on an ephemeral port; it is stopped after the test. */
+/**
+ * Starts a server on an ephemeral port; it is stopped after the test. It
+ * serves what the test names: the defaults that serve ./cgi (and ./static)
+ * from the working directory are off unless asked for.
+ */
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
-  const server = createServer({ port: 0, log: { print: false }, ...options });
+  const server = createServer({ port: 0, log: { print: false }, cgi: false, ...options });
   running.push(server);
   const logs: Record<string, LogRecord[]> = { server: [], errors: [], requests: [], monitor: [] };
   for (const [name, channel] of Object.entries(server.channels)) channel.subscribe((r) => logs[name]!.push(r));

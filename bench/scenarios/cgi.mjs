@@ -1,0 +1,173 @@
+// Issue 5: CGI hello world (sh and python3) through boxwire, against a plain
+// node:http + child_process.spawn server, `python3 -m http.server --cgi`, and
+// lighttpd's mod_cgi when the lighttpd binary is installed: the same two
+// scripts (cgi/hello.sh, cgi/hello.py), in one run.
+//
+// The load comes from a small client in this file rather than autocannon:
+// Python's server answers HTTP/1.0 with close-delimited bodies, which
+// autocannon does not read. Every response body is checked. Servers take
+// turns, round after round, and each figure is the median of its rounds: the
+// machine is shared, so only ratios measured side by side mean anything.
+// python3 is the system one (/usr/bin/python3 when there is one; never a
+// version-manager shim), first on every server's PATH. Python's server runs
+// scripts as "nobody" when started as root, so the files must be world-readable.
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, table } from '../harness.mjs';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const cgiDir = fileURLToPath(new URL('../../cgi/', import.meta.url));
+const scripts = [
+  ['hello.sh', 'Hello, world! (sh)\n'],
+  ['hello.py', 'Hello, world! (python3)\n'],
+];
+
+/** `connections` clients, each sending its next request once the last is read in full, for `seconds`. */
+async function hammer(port, path, expected, { connections = CONNECTIONS, seconds = DURATION } = {}) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latencies = [];
+  let errors = 0;
+  let bytes = 0;
+  const end = performance.now() + seconds * 1000;
+  const one = () =>
+    new Promise((resolve) => {
+      const started = performance.now();
+      // insecureHTTPParser: Python's server ends its head with a bare LF (the script's own line ends).
+      const req = http.get({ host: '127.0.0.1', port, path, agent, insecureHTTPParser: true }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString();
+          bytes += body.length;
+          if (res.statusCode !== 200 || body !== expected) errors++;
+          else latencies.push(performance.now() - started);
+          resolve();
+        });
+        res.on('error', () => (errors++, resolve()));
+      });
+      req.on('error', () => (errors++, resolve()));
+    });
+  const worker = async () => {
+    while (performance.now() < end) await one();
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: connections }, worker));
+  const elapsed = (performance.now() - t0) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    rps: latencies.length / elapsed,
+    p99: Math.round(latencies[Math.floor(latencies.length * 0.99)] ?? 0),
+    throughput: bytes / elapsed,
+    errors,
+    non2xx: 0,
+  };
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port, child) {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited with ${child.exitCode}`);
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
+/** Runs a server that is not a Node module (Python's, lighttpd) until stop(). */
+async function startProgram(command, args, { cwd, env }, port) {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'ignore', 'ignore'] });
+  await waitForPort(port, child);
+  return { port, stop: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGKILL')))) };
+}
+
+function have(command) {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function run() {
+  // The real python3, first on every server's PATH.
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  const env = { ...process.env, PATH: `${dirname(python)}:${process.env.PATH}` };
+  const work = mkdtempSync(join(tmpdir(), 'boxwire-bench-cgi-'));
+  chmodSync(work, 0o755);
+  symlinkSync(cgiDir, join(work, 'cgi-bin'));
+
+  const servers = [];
+  try {
+    const pythonPort = await freePort();
+    servers.push({ name: 'python3 -m http.server --cgi', ...(await startProgram(python, ['-m', 'http.server', '--cgi', '--bind', '127.0.0.1', String(pythonPort)], { cwd: work, env }, pythonPort)) });
+    servers.push({ name: 'node:http + spawn', ...(await startServer('node-cgi', env)) });
+    const lighttpd = have('lighttpd');
+    if (lighttpd) {
+      const port = await freePort();
+      const config = join(work, 'lighttpd.conf');
+      writeFileSync(
+        config,
+        [
+          `server.document-root = "${work}"`,
+          `server.port = ${port}`,
+          'server.bind = "127.0.0.1"',
+          'server.modules = ( "mod_cgi", "mod_setenv" )',
+          `setenv.add-environment = ( "PATH" => "${env.PATH}" )`,
+          '$HTTP["url"] =~ "^/cgi-bin/" { cgi.assign = ( "" => "" ) }',
+          `server.errorlog = "${join(work, 'lighttpd.log')}"`,
+          '',
+        ].join('\n'),
+      );
+      servers.push({ name: "lighttpd mod_cgi", ...(await startProgram(lighttpd, ['-D', '-f', config], { cwd: work, env }, port)) });
+    }
+    servers.push({ name: 'boxwire', ...(await startServer('boxwire-cgi', env)) });
+
+    const rows = [];
+    for (const [script, expected] of scripts) {
+      const results = new Map(servers.map((s) => [s.name, []]));
+      const path = `/cgi-bin/${script}`;
+      for (const s of servers) await hammer(s.port, path, expected, { seconds: 0.5 }); // warm up
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const s of servers) results.get(s.name).push(await hammer(s.port, path, expected));
+      }
+      const summary = (name) => {
+        const runs = results.get(name);
+        const rps = median(runs.map((r) => r.rps));
+        return { ...runs.find((r) => r.rps === rps), errors: runs.reduce((n, r) => n + r.errors, 0) };
+      };
+      const ours = summary('boxwire');
+      for (const s of servers) {
+        if (s.name === 'boxwire') continue;
+        const peer = summary(s.name);
+        rows.push({ scenario: `CGI ${script}`, server: `${s.name} (peer)`, ...peer });
+        rows.push({ scenario: `CGI ${script}`, server: `boxwire vs ${s.name}`, ...ours, ratio: ours.rps / peer.rps });
+      }
+    }
+    table(`CGI hello world: ${CONNECTIONS} connections, median of ${ROUNDS} rounds of ${DURATION} s${have('lighttpd') ? '' : ' (lighttpd not installed: not measured)'}`, rows);
+  } finally {
+    for (const s of servers) await s.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * CGI options: what `createServer({ cgi, cgiOptions })` and the `--cgi*`
+ * flags say, checked once and resolved against the working directory. A bad
+ * mapping or value is a TypeError naming the option, at construction.
+ */
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import type { CgiIdentity } from '../../src/http/cgi-env.js';
+import { defaultInheritedEnv } from '../../src/http/cgi-env.js';
+import type { HttpRequest } from '../../src/http/messages.js';
+
+/** A URL prefix served by CGI: a directory of scripts, or one program. */
+export interface CgiMapping {
+  /** The URL prefix, e.g. "/cgi-bin/". */
+  readonly prefix: string;
+  /** A directory of scripts, or an executable program; relative to the working directory. */
+  readonly path: string;
+}
+
+export interface CgiOptions {
+  /**
+   * Interpreters for scripts without the executable bit, by extension:
+   * `{ '.rb': 'ruby', '.py': ['python3', '-u'], '.php': false }`. Merged over
+   * the defaults (.py python3, .pl perl, .sh sh, .php php-cgi when installed);
+   * false removes one.
+   */
+  readonly interpreters?: Readonly<Record<string, string | readonly string[] | false>>;
+  /** Variables set for every script. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Variables of the server's own environment passed on, besides PATH, LANG, LANGUAGE, LC_*, TZ and TMPDIR. */
+  readonly passEnv?: readonly string[];
+  /** Pass the Authorization field as HTTP_AUTHORIZATION (default false). */
+  readonly passAuthorization?: boolean;
+  /** Milliseconds a script may run before its process group is killed (default 60000). */
+  readonly timeLimit?: number;
+  /** Milliseconds between SIGTERM and SIGKILL when a process group is killed (default 2000). */
+  readonly killGrace?: number;
+  /** Scripts running at once, at most (default 32). */
+  readonly concurrency?: number;
+  /** Requests waiting for a free slot, at most; more are answered 503 (default 128). */
+  readonly queue?: number;
+  /** Bytes of a chunked request body held in memory before the rest goes to a temporary file (default 64 KiB). */
+  readonly spillAt?: number;
+  /** Longest header section a script may write, in bytes (default 64 KiB). */
+  readonly headerLimit?: number;
+  /** DOCUMENT_ROOT, and where PATH_TRANSLATED points (default ./static). */
+  readonly documentRoot?: string;
+  /** Who the request was authenticated as (AUTH_TYPE, REMOTE_USER), when your server authenticates. */
+  readonly authenticate?: (request: HttpRequest) => CgiIdentity | undefined;
+}
+
+export interface ResolvedCgiMapping {
+  /** The mount point: the prefix without its trailing slash ('' for "/"). */
+  readonly mount: string;
+  /** The route pattern that takes the prefix. */
+  readonly route: string;
+  /** Real path of the directory or program. */
+  readonly path: string;
+  readonly kind: 'directory' | 'program';
+}
+
+export interface ResolvedCgiOptions {
+  readonly mappings: readonly ResolvedCgiMapping[];
+  /** Extension (lower case, with its dot) -> command and leading arguments. */
+  readonly interpreters: ReadonlyMap<string, readonly string[]>;
+  readonly env: Readonly<Record<string, string>>;
+  /** The allow-list of the server's own variables. */
+  readonly inherit: readonly string[];
+  readonly passAuthorization: boolean;
+  readonly timeLimit: number;
+  readonly killGrace: number;
+  readonly concurrency: number;
+  readonly queue: number;
+  readonly spillAt: number;
+  readonly headerLimit: number;
+  readonly documentRoot: string;
+  readonly authenticate: ((request: HttpRequest) => CgiIdentity | undefined) | undefined;
+}
+
+export const defaultCgiMappings: readonly CgiMapping[] = [{ prefix: '/cgi-bin/', path: './cgi' }];
+
+const defaults = {
+  timeLimit: 60_000,
+  killGrace: 2_000,
+  concurrency: 32,
+  queue: 128,
+  spillAt: 64 * 1024,
+  headerLimit: 64 * 1024,
+};
+
+const knownOptions = new Set([
+  'interpreters',
+  'env',
+  'passEnv',
+  'passAuthorization',
+  'timeLimit',
+  'killGrace',
+  'concurrency',
+  'queue',
+  'spillAt',
+  'headerLimit',
+  'documentRoot',
+  'authenticate',
+]);
+
+const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function fail(message: string): never {
+  throw new TypeError(`boxwire: ${message}`);
+}
+
+/**
+ * Resolves the CGI mappings and options. `mappings` undefined means the
+ * default (/cgi-bin/ from ./cgi, skipped when ./cgi does not exist); false
+ * means no CGI at all.
+ */
+export function resolveCgiOptions(
+  mappings: readonly CgiMapping[] | false | undefined,
+  options: CgiOptions = {},
+  cwd = process.cwd(),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ResolvedCgiOptions {
+  if (typeof options !== 'object' || options === null) fail('option "cgiOptions" must be an object');
+  for (const key of Object.keys(options)) if (!knownOptions.has(key)) fail(`unknown option "cgiOptions.${key}"`);
+  const resolved: ResolvedCgiMapping[] = [];
+  if (mappings !== false) {
+    const given = mappings !== undefined;
+    const list = mappings ?? defaultCgiMappings;
+    if (!Array.isArray(list)) fail('option "cgi" must be an array of { prefix, path } or false');
+    for (const mapping of list) {
+      const made = resolveMapping(mapping, cwd, given);
+      if (!made) continue;
+      if (resolved.some((m) => m.mount === made.mount)) fail(`option "cgi": prefix ${JSON.stringify(mapping.prefix)} is mapped twice`);
+      resolved.push(made);
+    }
+  }
+  const interpreters = resolveInterpreters(options.interpreters, env.PATH ?? '');
+  for (const mapping of resolved) {
+    if (mapping.kind === 'program' && !runnable(mapping.path, interpreters)) {
+      fail(`option "cgi": ${mapping.path} is neither executable nor run by an interpreter`);
+    }
+  }
+  const extra = options.env ?? {};
+  if (typeof extra !== 'object' || extra === null) fail('option "cgiOptions.env" must be an object of strings');
+  for (const [name, value] of Object.entries(extra)) {
+    if (!envName.test(name)) fail(`option "cgiOptions.env": ${JSON.stringify(name)} is not a variable name`);
+    if (typeof value !== 'string' || value.includes('\0')) fail(`option "cgiOptions.env.${name}" must be a string without NUL`);
+  }
+  const passEnv = options.passEnv ?? [];
+  if (!Array.isArray(passEnv) || passEnv.some((n) => typeof n !== 'string' || !envName.test(n))) {
+    fail('option "cgiOptions.passEnv" must be an array of variable names');
+  }
+  if (options.authenticate !== undefined && typeof options.authenticate !== 'function') {
+    fail('option "cgiOptions.authenticate" must be a function (request) => { type, user } | undefined');
+  }
+  const passAuthorization = options.passAuthorization ?? false;
+  if (typeof passAuthorization !== 'boolean') fail('option "cgiOptions.passAuthorization" must be true or false');
+  const documentRoot = options.documentRoot ?? 'static';
+  if (typeof documentRoot !== 'string' || documentRoot === '') fail('option "cgiOptions.documentRoot" must be a path');
+  return {
+    mappings: resolved,
+    interpreters,
+    env: { ...extra },
+    inherit: [...defaultInheritedEnv, ...passEnv],
+    passAuthorization,
+    timeLimit: positive('timeLimit', options.timeLimit, defaults.timeLimit),
+    killGrace: positive('killGrace', options.killGrace, defaults.killGrace),
+    concurrency: whole('concurrency', options.concurrency, defaults.concurrency, 1),
+    queue: whole('queue', options.queue, defaults.queue, 0),
+    spillAt: whole('spillAt', options.spillAt, defaults.spillAt, 0),
+    headerLimit: whole('headerLimit', options.headerLimit, defaults.headerLimit, 256),
+    documentRoot: resolve(cwd, documentRoot),
+    authenticate: options.authenticate,
+  };
+}
+
+function resolveMapping(mapping: CgiMapping, cwd: string, given: boolean): ResolvedCgiMapping | undefined {
+  if (typeof mapping !== 'object' || mapping === null) fail('option "cgi": each mapping must be { prefix, path }');
+  const { prefix, path } = mapping;
+  if (typeof prefix !== 'string' || !prefix.startsWith('/') || !/^[A-Za-z0-9\-._~!$&'()+,;=@/%]*$/.test(prefix) || /\/\.{1,2}(\/|$)|\/\//.test(prefix)) {
+    fail(`option "cgi": prefix ${JSON.stringify(prefix)} must be a plain URL path starting with "/"`);
+  }
+  if (typeof path !== 'string' || path === '') fail(`option "cgi": the path for ${prefix} must be a non-empty string`);
+  const absolute = isAbsolute(path) ? path : resolve(cwd, path);
+  let real: string;
+  let isDirectory: boolean;
+  try {
+    real = realpathSync(absolute);
+    isDirectory = statSync(real).isDirectory();
+  } catch {
+    // The default mapping is only there when ./cgi is.
+    if (!given) return undefined;
+    return fail(`option "cgi": ${absolute} (for ${prefix}) does not exist`);
+  }
+  const mount = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return { mount, route: `${mount}/*`, path: real, kind: isDirectory ? 'directory' : 'program' };
+}
+
+/** php-cgi, python3, perl and sh by extension; the user's map over them. */
+function resolveInterpreters(given: CgiOptions['interpreters'], searchPath: string): ReadonlyMap<string, readonly string[]> {
+  const map = new Map<string, readonly string[]>([
+    ['.py', ['python3']],
+    ['.pl', ['perl']],
+    ['.sh', ['sh']],
+  ]);
+  // php-cgi only when it is installed: otherwise .php files are refused (403), never shown.
+  if (findOnPath('php-cgi', searchPath)) map.set('.php', ['php-cgi']);
+  if (given === undefined) return map;
+  if (typeof given !== 'object' || given === null) fail('option "cgiOptions.interpreters" must be an object');
+  for (const [extension, command] of Object.entries(given)) {
+    if (!/^\.[A-Za-z0-9_-]+$/.test(extension)) fail(`option "cgiOptions.interpreters": ${JSON.stringify(extension)} is not an extension like ".py"`);
+    const key = extension.toLowerCase();
+    if (command === false) {
+      map.delete(key);
+      continue;
+    }
+    const argv = typeof command === 'string' ? [command] : command;
+    if (!Array.isArray(argv) || argv.length === 0 || argv.some((a) => typeof a !== 'string' || a === '' || a.includes('\0'))) {
+      fail(`option "cgiOptions.interpreters.${extension}" must be a command, a non-empty array of strings, or false`);
+    }
+    map.set(key, [...argv]);
+  }
+  return map;
+}
+
+/** Whether `name` is an executable file in one of the PATH directories. */
+export function findOnPath(name: string, searchPath: string): string | undefined {
+  for (const dir of searchPath.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Whether a program mapping can be run: executable itself, or by an interpreter. */
+function runnable(path: string, interpreters: ReadonlyMap<string, readonly string[]>): boolean {
+  try {
+    if ((statSync(path).mode & 0o111) !== 0) return true;
+  } catch {
+    return false;
+  }
+  const dot = path.lastIndexOf('.');
+  return dot > path.lastIndexOf('/') && interpreters.has(path.slice(dot).toLowerCase());
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) fail(`option "cgiOptions.${name}" must be a positive number (got ${JSON.stringify(value)})`);
+  return value;
+}
+
+function whole(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) fail(`option "cgiOptions.${name}" must be a whole number of at least ${min} (got ${JSON.stringify(value)})`);
+  return value;
+}
