@@ -18,7 +18,6 @@
  */
 import { box, type Box } from '../src/core/box.js';
 import { Component, boxes, type OwnedTimer } from '../src/core/component.js';
-import { link } from '../src/core/link.js';
 import type { LogRecord } from '../src/core/log.js';
 import type { Lifecycle } from '../src/core/signals.js';
 import { isHttpError } from '../src/http/errors.js';
@@ -201,8 +200,9 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     } catch (error) {
       return this.answer(failure(request, error));
     }
-    link(child.outboxes.outbox as Box<HttpResponse | Reroute>, this.inboxes.handled);
-    if ('log' in child.outboxes) link(child.outboxes.log as Box<LogRecord>, this.outboxes.log);
+    // Plain box links (no Link handle to keep): closing the child's boxes undoes them.
+    (child.outboxes.outbox as Box<HttpResponse | Reroute>).connect(this.inboxes.handled);
+    if ('log' in child.outboxes) (child.outboxes.log as Box<LogRecord>).connect(this.outboxes.log);
     this.children++;
     this.await(request, child);
     this.adopt(child, (ended) => {
