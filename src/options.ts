@@ -11,6 +11,15 @@ import type { ErrorPageOptions } from '../components/error-page.js';
 import { defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from '../components/http-parser.js';
 import type { LoggerOptions } from '../components/logger.js';
 import type { Route } from '../components/request-router.js';
+import {
+  resolveCompressOptions,
+  resolveRoot,
+  resolveStaticOptions,
+  type CompressOptions,
+  type ResolvedCompressOptions,
+  type ResolvedStaticOptions,
+  type StaticOptions,
+} from './options-static.js';
 
 export interface Limits extends ParserLimits {
   /** Open connections at most; more are answered 503 and closed. */
@@ -44,6 +53,12 @@ export interface ServerOptions {
   readonly protocol?: (info: ConnectionInfo, options: ResolvedOptions) => Component<any>;
   /** What is printed, and where. */
   readonly log?: LoggerOptions;
+  /** The document root, served at "/" after every other route; false serves no files. Default "./static". */
+  readonly root?: string | false;
+  /** How the document root is served: index files, listings, dotfiles, symlinks, types, caching. */
+  readonly static?: StaticOptions;
+  /** Compress responses on the fly (a stage after the router): true, or options. Default false. */
+  readonly compress?: boolean | CompressOptions;
 }
 
 export interface ResolvedOptions {
@@ -58,6 +73,10 @@ export interface ResolvedOptions {
   readonly stages: readonly (() => Component<any>)[];
   readonly protocol: ((info: ConnectionInfo, options: ResolvedOptions) => Component<any>) | undefined;
   readonly log: LoggerOptions;
+  /** Absolute path of the document root, or false. */
+  readonly root: string | false;
+  readonly static: ResolvedStaticOptions;
+  readonly compress: ResolvedCompressOptions | false;
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
@@ -75,6 +94,9 @@ const known = new Set([
   'stages',
   'protocol',
   'log',
+  'root',
+  'static',
+  'compress',
 ]);
 
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
@@ -117,6 +139,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     stages,
     protocol: options.protocol,
     log: options.log ?? {},
+    root: resolveRoot(options.root),
+    static: resolveStaticOptions(options.static),
+    compress: resolveCompressOptions(options.compress),
   };
 }
 

@@ -18,6 +18,8 @@ import { TcpServer, type BoundAddress, type ServerEvent } from '../components/tc
 import { httpConnection } from '../components/http-connection.js';
 import { Logger, type ChannelName } from '../components/logger.js';
 import { RouteTable } from '../components/request-router.js';
+import { staticRoute } from '../components/static-file/index.js';
+import { Compress } from '../components/compress.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 
 /** The minimal answer to a connection over the limit (RFC 9110 §15.6.4). */
@@ -35,8 +37,12 @@ export class BoxwireServer {
   constructor(options: ServerOptions = {}) {
     this.options = resolveOptions(options);
     const o = this.options;
-    this.routes = new RouteTable(o.routes);
+    // User routes first; the document root is the catch-all, last.
+    this.routes = new RouteTable([...o.routes, ...(o.root === false ? [] : [staticRoute(o.root, o.static)])]);
     const routes = this.routes;
+    const compress = o.compress;
+    // Compression goes after the user's stages, so they see bodies as the handlers made them.
+    const stages = compress ? [...o.stages, () => new Compress(compress)] : o.stages;
     this.tcp = new TcpServer({
       interfaces: [{ host: o.host, port: o.port }],
       maxConnections: o.limits.connections,
@@ -52,7 +58,7 @@ export class BoxwireServer {
               server: o.serverHeader,
               accessLog: o.accessLog,
               errorPages: o.errorPages,
-              stages: o.stages,
+              stages,
             }),
     });
     this.logger = new Logger(o.log);
