@@ -7,9 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { CliError, parseArgs, serverFlags, usage, type Flag } from './cli-args.js';
+import { staticFlags } from './cli-flags-static.js';
 import { createServer, type BoxwireServer } from './server.js';
 
-export const flags: readonly Flag[] = [...serverFlags];
+export const flags: readonly Flag[] = [...serverFlags, ...staticFlags];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
