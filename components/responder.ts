@@ -6,8 +6,9 @@
  *
  * - strings and bytes at once (with the head, in one write, when small);
  * - files, parts and streams pulled one chunk at a time, each only once the
- *   socket has taken the last: a client that stops reading holds up the
- *   pull, so it costs a few buffers, never the whole body.
+ *   socket has taken the last (a file reads one chunk ahead, so disk and
+ *   socket overlap): a client that stops reading holds up the pull, so it
+ *   costs a few buffers, never the whole body.
  *
  * A body that fails after its head has gone cannot be taken back: the
  * connection is dropped so the client sees a truncated response, never a
@@ -41,7 +42,7 @@ export interface ResponderOptions {
   readonly server?: string | false;
   /** Bodies up to this size are joined to their head in a single write. */
   readonly joinLimit?: number;
-  /** Bytes read from a file per write. */
+  /** Bytes read from a file per write (default 256 KiB: measured against 64 KiB, a 10 MiB download went 0.8x -> 1.2-1.4x plain node:http streaming). */
   readonly fileChunk?: number;
 }
 
@@ -81,7 +82,7 @@ export class Responder extends Component<typeof responderBoxes> {
     super(responderBoxes);
     this.server = options.server === false ? undefined : (options.server ?? 'boxwire');
     this.joinLimit = options.joinLimit ?? 16 * 1024;
-    this.fileChunk = options.fileChunk ?? 64 * 1024;
+    this.fileChunk = options.fileChunk ?? 256 * 1024;
   }
 
   protected main(): void {
@@ -222,20 +223,34 @@ export class Responder extends Component<typeof responderBoxes> {
     if (framed.chunked && this.running) this.outboxes.outbox.send(lastChunk);
   }
 
+  /**
+   * Sends a file range a chunk at a time. One chunk is read ahead: the next
+   * read runs while the socket drains the last write, so disk and socket
+   * overlap, and at most two chunks are held.
+   */
   private async pullFile(file: FileBody, progress: Progress): Promise<void> {
     let handle: FileHandle | undefined;
+    let ahead: Promise<Buffer> | undefined;
     try {
       handle = await open(file.path, 'r');
+      const read = (from: number): Promise<Buffer> => {
+        const size = Math.min(this.fileChunk, file.end - from);
+        return handle!.read(Buffer.allocUnsafe(size), 0, size, from).then(({ bytesRead, buffer }) => {
+          if (bytesRead === 0) throw new Error(`${file.path} ended early: it changed while being sent`);
+          return bytesRead === size ? buffer : buffer.subarray(0, bytesRead);
+        });
+      };
       let position = file.start;
-      while (position < file.end && this.running) {
-        const size = Math.min(this.fileChunk, file.end - position);
-        const buffer = Buffer.allocUnsafe(size);
-        const { bytesRead } = await handle.read(buffer, 0, size, position);
-        if (bytesRead === 0) throw new Error(`${file.path} ended early: it changed while being sent`);
-        position += bytesRead;
-        await this.chunk(bytesRead === size ? buffer : buffer.subarray(0, bytesRead), false, progress);
+      ahead = read(position);
+      while (ahead && this.running) {
+        const chunk = await ahead;
+        position += chunk.length;
+        ahead = position < file.end ? read(position) : undefined;
+        await this.chunk(chunk, false, progress);
       }
     } finally {
+      // A read still in flight is awaited (its failure no longer matters) before the handle closes.
+      await ahead?.catch(() => undefined);
       await handle?.close();
     }
   }

@@ -17,6 +17,20 @@ export { AccessLog, type AccessLogOption } from '../components/access-log.js';
 export { Responder, type ResponderOptions } from '../components/responder.js';
 export { Logger, channelNames, type ChannelName, type LoggerOptions } from '../components/logger.js';
 export { httpConnection, httpConnectionLinks, type HttpConnectionOptions } from '../components/http-connection.js';
+export { StaticFile, StaticSite, staticRoute, FileCache, fileResponse, redirectToSlash, type FileEntry, type Lookup } from '../components/static-file/index.js';
+export { Compress, compressBoxes } from '../components/compress.js';
 // The server
 export { createServer, BoxwireServer } from './server.js';
 export { resolveOptions, defaultLimits, defaultTimeouts, type ServerOptions, type ResolvedOptions, type Limits, type Timeouts } from './options.js';
+export {
+  resolveStaticOptions,
+  resolveCompressOptions,
+  defaultStaticCache,
+  defaultCompress,
+  type StaticOptions,
+  type ResolvedStaticOptions,
+  type StaticCacheOptions,
+  type CompressOptions,
+  type ResolvedCompressOptions,
+  type Coding,
+} from './options-static.js';

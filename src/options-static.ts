@@ -14,13 +14,19 @@ import type { DotfilesPolicy, SymlinkPolicy } from './http/resolve-path.js';
 export type Coding = 'br' | 'gzip';
 export const codingExtensions: Readonly<Record<Coding, string>> = { br: '.br', gzip: '.gz' };
 
-export interface StaticCacheLimits {
+export interface StaticCacheOptions {
   /** Files whose metadata is kept. */
   readonly entries: number;
   /** Bytes of file content kept in memory, in all. */
   readonly bytes: number;
   /** Files up to this size are kept in memory; larger ones are read from disk for each response. */
   readonly fileSize: number;
+  /**
+   * Milliseconds a cached answer is trusted on the strength of the directory
+   * watches alone before its files are checked by stat again; 0 checks by
+   * stat on every request (and watches nothing).
+   */
+  readonly revalidate: number;
 }
 
 export interface StaticOptions {
@@ -43,7 +49,7 @@ export interface StaticOptions {
   /** Directories never served from, even when inside the root (CGI directories, say). */
   readonly exclude?: readonly string[];
   /** File metadata and small files' content kept in memory (checked against the file on every request); false for none. */
-  readonly cache?: Partial<StaticCacheLimits> | false;
+  readonly cache?: Partial<StaticCacheOptions> | false;
   /** More ranges than this in one Range field and the whole file is sent. Default 16. */
   readonly maxRanges?: number;
 }
@@ -58,11 +64,11 @@ export interface ResolvedStaticOptions {
   readonly precompressed: readonly Coding[];
   /** Absolute paths. */
   readonly exclude: readonly string[];
-  readonly cache: StaticCacheLimits | false;
+  readonly cache: StaticCacheOptions | false;
   readonly ranges: RangeLimits;
 }
 
-export const defaultStaticCache: StaticCacheLimits = { entries: 10_000, bytes: 64 * 1024 * 1024, fileSize: 256 * 1024 };
+export const defaultStaticCache: StaticCacheOptions = { entries: 10_000, bytes: 64 * 1024 * 1024, fileSize: 256 * 1024, revalidate: 1000 };
 
 export interface CompressOptions {
   /** Codings offered, in the order preferred on a tie. Default ["br", "gzip"]. */
@@ -139,18 +145,18 @@ export function resolveStaticOptions(options: StaticOptions | undefined = {}): R
   };
 }
 
-function resolveCache(cache: StaticOptions['cache']): StaticCacheLimits | false {
+function resolveCache(cache: StaticOptions['cache']): StaticCacheOptions | false {
   if (cache === false) return false;
   if (cache === undefined) return defaultStaticCache;
   if (typeof cache !== 'object' || cache === null) throw bad('static.cache', 'an object or false', cache);
   const out: Record<string, number> = { ...defaultStaticCache };
   for (const [key, value] of Object.entries(cache)) {
-    if (!(key in defaultStaticCache)) throw new TypeError(`boxwire: unknown option "static.cache.${key}" (known: entries, bytes, fileSize)`);
+    if (!(key in defaultStaticCache)) throw new TypeError(`boxwire: unknown option "static.cache.${key}" (known: ${Object.keys(defaultStaticCache).join(', ')})`);
     if (value === undefined) continue;
     if (!Number.isInteger(value) || (value as number) < 0) throw bad(`static.cache.${key}`, 'a whole number', value);
     out[key] = value as number;
   }
-  return out as unknown as StaticCacheLimits;
+  return out as unknown as StaticCacheOptions;
 }
 
 export function resolveCompressOptions(compress: boolean | CompressOptions | undefined): ResolvedCompressOptions | false {

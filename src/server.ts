@@ -18,7 +18,7 @@ import { TcpServer, type BoundAddress, type ServerEvent } from '../components/tc
 import { httpConnection } from '../components/http-connection.js';
 import { Logger, type ChannelName } from '../components/logger.js';
 import { RouteTable } from '../components/request-router.js';
-import { staticRoute } from '../components/static-file/index.js';
+import { StaticSite, staticRoute } from '../components/static-file/index.js';
 import { Compress } from '../components/compress.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 
@@ -32,13 +32,16 @@ export class BoxwireServer {
   readonly tcp: TcpServer;
   readonly logger: Logger;
   readonly graph: Graphline<{ tcp: TcpServer; logger: Logger }>;
+  /** The document root being served, if any. */
+  readonly site: StaticSite | undefined;
   private listening: Promise<readonly BoundAddress[]> | undefined;
 
   constructor(options: ServerOptions = {}) {
     this.options = resolveOptions(options);
     const o = this.options;
     // User routes first; the document root is the catch-all, last.
-    this.routes = new RouteTable([...o.routes, ...(o.root === false ? [] : [staticRoute(o.root, o.static)])]);
+    this.site = o.root === false ? undefined : new StaticSite(o.root, o.static);
+    this.routes = new RouteTable([...o.routes, ...(this.site ? [staticRoute(this.site)] : [])]);
     const routes = this.routes;
     const compress = o.compress;
     // Compression goes after the user's stages, so they see bodies as the handlers made them.
@@ -67,6 +70,8 @@ export class BoxwireServer {
       ['tcp.signal', 'logger.control'],
       ['tcp.events', 'self.events'],
     ]);
+    // The site's directory watches end with the server, however it ends.
+    void this.graph.done.then(() => this.site?.close());
   }
 
   /** The log channels, as streams. */

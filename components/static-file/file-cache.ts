@@ -4,12 +4,15 @@
  * one home of that decision), its validators, its content type, its
  * precompressed siblings, and, for small files, its bytes.
  *
- * Freshness: a cached answer is used only after a stat of every path it
- * depends on shows the same file (inode, size, mtime, ctime): one stat
- * system call, a few microseconds, no thread-pool round trip. It is
- * synchronous, as lighttpd's and nginx's stat caches are; a file changed,
- * replaced or removed is seen on the very next request. Anything else (a
- * miss, a changed file) takes the slow path: realpath, the checks, stat and
+ * Freshness: each cached answer records the paths it depends on and the
+ * stat of each (inode, size, mtime, ctime). The directories of those paths
+ * are watched (dir-watches.ts): any change in one drops the answers that
+ * depend on it at once, so an answer in the cache costs no system call to
+ * trust. What a watch cannot see (an ancestor directory renamed, a file
+ * system without events) is caught by checking the stats again at most once
+ * per `revalidate` ms (lighttpd's stat cache, with inotify, works the same
+ * way); with `revalidate: 0` every answer is checked by stat on every use.
+ * A miss or a changed file takes the slow path: realpath, the checks, stat,
  * perhaps a read, all asynchronous.
  *
  * Memory is bounded: at most `entries` answers and `bytes` of content, the
@@ -17,12 +20,14 @@
  */
 import { statSync, type Stats } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { formatHttpDate } from '../../src/http/date.js';
 import { fileEtag } from '../../src/http/etag.js';
 import { cacheControlFor } from '../../src/http/cache-control.js';
 import { contentTypeOf } from '../../src/http/content-type.js';
 import { fsRefusal, resolveInRoot, type Refusal, type ResolvedPath, type RootPolicy } from '../../src/http/resolve-path.js';
 import { codingExtensions, type Coding, type ResolvedStaticOptions } from '../../src/options-static.js';
+import { DirWatches } from './dir-watches.js';
 
 /** One file as served: the identity bytes or a precompressed sibling. */
 export interface Representation {
@@ -70,14 +75,25 @@ interface StatKey {
 
 /** A path whose stat must still show the same file for a cached answer to stand. */
 interface Check {
+  /** The path as the URL maps it (through any symlinks). */
   readonly path: string;
+  /** Where it really leads. */
+  readonly real: string;
   readonly key: StatKey;
+  /** A directory: changes among its entries matter too. */
+  readonly directory: boolean;
 }
 
 interface Cached {
   readonly entry: FileEntry;
   readonly checks: readonly Check[];
   readonly bytes: number;
+  /** The directories watched for it. */
+  readonly dirs: readonly string[];
+  /** Every one of them is watched: no need to stat on each use. */
+  readonly watched: boolean;
+  /** When its checks last passed (Date.now()). */
+  validated: number;
 }
 
 const refused = (r: Refusal | { status: number; reason: string }): Lookup => ({ type: 'refused', status: r.status, reason: r.reason });
@@ -86,6 +102,12 @@ const realpathFs = { realpath: (p: string) => realpath(p) };
 
 export class FileCache {
   private readonly entries = new Map<string, Cached>();
+  private readonly watches = new DirWatches((keys) => {
+    for (const key of keys) {
+      const cached = this.entries.get(key);
+      if (cached) this.drop(key, cached);
+    }
+  });
   private bytes = 0;
   /** Loads in progress, so a burst of requests for one new file resolves it once. */
   private readonly loading = new Map<string, Promise<Lookup>>();
@@ -98,21 +120,23 @@ export class FileCache {
     this.policy = { root, dotfiles: options.dotfiles, symlinks: options.symlinks, exclude: options.exclude };
   }
 
-  /** Entries held, and bytes of content held: for tests and monitoring. */
-  get size(): { readonly entries: number; readonly bytes: number } {
-    return { entries: this.entries.size, bytes: this.bytes };
+  /** Entries held, bytes of content held, and directories watched: for tests and monitoring. */
+  get size(): { readonly entries: number; readonly bytes: number; readonly watched: number } {
+    return { entries: this.entries.size, bytes: this.bytes, watched: this.watches.size };
   }
 
   /** The cached answer for a URL path if every file it depends on is unchanged; else undefined (and it is dropped). */
   fresh(urlPath: string): FileEntry | undefined {
     const cached = this.entries.get(urlPath);
     if (cached === undefined) return undefined;
-    const checks = cached.checks;
-    for (let i = 0; i < checks.length; i++) {
-      if (!unchanged(checks[i]!)) {
+    const limits = this.options.cache;
+    const now = Date.now();
+    if (!cached.watched || !limits || now - cached.validated >= limits.revalidate) {
+      if (!allUnchanged(cached.checks)) {
         this.drop(urlPath, cached);
         return undefined;
       }
+      cached.validated = now;
     }
     // Most recently used goes last; eviction takes from the front.
     this.entries.delete(urlPath);
@@ -128,6 +152,12 @@ export class FileCache {
       this.loading.set(urlPath, pending);
     }
     return pending;
+  }
+
+  /** Forgets everything and stops watching: when the server stops. */
+  close(): void {
+    this.watches.close();
+    for (const [key, cached] of this.entries) this.drop(key, cached);
   }
 
   /** The real paths of the root and of the excluded directories; undefined when the root does not exist. */
@@ -157,7 +187,7 @@ export class FileCache {
     if ('status' in stats) return refused(stats);
     if (stats.isDirectory()) {
       if (!resolved.directory) return redirect;
-      const dirCheck: Check = { path: resolved.fsPath, key: keyOf(stats) };
+      const dirCheck: Check = { path: resolved.fsPath, real: resolved.realPath, key: keyOf(stats), directory: true };
       for (const name of this.options.index) {
         const found = await this.loadFile(urlPath + name, name, roots, [dirCheck]);
         if (found.type === 'file') return found;
@@ -175,20 +205,20 @@ export class FileCache {
     if (!resolved.ok) return refused(resolved);
     const found = await this.representation(resolved.realPath, '');
     if ('status' in found) return refused(found);
-    const checks: Check[] = [...extraChecks, { path: resolved.fsPath, key: found.key }];
+    const checks: Check[] = [...extraChecks, { path: resolved.fsPath, real: resolved.realPath, key: found.key, directory: false }];
     const encoded: [Coding, Representation][] = [];
     if (this.options.precompressed.length > 0) {
       // Siblings appear and disappear with the directory's mtime; each one's own stat covers its changes.
-      const dir = resolved.fsPath.slice(0, resolved.fsPath.length - name.length - 1) || '/';
+      const dir = path.dirname(resolved.fsPath);
       const dirStats = await statOr(dir);
-      if (!('status' in dirStats)) checks.push({ path: dir, key: keyOf(dirStats) });
+      if (!('status' in dirStats)) checks.push({ path: dir, real: path.dirname(resolved.realPath), key: keyOf(dirStats), directory: true });
       for (const coding of this.options.precompressed) {
         const sibling = await this.resolvePath(urlPath + codingExtensions[coding], roots);
         if (!sibling.ok) continue;
         const variant = await this.representation(sibling.realPath, `-${coding}`);
         if ('status' in variant) continue;
         encoded.push([coding, variant.representation]);
-        checks.push({ path: sibling.fsPath, key: variant.key });
+        checks.push({ path: sibling.fsPath, real: sibling.realPath, key: variant.key, directory: false });
       }
     }
     const entry: FileEntry = {
@@ -252,7 +282,15 @@ export class FileCache {
     if (bytes > limits.bytes) return;
     const prior = this.entries.get(urlPath);
     if (prior) this.drop(urlPath, prior);
-    this.entries.set(urlPath, { entry, checks, bytes });
+    // Watch first, then check: a change after the check is heard, and one before it is seen.
+    const dirs = limits.revalidate === 0 ? [] : watchedDirs(checks);
+    let watched = dirs.length > 0;
+    for (const dir of dirs) if (!this.watches.add(dir, urlPath)) watched = false;
+    if (!allUnchanged(checks)) {
+      for (const dir of dirs) this.watches.remove(dir, urlPath);
+      return;
+    }
+    this.entries.set(urlPath, { entry, checks, bytes, dirs, watched, validated: Date.now() });
     this.bytes += bytes;
     for (const [key, cached] of this.entries) {
       if (this.entries.size <= limits.entries && this.bytes <= limits.bytes) break;
@@ -264,7 +302,27 @@ export class FileCache {
     if (this.entries.get(urlPath) !== cached) return;
     this.entries.delete(urlPath);
     this.bytes -= cached.bytes;
+    for (const dir of cached.dirs) this.watches.remove(dir, urlPath);
   }
+}
+
+/** The directories whose changes could change an answer: each path's own directory, through symlinks and where they lead, and directories themselves. */
+function watchedDirs(checks: readonly Check[]): string[] {
+  const dirs = new Set<string>();
+  for (const check of checks) {
+    dirs.add(path.dirname(check.path));
+    dirs.add(path.dirname(check.real));
+    if (check.directory) {
+      dirs.add(check.path);
+      dirs.add(check.real);
+    }
+  }
+  return [...dirs];
+}
+
+function allUnchanged(checks: readonly Check[]): boolean {
+  for (let i = 0; i < checks.length; i++) if (!unchanged(checks[i]!)) return false;
+  return true;
 }
 
 function keyOf(stats: Stats): StatKey {

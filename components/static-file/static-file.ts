@@ -19,7 +19,11 @@ import { FileCache, type Lookup } from './file-cache.js';
 import { fileResponse, type FileResponseOptions } from './file-response.js';
 import { readDirectory } from './read-directory.js';
 
-/** One document root, shared by every request's handler: its options and its cache. */
+/**
+ * One document root, shared by every request's handler: its options, its
+ * cache, and `serve`, the answer to a request: at once when the cache holds
+ * it, else a promise.
+ */
 export class StaticSite {
   readonly cache: FileCache;
   readonly responseOptions: FileResponseOptions;
@@ -31,37 +35,30 @@ export class StaticSite {
     this.cache = new FileCache(root, options);
     this.responseOptions = { ranges: options.ranges, precompressed: options.precompressed.length > 0 };
   }
-}
 
-export class StaticFile extends HttpHandler {
-  constructor(private readonly site: StaticSite) {
-    super(handlerBoxes);
+  /** Forgets the cache and stops watching the root: when the server stops. */
+  close(): void {
+    this.cache.close();
   }
 
-  protected main(): void {
-    this.on('inbox', (request) => {
-      // Under a prefix route ("/docs/*") the part after the mount point is the path in the root.
-      const urlPath = request.params?.['*'] ?? request.path;
-      // The mount point itself is a directory asked for without its slash.
-      if (urlPath === '') return this.reply(redirectToSlash(request));
-      const hit = this.site.cache.fresh(urlPath);
-      if (hit) return this.reply(fileResponse(request, hit, this.site.responseOptions));
-      this.task(async () => {
-        const found = await this.site.cache.load(urlPath);
-        const response = await this.answer(request, urlPath, found);
-        this.run(() => this.reply(response));
-      });
-    });
+  serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
+    // Under a prefix route ("/docs/*") the part after the mount point is the path in the root.
+    const urlPath = request.params?.['*'] ?? request.path;
+    // The mount point itself is a directory asked for without its slash.
+    if (urlPath === '') return redirectToSlash(request);
+    const hit = this.cache.fresh(urlPath);
+    if (hit) return fileResponse(request, hit, this.responseOptions);
+    return this.cache.load(urlPath).then((found) => this.answer(request, urlPath, found));
   }
 
   private async answer(request: HttpRequest, urlPath: string, found: Lookup): Promise<HttpResponse> {
     switch (found.type) {
       case 'file':
-        return fileResponse(request, found, this.site.responseOptions);
+        return fileResponse(request, found, this.responseOptions);
       case 'redirect':
         return redirectToSlash(request);
       case 'directory':
-        return this.site.options.listing
+        return this.options.listing
           ? this.listing(request, urlPath, found.realPath)
           : errorResponse(request, 404, { error: 'directory has no index file, and listings are off' });
       case 'refused':
@@ -72,11 +69,28 @@ export class StaticFile extends HttpHandler {
   }
 
   private async listing(request: HttpRequest, urlPath: string, realPath: string): Promise<HttpResponse> {
-    const roots = await this.site.cache.roots();
+    const roots = await this.cache.roots();
     if (!roots) return errorResponse(request, 404, { error: 'document root does not exist' });
-    const { entries, omitted } = await readDirectory(this.site.cache, urlPath, realPath, roots);
+    const { entries, omitted } = await readDirectory(this.cache, urlPath, realPath, roots);
     const body = renderListing({ path: request.path, entries, parent: urlPath !== '/', omitted });
     return respond(request, { headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' }, body });
+  }
+}
+
+export class StaticFile extends HttpHandler {
+  constructor(private readonly site: StaticSite) {
+    super(handlerBoxes);
+  }
+
+  protected main(): void {
+    this.on('inbox', (request) => {
+      const answer = this.site.serve(request);
+      if (!(answer instanceof Promise)) return this.reply(answer);
+      this.task(async () => {
+        const response = await answer;
+        this.run(() => this.reply(response));
+      });
+    });
   }
 
   private reply(response: HttpResponse): void {

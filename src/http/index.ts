@@ -13,3 +13,11 @@ export { preferredMediaType, preferredEncoding, mediaQuality } from './negotiate
 export { escapeHtml } from './html.js';
 export { formatAccessLine, type AccessLogFormat } from './log-format.js';
 export { compilePattern, hostMatches } from './route-pattern.js';
+export { resolveInRoot, mapUrlPath, checkRealPath, isWithin, type RootPolicy, type DotfilesPolicy, type SymlinkPolicy, type Refusal, type ResolvedPath } from './resolve-path.js';
+export { parseRange, coalesce, contentRange, unsatisfiedRange, multipartFrame, defaultRangeLimits, type ByteRange, type RangeSelection, type RangeLimits } from './range.js';
+export { evaluatePreconditions, ifMatchPasses, ifNoneMatchPasses, ifModifiedSincePasses, ifUnmodifiedSincePasses, ifRangeAllowsRange, type Validators, type Precondition } from './conditional.js';
+export { fileEtag, weakEtag, parseEntityTag, parseEntityTagList, strongMatch, weakMatch, type EntityTag } from './etag.js';
+export { contentTypeOf, normalizeMimeOverrides, defaultContentType } from './content-type.js';
+export { cacheControlFor, type CachePolicy } from './cache-control.js';
+export { renderListing, type ListingEntry, type ListingPage } from './listing.js';
+export { compressionPlan, isCompressibleType, varyOnAcceptEncoding, type CompressionPlan, type CompressionInput } from './compression.js';

@@ -6,34 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { Compress } from '../../components/compress.js';
 import { Sink } from '../../components/sink.js';
 import { link } from '../../src/core/link.js';
-import { HeaderMap } from '../../src/http/headers.js';
-import { respond, type Body, type HttpRequest, type HttpResponse, type ResponseInit } from '../../src/http/messages.js';
+import { respond, type Body, type HttpResponse, type ResponseInit } from '../../src/http/messages.js';
 import { defaultCompress } from '../../src/options-static.js';
 import { makeTree } from '../helpers/fixture-tree.js';
 import { raw, request, startServer } from '../helpers/http.js';
 import { expectNoLeaks, snapshot } from '../helpers/leaks.js';
+import { fakeRequest } from '../helpers/requests.js';
 
 const text = 'The quick brown fox jumps over the lazy dog.\n'.repeat(2000); // ~90 KB
-
-function fakeRequest(headers: Record<string, string> = {}, method = 'GET'): HttpRequest {
-  return {
-    type: 'request',
-    seq: 0,
-    method,
-    target: '/',
-    path: '/',
-    rawPath: '/',
-    query: '',
-    version: 'HTTP/1.1',
-    headers: new HeaderMap(headers),
-    host: 'x',
-    hostPort: undefined,
-    connection: { id: 1, remoteAddress: '127.0.0.1', remotePort: 1, family: 'IPv4', localAddress: '127.0.0.1', localPort: 2, secure: false, peerCertificate: undefined },
-    body: undefined,
-    keepAlive: true,
-    received: 0,
-  };
-}
 
 /** Runs one response through a Compress stage and returns what comes out. */
 async function through(init: ResponseInit, requestHeaders: Record<string, string> = { 'accept-encoding': 'gzip, br' }, method = 'GET'): Promise<HttpResponse> {
@@ -42,7 +22,7 @@ async function through(init: ResponseInit, requestHeaders: Record<string, string
   link(stage.outboxes.outbox, out.inboxes.inbox);
   stage.start();
   out.start();
-  stage.inboxes.inbox.send(respond(fakeRequest(requestHeaders, method), init));
+  stage.inboxes.inbox.send(respond(fakeRequest('/', requestHeaders, method), init));
   await stage.shutdown();
   await out.shutdown();
   return out.received[0]!;

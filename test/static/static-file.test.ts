@@ -351,6 +351,58 @@ describe('freshness: a changed file is served fresh', () => {
     expect((await get(port, '/README')).status).toBe(301);
   });
 
+  it('sees a change to a file reached through a symlink, where the link and the file live apart', async () => {
+    const root = makeTree({ data: { 'real.txt': 'one' }, 'link.txt': { symlink: 'data/real.txt' } });
+    const { port } = await startServer({ root, accessLog: false });
+    expect((await get(port, '/link.txt')).text).toBe('one');
+    writeFileSync(path.join(root, 'data', 'real.txt'), 'two');
+    expect((await get(port, '/link.txt')).text).toBe('two');
+    rmSync(path.join(root, 'link.txt'));
+    writeFileSync(path.join(root, 'link.txt'), 'no longer a link');
+    expect((await get(port, '/link.txt')).text).toBe('no longer a link');
+  });
+
+  it('catches what no watch sees (an ancestor directory swapped) by stat, after `revalidate` ms, or at once with 0', async () => {
+    const tree = () => makeTree({ a: { b: { 'f.txt': 'old' } }, next: { b: { 'f.txt': 'new' } } });
+    const swap = (root: string) => {
+      renameSync(path.join(root, 'a'), path.join(root, 'gone'));
+      renameSync(path.join(root, 'next'), path.join(root, 'a'));
+    };
+    const root = tree();
+    const { port } = await startServer({ root, accessLog: false, static: { cache: { revalidate: 150 } } });
+    expect((await get(port, '/a/b/f.txt')).text).toBe('old');
+    swap(root);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await get(port, '/a/b/f.txt')).text).toBe('new');
+    const strictRoot = tree();
+    const strict = await startServer({ root: strictRoot, accessLog: false, static: { cache: { revalidate: 0 } } });
+    expect((await get(strict.port, '/a/b/f.txt')).text).toBe('old');
+    expect(strict.server.site!.cache.size).toMatchObject({ entries: 1, watched: 0 });
+    swap(strictRoot);
+    expect((await get(strict.port, '/a/b/f.txt')).text).toBe('new');
+  });
+
+  it('watches only while it caches, and stops watching when the server stops', async () => {
+    const { port, server } = await site();
+    await get(port, '/hello.txt');
+    await get(port, '/sub/');
+    const cache = server.site!.cache;
+    expect(cache.size.entries).toBe(2);
+    expect(cache.size.watched).toBeGreaterThanOrEqual(2);
+    await server.stop(200);
+    expect(cache.size).toEqual({ entries: 0, bytes: 0, watched: 0 });
+  });
+
+  it('keeps within its limits, dropping the least recently used', async () => {
+    const root = makeTree({ 'a.txt': 'a'.repeat(1000), 'b.txt': 'b'.repeat(1000), 'c.txt': 'c'.repeat(1000), 'd.txt': 'd' });
+    const { port, server } = await startServer({ root, accessLog: false, static: { cache: { entries: 10, bytes: 2500 } } });
+    for (const name of ['a', 'b', 'a', 'c', 'd']) expect((await get(port, `/${name}.txt`)).status).toBe(200);
+    expect(server.site!.cache.size).toMatchObject({ entries: 3, bytes: 2001 }); // b went: used least recently
+    const few = await startServer({ root, accessLog: false, static: { cache: { entries: 2 } } });
+    for (const name of ['a', 'b', 'c', 'd']) expect((await get(few.port, `/${name}.txt`)).text.length).toBeGreaterThan(0);
+    expect(few.server.site!.cache.size.entries).toBe(2);
+  });
+
   it('serves correctly from disk without a cache', async () => {
     const { port, root } = await site({ cache: false });
     expect((await get(port, '/hello.txt')).text).toBe(hello);
