@@ -18,7 +18,7 @@
  * Memory is bounded: at most `entries` answers and `bytes` of content, the
  * least recently used dropped first.
  */
-import { statSync, type Stats } from 'node:fs';
+import { constants, statSync, type Stats } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatHttpDate } from '../../src/http/date.js';
@@ -99,6 +99,7 @@ interface Cached {
 const refused = (r: Refusal | { status: number; reason: string }): Lookup => ({ type: 'refused', status: r.status, reason: r.reason });
 const redirect: Lookup = Object.freeze({ type: 'redirect' });
 const realpathFs = { realpath: (p: string) => realpath(p) };
+const readNonBlocking = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 export class FileCache {
   private readonly entries = new Map<string, Cached>();
@@ -188,20 +189,23 @@ export class FileCache {
     if (stats.isDirectory()) {
       if (!resolved.directory) return redirect;
       const dirCheck: Check = { path: resolved.fsPath, real: resolved.realPath, key: keyOf(stats), directory: true };
+      // The index file is cached under the directory's path, and depends on the directory too (a new index file).
       for (const name of this.options.index) {
-        const found = await this.loadFile(urlPath + name, name, roots, [dirCheck]);
+        const found = await this.loadFile(urlPath, urlPath + name, name, roots, [dirCheck]);
         if (found.type === 'file') return found;
-        if (found.type === 'refused' && found.status >= 500) return found;
       }
       return { type: 'directory', realPath: resolved.realPath };
     }
     if (resolved.directory) return refused({ status: 404, reason: 'not a directory' });
-    return this.loadFile(urlPath, lastSegment(urlPath), roots, []);
+    return this.loadFile(urlPath, urlPath, lastSegment(urlPath), roots, []);
   }
 
-  /** A file (not a directory) at a URL path, with its siblings; cached when the cache is on. */
-  private async loadFile(urlPath: string, name: string, roots: RealRoots, extraChecks: readonly Check[]): Promise<Lookup> {
-    const resolved = await this.resolvePath(urlPath, roots);
+  /**
+   * The file at `fileUrl` (not a directory), with its siblings; cached under
+   * `key` (the URL path asked for) when the cache is on.
+   */
+  private async loadFile(key: string, fileUrl: string, name: string, roots: RealRoots, extraChecks: readonly Check[]): Promise<Lookup> {
+    const resolved = await this.resolvePath(fileUrl, roots);
     if (!resolved.ok) return refused(resolved);
     const found = await this.representation(resolved.realPath, '');
     if ('status' in found) return refused(found);
@@ -213,7 +217,7 @@ export class FileCache {
       const dirStats = await statOr(dir);
       if (!('status' in dirStats)) checks.push({ path: dir, real: path.dirname(resolved.realPath), key: keyOf(dirStats), directory: true });
       for (const coding of this.options.precompressed) {
-        const sibling = await this.resolvePath(urlPath + codingExtensions[coding], roots);
+        const sibling = await this.resolvePath(fileUrl + codingExtensions[coding], roots);
         if (!sibling.ok) continue;
         const variant = await this.representation(sibling.realPath, `-${coding}`);
         if ('status' in variant) continue;
@@ -228,7 +232,7 @@ export class FileCache {
       identity: found.representation,
       encoded,
     };
-    this.store(urlPath, entry, checks);
+    this.store(key, entry, checks);
     return entry;
   }
 
@@ -243,10 +247,12 @@ export class FileCache {
     if (!stats.isFile()) return { status: 403, reason: 'not a regular file' };
     let content: Buffer | undefined;
     if (limits && stats.size <= limits.fileSize) {
-      const handle = await open(realPath, 'r').catch((error: unknown) => fsRefusal(error));
+      // Non-blocking: should the file have been swapped for a FIFO since the stat, open must not wait for a writer.
+      const handle = await open(realPath, readNonBlocking).catch((error: unknown) => fsRefusal(error));
       if ('ok' in handle) return handle;
       try {
         stats = await handle.stat();
+        if (!stats.isFile()) return { status: 403, reason: 'not a regular file' };
         const bytes = Buffer.allocUnsafe(stats.size);
         let filled = 0;
         while (filled < bytes.length) {

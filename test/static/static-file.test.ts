@@ -382,6 +382,13 @@ describe('freshness: a changed file is served fresh', () => {
     expect((await get(strict.port, '/a/b/f.txt')).text).toBe('new');
   });
 
+  it("caches a directory's index file under the directory's path", async () => {
+    const { port, server } = await site();
+    await get(port, '/sub/');
+    expect(server.site!.cache.fresh('/sub/')).toMatchObject({ type: 'file', contentType: 'text/html; charset=utf-8' });
+    expect(server.site!.cache.fresh('/sub/index.html')).toBeUndefined();
+  });
+
   it('watches only while it caches, and stops watching when the server stops', async () => {
     const { port, server } = await site();
     await get(port, '/hello.txt');

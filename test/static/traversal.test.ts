@@ -4,6 +4,7 @@
  * excluded (CGI) directory. Each attempt also has its expected status, so a
  * change of behaviour is noticed.
  */
+import { execFileSync } from 'node:child_process';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -130,5 +131,15 @@ describe('no request reads outside the document root', () => {
     const refuse = await startServer({ root, accessLog: false, static: { symlinks: 'refuse' } });
     expect((await get(refuse.port, '/inside-link.txt')).status).toBe(403);
     expect((await get(refuse.port, '/real.txt')).text).toBe('real');
+  });
+
+  it.runIf(process.platform === 'linux')('never opens what is not a regular file: a FIFO would hang, a device never ends (403)', async () => {
+    const root = makeTree({ 'zero': { symlink: '/dev/zero' } });
+    execFileSync('mkfifo', [path.join(root, 'pipe')]);
+    const { port } = await startServer({ root, accessLog: false, static: { symlinks: 'follow' } });
+    for (const p of ['/pipe', '/zero']) {
+      const { responses } = await raw(port, `GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, { responses: 1, timeout: 2_000 });
+      expect(responses[0]?.status, p).toBe(403);
+    }
   });
 });
