@@ -2,7 +2,29 @@
 // out far below what the servers can send, so for the big-file scenario each connection
 // here just counts bytes against Content-Length, on keep-alive, as fast as the server sends.
 // Returns the same row shape as harness.mjs's load().
+//
+// `downloadInChild` runs it in a fresh process: after a long autocannon session the bench's
+// own process is slow enough (a large heap, long collections) to become the bottleneck of a
+// download and blur the comparison.
 import net from 'node:net';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const self = fileURLToPath(import.meta.url);
+
+export function downloadInChild(url, options = {}) {
+  const child = fork(self, [JSON.stringify({ url, options })], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('error', reject);
+    child.once('exit', (code) => (code ? reject(new Error(`download client exited with ${code}`)) : undefined));
+  });
+}
+
+if (process.argv[1] === self && process.send) {
+  const { url, options } = JSON.parse(process.argv[2]);
+  process.send(await download(url, options), () => process.exit(0));
+}
 
 export async function download(url, { connections = 4, duration = 5, headers = {} } = {}) {
   const { hostname, port, pathname } = new URL(url);

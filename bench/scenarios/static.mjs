@@ -6,15 +6,16 @@
 // scenario run at once, idle but for the one being measured, and the load goes to each in
 // turn, in short bursts, for several rounds; each row sums its bursts. Every server sees
 // the same mix of quiet and busy moments, so the ratios hold even when the numbers do not.
-// The 10 MiB download uses a client that only counts bytes (bench/download.mjs):
-// autocannon parses every body byte and cannot take more than a few tens of MB/s.
+// The 10 MiB download uses a client that only counts bytes (bench/download.mjs), in a
+// fresh process for each burst: autocannon parses every body byte and cannot take more than
+// a few tens of MB/s.
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { startServer, table } from '../harness.mjs';
-import { download } from '../download.mjs';
+import { downloadInChild } from '../download.mjs';
 
 const servers = [
   ['serve-static', 'express + serve-static'],
@@ -41,7 +42,7 @@ function text(bytes) {
 /** One burst of load; the row fields of harness.mjs's load(), plus totals to add up. */
 async function burst(url, s, seconds) {
   if (s.big) {
-    const r = await download(url, { connections: s.connections, duration: seconds, headers: s.headers ?? {} });
+    const r = await downloadInChild(url, { connections: s.connections, duration: seconds, headers: s.headers ?? {} });
     return { requests: r.rps * seconds, bytes: r.throughput * seconds, p99: r.p99, errors: r.errors, non2xx: r.non2xx };
   }
   const r = await autocannon({ url, connections: s.connections, duration: seconds, headers: s.headers ?? {} });
