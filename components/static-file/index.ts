@@ -4,9 +4,10 @@
  * server's routes.
  */
 import type { Route } from '../request-router.js';
-import type { StaticSite } from './static-file.js';
+import type { StaticSite } from './site.js';
 
-export { StaticFile, StaticSite, redirectToSlash } from './static-file.js';
+export { StaticSite, redirectToSlash } from './site.js';
+export { StaticFile } from './static-file.js';
 export { FileCache, type FileEntry, type Lookup, type Representation } from './file-cache.js';
 export { fileResponse, type FileResponseOptions } from './file-response.js';
 

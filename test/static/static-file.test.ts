@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTree } from '../helpers/fixture-tree.js';
 import { raw, request, startServer, type ParsedResponse } from '../helpers/http.js';
-import type { StaticOptions } from '../../src/options-static.js';
+import { StaticFile, StaticSite, staticRoute } from '../../components/static-file/index.js';
+import { resolveStaticOptions, type StaticOptions } from '../../src/options-static.js';
 
 const hello = 'hello, world\n';
 /** 300 KiB: bigger than the in-memory limit, so it is read from disk for each response. */
@@ -128,6 +129,40 @@ describe('serving files', () => {
     const { port, logs } = await startServer({ root: path.join(makeTree({}), 'missing'), accessLog: false });
     expect((await get(port, '/x')).status).toBe(404);
     expect(logs.errors![0]!.message).toMatch(/does not exist/);
+  });
+});
+
+describe('mounted under a prefix', () => {
+  it('serves a second root at /docs/* (as a component) and a third at /assets/* (as a function route)', async () => {
+    const docs = makeTree({ 'index.html': 'docs home', 'a.txt': 'doc a', guide: { 'index.html': 'guide' } });
+    const assets = makeTree({ 'app.js': 'js', d: { 'x.txt': 'x' } });
+    const docsSite = new StaticSite(docs, resolveStaticOptions({}));
+    const assetsSite = new StaticSite(assets, resolveStaticOptions({ listing: true }));
+    const { port } = await startServer({
+      root: false,
+      accessLog: false,
+      routes: [
+        { path: '/docs/*', methods: ['GET', 'HEAD'], component: () => new StaticFile(docsSite) },
+        staticRoute(assetsSite, '/assets/*'),
+      ],
+    });
+    try {
+      expect((await get(port, '/docs/')).text).toBe('docs home');
+      expect((await get(port, '/docs/a.txt')).text).toBe('doc a');
+      expect((await get(port, '/docs?x=1')).headers['location']).toBe('/docs/?x=1');
+      expect((await get(port, '/docs/guide')).headers['location']).toBe('/docs/guide/');
+      expect((await get(port, '/docs/guide/')).text).toBe('guide');
+      expect((await get(port, '/assets/app.js')).text).toBe('js');
+      const listing = await get(port, '/assets/d/');
+      expect(listing.text).toContain('<title>Index of /assets/d/</title>');
+      expect(listing.text).toContain('href="../"');
+      expect((await get(port, '/assets/')).text).not.toContain('href="../"');
+      expect((await get(port, '/elsewhere')).status).toBe(404);
+      expect((await get(port, '/docs/a.txt', {}, 'POST')).status).toBe(405);
+    } finally {
+      docsSite.close();
+      assetsSite.close();
+    }
   });
 });
 
