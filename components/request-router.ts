@@ -8,7 +8,8 @@
  *   comes back to this router. A handler may answer with a Reroute (CGI's
  *   local redirect): the new request is routed again, at most 10 times.
  * - No route for the path: 404. A route for the path but not the method:
- *   405 with Allow. A method no route on the server takes: 501. OPTIONS is
+ *   405 with Allow. A method no route on the server takes: 501, unless it
+ *   is a standard one (RFC 9110 §9, PATCH): that is a 405 or a 404. OPTIONS is
  *   answered with Allow when no route takes it itself (RFC 9110 §9.3.7).
  * - An exception in a function handler, or a handler component that fails or
  *   stops without answering, becomes a 500 (an HttpError's own status if it
@@ -138,7 +139,9 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   private route(request: HttpRequest): void {
     const { routes, implemented } = this.table;
     const method = request.method;
-    if (implemented && !implemented.has(method)) {
+    // 501 is for methods the server does not know at all (RFC 9110 §15.6.2); a standard
+    // method that no route takes is refused per resource, 405 with Allow, below.
+    if (implemented && !implemented.has(method) && !knownMethods.has(method)) {
       return this.answer(errorResponse(request, 501, { error: `no route takes ${method}` }));
     }
     if (request.target === '*') {
@@ -293,6 +296,8 @@ export interface RouterOptions {
 }
 
 const standardMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+/** The methods of RFC 9110 §9 and PATCH (RFC 5789). */
+const knownMethods = new Set([...standardMethods, 'CONNECT', 'TRACE']);
 
 function allowList(methods: ReadonlySet<string>): string {
   return [...methods].sort().join(', ');

@@ -40,3 +40,18 @@ export type { ListenInterface } from './interfaces-option.js';
 export { Rocket, CherryPyWSGIServer, type RocketInterface, type RocketAppInfo } from './rocket.js';
 export type { StartResponse, WsgiApplication } from '../components/wsgi/thread-wsgi.js';
 export type { FetchHandler } from '../components/wsgi/thread-fetch.js';
+export { StaticFile, StaticSite, staticRoute, FileCache, fileResponse, redirectToSlash, type FileEntry, type Lookup } from '../components/static-file/index.js';
+export { Compress, compressBoxes } from '../components/compress.js';
+// Static files
+export {
+  resolveStaticOptions,
+  resolveCompressOptions,
+  defaultStaticCache,
+  defaultCompress,
+  type StaticOptions,
+  type ResolvedStaticOptions,
+  type StaticCacheOptions,
+  type CompressOptions,
+  type ResolvedCompressOptions,
+  type Coding,
+} from './options-static.js';

@@ -17,6 +17,15 @@ import type { WsgiApp } from '../components/wsgi/routes.js';
 import { resolveInterfaces, type ListenInterface } from './interfaces-option.js';
 import { resolvePoolOptions, resolveWsgiApps, type WsgiOption } from './wsgi-options.js';
 import { resolveCgiOptions, type CgiMapping, type CgiOptions, type ResolvedCgiOptions } from '../components/cgi/options.js';
+import {
+  resolveCompressOptions,
+  resolveRoot,
+  resolveStaticOptions,
+  type CompressOptions,
+  type ResolvedCompressOptions,
+  type ResolvedStaticOptions,
+  type StaticOptions,
+} from './options-static.js';
 
 export interface Limits extends ParserLimits {
   /** Open connections at most; more are answered 503 and closed. */
@@ -66,6 +75,12 @@ export interface ServerOptions {
   readonly cgi?: readonly CgiMapping[] | false;
   /** How CGI scripts run: interpreters, environment, limits. */
   readonly cgiOptions?: CgiOptions;
+  /** The document root, served at "/" after every other route; false serves no files. Default "./static". */
+  readonly root?: string | false;
+  /** How the document root is served: index files, listings, dotfiles, symlinks, types, caching. */
+  readonly static?: StaticOptions;
+  /** Compress responses on the fly (a stage after the router): true, or options. Default false. */
+  readonly compress?: boolean | CompressOptions;
 }
 
 export interface ResolvedOptions {
@@ -87,6 +102,10 @@ export interface ResolvedOptions {
   readonly wsgi: readonly WsgiApp[];
   readonly pool: PoolOptions;
   readonly cgi: ResolvedCgiOptions;
+  /** Absolute path of the document root, or false. */
+  readonly root: string | false;
+  readonly static: ResolvedStaticOptions;
+  readonly compress: ResolvedCompressOptions | false;
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
@@ -111,6 +130,9 @@ const known = new Set([
   'pool',
   'cgi',
   'cgiOptions',
+  'root',
+  'static',
+  'compress',
 ]);
 
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
@@ -141,6 +163,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   if (options.protocol !== undefined && typeof options.protocol !== 'function') {
     throw new TypeError('boxwire: option "protocol" must be a function (info, options) => component');
   }
+  const root = resolveRoot(options.root);
   const status = routePath('status', options.status);
   const healthz = routePath('healthz', options.healthz);
   if (options.interfaces !== undefined && (options.host !== undefined || options.port !== undefined)) {
@@ -164,7 +187,11 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     interfaces,
     wsgi: resolveWsgiApps(options.wsgi),
     pool: resolvePoolOptions(options.pool),
-    cgi: resolveCgiOptions(options.cgi, options.cgiOptions),
+    // CGI's DOCUMENT_ROOT is the document root unless said otherwise.
+    cgi: resolveCgiOptions(options.cgi, root && options.cgiOptions?.documentRoot === undefined ? { ...options.cgiOptions, documentRoot: root } : options.cgiOptions),
+    root,
+    static: resolveStaticOptions(options.static),
+    compress: resolveCompressOptions(options.compress),
   };
 }
 

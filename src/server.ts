@@ -30,6 +30,8 @@ import { healthRoute, statusRoute } from '../components/status.js';
 import { CgiProcesses } from '../components/cgi/processes.js';
 import { cgiRoutes } from '../components/cgi/routes.js';
 import { WorkerPool, type PoolState } from '../components/wsgi/pool.js';
+import { StaticSite, staticRoute } from '../components/static-file/index.js';
+import { Compress } from '../components/compress.js';
 import { wsgiRoutes } from '../components/wsgi/routes.js';
 import { ServerCounters } from './http/counters.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
@@ -46,6 +48,8 @@ interface Site {
   readonly pool: WorkerPool | undefined;
   /** Its CGI scripts running and waiting (the concurrency cap), shared by its CGI routes. */
   readonly cgi: CgiProcesses;
+  /** Its document root, if it serves one. */
+  readonly documents: StaticSite | undefined;
   readonly protocol: (info: ConnectionInfo) => Component<any>;
   /** Connections built from this site and still open. */
   open: number;
@@ -59,11 +63,13 @@ export class BoxwireServer {
   readonly tcp: TcpServer;
   readonly logger: Logger;
   readonly graph: Graphline<{ tcp: TcpServer; logger: Logger }>;
-  private site: Site;
+  private current: Site;
   /** Pools that are running: the site's, and retired ones still finishing. */
   private readonly pools = new Set<WorkerPool>();
   /** Every site's CGI processes: stop() ends what is still running. */
   private readonly cgiGroups = new Set<CgiProcesses>();
+  /** Document roots with their caches and directory watches, until closed. */
+  private readonly documentRoots = new Set<StaticSite>();
   private listening: Promise<readonly BoundAddress[]> | undefined;
   private stopping: Promise<void> | undefined;
   /** Where the server was told to listen, as given: a reload that does not say keeps it. */
@@ -73,7 +79,7 @@ export class BoxwireServer {
     const o = resolveOptions(options);
     this.where = options.interfaces ? { interfaces: options.interfaces } : { host: options.host, port: options.port };
     this.logger = new Logger(o.log);
-    this.site = this.build(o);
+    this.current = this.build(o);
     this.tcp = new TcpServer({
       interfaces: o.interfaces,
       maxConnections: o.limits.connections,
@@ -88,35 +94,40 @@ export class BoxwireServer {
     ]);
     const tcp = this.tcp;
     this.counters.connections = () => ({ open: tcp.connectionCount, total: tcp.accepted, refused: tcp.refused });
-    this.counters.gauge('cgi', () => ({ running: this.site.cgi.running, queued: this.site.cgi.queued }));
+    this.counters.gauge('cgi', () => ({ running: this.current.cgi.running, queued: this.current.cgi.queued }));
     this.counters.gauge('wsgi', (): Record<string, number> => {
-      const state = this.site.pool?.status;
+      const state = this.current.pool?.status;
       return state ? { threads: state.threads, busy: state.busy, idle: state.idle, queued: state.queued } : {};
     });
   }
 
   /** The options in force. */
   get options(): ResolvedOptions {
-    return this.site.options;
+    return this.current.options;
   }
 
   get routes(): RouteTable {
-    return this.site.routes;
+    return this.current.routes;
   }
 
   /** The thread pool of the WSGI applications in force; undefined when there are none. */
   get pool(): WorkerPool | undefined {
-    return this.site.pool;
+    return this.current.pool;
   }
 
   /** The CGI scripts running and waiting, shared by every CGI route of the configuration in force. */
   get cgiProcesses(): CgiProcesses {
-    return this.site.cgi;
+    return this.current.cgi;
+  }
+
+  /** The document root being served, if any. */
+  get site(): StaticSite | undefined {
+    return this.current.documents;
   }
 
   /** The WSGI thread pool now (threads, busy, idle, starting, queued, served); undefined without applications. */
   get poolStatus(): PoolState | undefined {
-    return this.site.pool?.status;
+    return this.current.pool?.status;
   }
 
   /** The log channels, as streams. */
@@ -149,10 +160,11 @@ export class BoxwireServer {
       void this.graph.done.then((ended) => {
         void events.shutdown();
         for (const pool of this.pools) void pool.shutdown();
+        for (const documents of this.documentRoots) documents.close();
         reject(ended.reason === 'failed' ? ended.error : new Error('boxwire: stopped before listening'));
       });
       this.graph.start();
-      this.startPool(this.site.pool);
+      this.startPool(this.current.pool);
     });
     return this.listening;
   }
@@ -182,6 +194,8 @@ export class BoxwireServer {
     await Promise.all([...this.pools].map((pool) => (pool.inboxes.control.send(gracefulShutdown), pool.done)));
     clearTimeout(late);
     for (const group of this.cgiGroups) group.endAll();
+    // The document roots' directory watches end with the server.
+    for (const documents of this.documentRoots) documents.close();
     await this.logger.shutdown();
     await this.graph.done;
   }
@@ -197,7 +211,7 @@ export class BoxwireServer {
    * nothing.
    */
   reload(options: ServerOptions): void {
-    const now = this.site.options;
+    const now = this.current.options;
     // Options that do not say where to listen keep the addresses in use.
     const next = resolveOptions(options.interfaces || options.host || options.port !== undefined ? options : { ...options, ...this.where });
     if (JSON.stringify(addressesOf(next)) !== JSON.stringify(addressesOf(now))) {
@@ -205,9 +219,9 @@ export class BoxwireServer {
         `boxwire: a reload cannot move the server from ${addressesOf(now).join(', ')} to ${addressesOf(next).join(', ')}; restart it`,
       );
     }
-    const old = this.site;
-    this.site = this.build(next);
-    this.startPool(this.site.pool);
+    const old = this.current;
+    this.current = this.build(next);
+    this.startPool(this.current.pool);
     old.retired = true;
     this.retireIfIdle(old);
     this.tcp.inboxes.renew.send({ type: 'renew' });
@@ -216,7 +230,7 @@ export class BoxwireServer {
 
   /** A connection's graph, from the site in force, counted against it. */
   private connect(info: ConnectionInfo): Component<any> {
-    const site = this.site;
+    const site = this.current;
     const graph = site.protocol(info);
     site.open++;
     graph.whenEnded(() => {
@@ -227,8 +241,11 @@ export class BoxwireServer {
   }
 
   private retireIfIdle(site: Site): void {
-    if (site.retired && site.open === 0 && site.pool && site.pool !== this.site.pool) {
-      site.pool.inboxes.control.send(gracefulShutdown);
+    if (!site.retired || site.open > 0) return;
+    if (site.pool && site.pool !== this.current.pool) site.pool.inboxes.control.send(gracefulShutdown);
+    if (site.documents && site.documents !== this.current.documents) {
+      site.documents.close();
+      this.documentRoots.delete(site.documents);
     }
   }
 
@@ -241,7 +258,7 @@ export class BoxwireServer {
   }
 
   private build(o: ResolvedOptions): Site {
-    const old = this.site as Site | undefined;
+    const old = this.current as Site | undefined;
     // The same applications on the same pool settings keep the pool (and its warm threads).
     const samePool = old?.pool && JSON.stringify([old.options.wsgi, old.options.pool]) === JSON.stringify([o.wsgi, o.pool]);
     const pool = samePool ? old!.pool : o.wsgi.length > 0 ? new WorkerPool(o.wsgi, o.pool) : undefined;
@@ -251,13 +268,22 @@ export class BoxwireServer {
     this.cgiGroups.add(cgi);
     const serverSoftware = o.serverHeader || 'boxwire';
     const wsgi = pool ? wsgiRoutes(o.wsgi, pool, { serverSoftware }) : [];
-    // Built-in routes, then the user's, then the CGI and WSGI prefixes; the static catch-all goes last.
+    // A file in a CGI directory is a program, never a document to show.
+    const staticOptions = { ...o.static, exclude: [...o.static.exclude, ...o.cgi.mappings.map((m) => m.path)] };
+    const sameDocuments = old?.documents && old.options.root === o.root && JSON.stringify(old.options.static) === JSON.stringify(o.static);
+    const documents = o.root === false ? undefined : sameDocuments ? old!.documents : new StaticSite(o.root, staticOptions);
+    if (documents) this.documentRoots.add(documents);
+    // Built-in routes, then the user's, then the CGI and WSGI prefixes; the document root is the catch-all, last.
     const routes = new RouteTable([
       ...builtInRoutes(o, this.counters),
       ...o.routes,
       ...cgiRoutes({ options: o.cgi, processes: cgi, serverSoftware }),
       ...wsgi,
+      ...(documents ? [staticRoute(documents)] : []),
     ]);
+    const compress = o.compress;
+    // Compression goes after the user's stages, so they see bodies as the handlers made them.
+    const stages = compress ? [...o.stages, () => new Compress(compress)] : o.stages;
     const counters = this.counters;
     const protocol = (info: ConnectionInfo): Component<any> =>
       o.protocol
@@ -269,10 +295,10 @@ export class BoxwireServer {
             server: o.serverHeader,
             accessLog: o.accessLog,
             errorPages: o.errorPages,
-            stages: o.stages,
+            stages,
             counters,
           });
-    return { options: o, routes, pool, cgi, protocol, open: 0, retired: false };
+    return { options: o, routes, pool, cgi, documents, protocol, open: 0, retired: false };
   }
 }
 
