@@ -15,6 +15,7 @@ import { ConfigError, loadConfig, mergeOptions } from './config-file.js';
 import type { ServerOptions } from './options.js';
 import type { OptionsDraft } from './cli-args.js';
 import { withWsgiDefaults } from './cli-flags-wsgi.js';
+import { withInterfaces } from './cli-flags-listen.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -36,7 +37,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const { workers, config, ...options } = parsed.options;
-    flagOptions = options as ServerOptions;
+    flagOptions = withInterfaces(options as OptionsDraft) as ServerOptions;
     configFile = config;
     server = createServer(await optionsFrom(configFile, flagOptions));
     if (typeof workers === 'number' && workers > 1 && cluster.isPrimary) {

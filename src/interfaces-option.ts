@@ -5,7 +5,10 @@
  * node:tls takes it. With a CA, clients are asked for a certificate but not
  * required to give one (close to Rocket's CERT_OPTIONAL): one that verifies
  * against the CA reaches handlers as `request.connection.peerCertificate`;
- * none, or one that does not verify, is simply not passed on.
+ * none, or one that does not verify, is simply not passed on. With
+ * `requestCert` too, a verified certificate is required (CERT_REQUIRED): a
+ * client without one fails the handshake, which is logged and costs nothing
+ * else.
  */
 import type { Interface } from '../components/tcp-server/index.js';
 
@@ -17,6 +20,8 @@ export interface ListenInterface {
     readonly key: string | Buffer;
     readonly cert: string | Buffer;
     readonly ca?: string | Buffer;
+    /** Require a client certificate that verifies against `ca`: without one the handshake fails. */
+    readonly requestCert?: boolean;
   };
 }
 
@@ -38,9 +43,11 @@ export function resolveInterfaces(given: unknown): Interface[] {
     if (tls === undefined) return { host, port };
     const pem = (value: unknown): boolean => typeof value === 'string' || Buffer.isBuffer(value);
     if (typeof tls !== 'object' || tls === null || !pem(tls.key) || !pem(tls.cert) || (tls.ca !== undefined && !pem(tls.ca))) {
-      fail(`option "${where}.tls" must be { key, cert, ca? } in PEM (strings or Buffers)`);
+      fail(`option "${where}.tls" must be { key, cert, ca?, requestCert? } in PEM (strings or Buffers)`);
     }
-    const ca = tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {};
+    if (tls.requestCert !== undefined && typeof tls.requestCert !== 'boolean') fail(`option "${where}.tls.requestCert" must be true or false`);
+    if (tls.requestCert && tls.ca === undefined) fail(`option "${where}.tls.requestCert" needs a "ca" to verify client certificates against`);
+    const ca = tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: tls.requestCert === true } : {};
     return { host, port, tls: { key: tls.key, cert: tls.cert, ...ca } };
   });
 }

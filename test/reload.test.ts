@@ -112,3 +112,57 @@ describe('configuration files', () => {
     expect(err).toMatch(/option "port" must be an integer/);
   });
 });
+
+describe('SIGHUP with a changed document root', () => {
+  it('serves the new root to new requests while a download from the old one carries on to its end', async () => {
+    const { mkdirSync } = await import('node:fs');
+    const { createHash } = await import('node:crypto');
+    const oldRoot = join(dir, 'root-old');
+    const newRoot = join(dir, 'root-new');
+    mkdirSync(oldRoot, { recursive: true });
+    mkdirSync(newRoot, { recursive: true });
+    writeFileSync(join(oldRoot, 'which.txt'), 'old');
+    writeFileSync(join(newRoot, 'which.txt'), 'new');
+    const big = Buffer.alloc(24 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    writeFileSync(join(oldRoot, 'big.bin'), big);
+    const file = join(dir, 'roots.json');
+    writeFileSync(file, JSON.stringify({ root: oldRoot, accessLog: false, cgi: false }));
+    const child = spawn(process.execPath, [cli, '--config', file, '--port', '0', '--wsgi', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (out += c));
+    try {
+      await waitFor(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out), 10_000);
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+      expect((await request(port, { path: '/which.txt' })).text).toBe('old');
+      // A slow download from the old root: read a little, pause, read on.
+      const download = net.connect(port, '127.0.0.1');
+      await once(download, 'connect');
+      const received: Buffer[] = [];
+      download.on('data', (c: Buffer) => {
+        received.push(c);
+        download.pause();
+        setTimeout(() => download.resume(), 2);
+      });
+      const finished = once(download, 'close');
+      download.write('GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
+      await waitFor(() => received.length > 5);
+      writeFileSync(file, JSON.stringify({ root: newRoot, accessLog: false, cgi: false }));
+      child.kill('SIGHUP');
+      await waitFor(() => /configuration reloaded/.test(out), 5_000);
+      expect((await request(port, { path: '/which.txt' })).text).toBe('new');
+      expect((await request(port, { path: '/big.bin' })).status).toBe(404);
+      await finished;
+      const whole = Buffer.concat(received);
+      const body = whole.subarray(whole.indexOf('\r\n\r\n') + 4);
+      expect(body.length).toBe(big.length);
+      expect(createHash('sha256').update(body).digest('hex')).toBe(createHash('sha256').update(big).digest('hex'));
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 30_000);
+});

@@ -20,6 +20,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { HttpRequest } from './messages.js';
+import type { PeerCertificate } from '../core/connection-info.js';
 
 /** Where the script is and what the request path says about it. */
 export interface CgiScript {
@@ -190,10 +191,39 @@ export function cgiEnvironment(
   env.DOCUMENT_ROOT = settings.documentRoot;
   env.REMOTE_PORT = String(connection.remotePort);
   env.SERVER_ADDR = plainAddress(connection.localAddress);
-  if (connection.secure) env.HTTPS = 'on';
-  else delete env.HTTPS;
+  if (connection.secure) {
+    env.HTTPS = 'on';
+    Object.assign(env, clientCertificateVariables(connection.peerCertificate));
+  } else delete env.HTTPS;
   env.REDIRECT_STATUS = '200'; // php-cgi refuses to run without it (cgi.force_redirect)
   return env;
+}
+
+/**
+ * The client certificate of a TLS connection, as Apache's mod_ssl names it
+ * (the names CGI programs look for): SSL_CLIENT_VERIFY is SUCCESS when the
+ * client presented a certificate that verified against the server's CA,
+ * NONE otherwise; the subject and issuer as RFC 2253-style distinguished
+ * names and their CN. Only a verified certificate is ever described.
+ */
+export function clientCertificateVariables(certificate: PeerCertificate | undefined): Record<string, string> {
+  if (!certificate) return { SSL_CLIENT_VERIFY: 'NONE' };
+  const dn = (fields: Readonly<Record<string, string | string[] | undefined>>): string =>
+    Object.entries(fields)
+      .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
+      .map(([k, v]) => `${k}=${(Array.isArray(v) ? v.join('+') : v).replace(/[,+"\\<>;]/g, '\\$&')}`)
+      .join(',');
+  const first = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
+  return {
+    SSL_CLIENT_VERIFY: 'SUCCESS',
+    SSL_CLIENT_S_DN: envValue(dn(certificate.subject)),
+    SSL_CLIENT_S_DN_CN: envValue(first(certificate.subject.CN)),
+    SSL_CLIENT_I_DN: envValue(dn(certificate.issuer)),
+    SSL_CLIENT_I_DN_CN: envValue(first(certificate.issuer.CN)),
+    SSL_CLIENT_M_SERIAL: certificate.serialNumber,
+    SSL_CLIENT_V_START: certificate.validFrom,
+    SSL_CLIENT_V_END: certificate.validTo,
+  };
 }
 
 /** root + a decoded, normalised path ("/a/b"), without doubling the slash. */

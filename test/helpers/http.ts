@@ -45,7 +45,8 @@ afterEach(async () => {
  * from the working directory are off unless asked for.
  */
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
-  const server = createServer({ port: 0, log: { print: false }, cgi: false, root: false, ...options });
+  const where = options.interfaces ? {} : { port: 0 };
+  const server = createServer({ ...where, log: { print: false }, cgi: false, root: false, ...options });
   running.push(server);
   const logs: Record<string, LogRecord[]> = { server: [], errors: [], requests: [], monitor: [] };
   for (const [name, channel] of Object.entries(server.channels)) channel.subscribe((r) => logs[name]!.push(r));
