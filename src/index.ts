@@ -33,7 +33,7 @@ export { ApiClientComponent, apiClient, type ApiClientOptions, type ApiClientSpe
 export { WorkerPool, defaultPoolOptions, threadCount, type PoolOptions, type PoolState } from '../components/wsgi/pool.js';
 export { WsgiGateway, type GatewayOptions } from '../components/wsgi/gateway.js';
 export { wsgiRoutes, type WsgiApp } from '../components/wsgi/routes.js';
-export { wsgiEnviron, headerVariable, requestUrl, type CgiVariables } from './http/wsgi-environ.js';
+export { wsgiEnviron, requestUrl, type CgiVariables } from './http/wsgi-environ.js';
 export { statusProblem, headersProblem, hopByHopFields } from './http/wsgi-response.js';
 export { parseWsgiSpec, type WsgiOption, type WsgiAppOption } from './wsgi-options.js';
 export type { ListenInterface } from './interfaces-option.js';

@@ -20,7 +20,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { HttpRequest } from './messages.js';
-import type { PeerCertificate } from '../core/connection-info.js';
+import { clientCertificateVariables, headerVariable } from './gateway-variables.js';
 
 /** Where the script is and what the request path says about it. */
 export interface CgiScript {
@@ -64,27 +64,6 @@ export const defaultInheritedEnv: readonly string[] = ['PATH', 'LANG', 'LANGUAGE
 
 /** PATH when the server has none (as Apache does). */
 const fallbackPath = '/usr/local/bin:/usr/bin:/bin';
-
-/**
- * Header fields never passed as HTTP_*: credentials (RFC 3875 §4.1.18 says
- * to remove them), fields given as CONTENT_LENGTH and CONTENT_TYPE, the
- * transfer coding we have already removed, and Proxy (httpoxy, CVE-2016-5385).
- */
-const withheld = new Set(['authorization', 'proxy-authorization', 'content-length', 'content-type', 'transfer-encoding', 'proxy']);
-
-/**
- * The variable a header field becomes, or undefined when it must not become
- * one. Only names of letters, digits and '-' are mapped: '_' and the other
- * token characters would let a client forge a variable that a trusted field
- * maps to ("X_Forwarded_For" posing as "X-Forwarded-For"), or make two
- * fields collide, so such fields are dropped, as Apache and nginx do.
- */
-export function headerVariable(name: string, passAuthorization = false): string | undefined {
-  const key = name.toLowerCase();
-  if (withheld.has(key) && !(key === 'authorization' && passAuthorization)) return undefined;
-  if (!/^[a-z0-9-]+$/.test(key)) return undefined;
-  return `HTTP_${key.toUpperCase().replace(/-/g, '_')}`;
-}
 
 /**
  * Header values arrive as latin1 strings (one char per byte). The
@@ -193,38 +172,12 @@ export function cgiEnvironment(
   env.SERVER_ADDR = plainAddress(connection.localAddress);
   if (connection.secure) {
     env.HTTPS = 'on';
-    Object.assign(env, clientCertificateVariables(connection.peerCertificate));
+    Object.assign(env, clientCertificateVariables(connection.peerCertificate, envValue));
   } else delete env.HTTPS;
   env.REDIRECT_STATUS = '200'; // php-cgi refuses to run without it (cgi.force_redirect)
   return env;
 }
 
-/**
- * The client certificate of a TLS connection, as Apache's mod_ssl names it
- * (the names CGI programs look for): SSL_CLIENT_VERIFY is SUCCESS when the
- * client presented a certificate that verified against the server's CA,
- * NONE otherwise; the subject and issuer as RFC 2253-style distinguished
- * names and their CN. Only a verified certificate is ever described.
- */
-export function clientCertificateVariables(certificate: PeerCertificate | undefined): Record<string, string> {
-  if (!certificate) return { SSL_CLIENT_VERIFY: 'NONE' };
-  const dn = (fields: Readonly<Record<string, string | string[] | undefined>>): string =>
-    Object.entries(fields)
-      .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
-      .map(([k, v]) => `${k}=${(Array.isArray(v) ? v.join('+') : v).replace(/[,+"\\<>;]/g, '\\$&')}`)
-      .join(',');
-  const first = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
-  return {
-    SSL_CLIENT_VERIFY: 'SUCCESS',
-    SSL_CLIENT_S_DN: envValue(dn(certificate.subject)),
-    SSL_CLIENT_S_DN_CN: envValue(first(certificate.subject.CN)),
-    SSL_CLIENT_I_DN: envValue(dn(certificate.issuer)),
-    SSL_CLIENT_I_DN_CN: envValue(first(certificate.issuer.CN)),
-    SSL_CLIENT_M_SERIAL: certificate.serialNumber,
-    SSL_CLIENT_V_START: certificate.validFrom,
-    SSL_CLIENT_V_END: certificate.validTo,
-  };
-}
 
 /** root + a decoded, normalised path ("/a/b"), without doubling the slash. */
 function joinUnder(root: string, path: string): string {

@@ -7,45 +7,20 @@
  * is the path as the parser decoded it (once, as UTF-8, invalid UTF-8
  * refused), never decoded again; REQUEST_URI and QUERY_STRING are as sent.
  *
- * Security decisions made here, each with its regression test:
- * - `headerVariable`: only header names made of letters, digits and hyphens
- *   become HTTP_* variables. A name with "_" (or any other token character)
- *   is dropped, because "X_Forwarded_For" and "X-Forwarded-For" would both
- *   map to HTTP_X_FORWARDED_FOR and one could pose as the other (the
- *   underscore spoofing that nginx and Apache also refuse).
- * - `Proxy` is never passed on as HTTP_PROXY (httpoxy, CVE-2016-5385: many
- *   HTTP clients read HTTP_PROXY from the environment as their proxy).
- * - CONTENT_LENGTH is the length the parser framed the body with, not the
- *   header's text; Content-Type and Content-Length never appear as HTTP_*.
+ * Which header fields become HTTP_* variables (Authorization included, as
+ * applications authenticate) and how a client certificate is described are
+ * decided in gateway-variables.ts, for CGI and WSGI alike. CONTENT_LENGTH is
+ * the length the parser framed the body with, not the header's text.
  */
 import type { HttpRequest } from './messages.js';
+import { clientCertificateVariables, headerVariable } from './gateway-variables.js';
+
 
 export type CgiVariables = Record<string, string>;
 
 export interface EnvironSettings {
   /** SERVER_SOFTWARE. */
   readonly serverSoftware: string;
-}
-
-/** The HTTP_* name a request header travels under, or undefined when it is not passed on. */
-export function headerVariable(name: string): string | undefined {
-  let variable = variables.get(name);
-  if (variable === undefined) {
-    variable = variableOf(name);
-    // Header names repeat from request to request: remember a few hundred of them.
-    if (variables.size >= 512) variables.clear();
-    variables.set(name, variable);
-  }
-  return variable === null ? undefined : variable;
-}
-
-const variables = new Map<string, string | null>();
-
-function variableOf(name: string): string | null {
-  if (!/^[A-Za-z0-9-]+$/.test(name)) return null;
-  const key = name.toLowerCase();
-  if (key === 'content-type' || key === 'content-length' || key === 'proxy') return null;
-  return `HTTP_${key.toUpperCase().replace(/-/g, '_')}`;
 }
 
 /**
@@ -72,18 +47,14 @@ export function wsgiEnviron(request: HttpRequest, settings: EnvironSettings): Cg
   };
   if (connection.secure) {
     env.HTTPS = 'on';
-    // As mod_ssl names them: a client certificate that verified against the interface's CA.
-    const certificate = connection.peerCertificate;
-    env.SSL_CLIENT_VERIFY = certificate ? 'SUCCESS' : 'NONE';
-    const cn = certificate?.subject.CN;
-    if (cn !== undefined) env.SSL_CLIENT_S_DN_CN = Array.isArray(cn) ? cn.join(', ') : cn;
+    Object.assign(env, clientCertificateVariables(connection.peerCertificate));
   }
   const body = request.body;
   if (body && body.length !== undefined) env.CONTENT_LENGTH = String(body.length);
   const contentType = request.headers.get('content-type');
   if (contentType !== undefined) env.CONTENT_TYPE = contentType;
   request.headers.forEach((value, name) => {
-    const variable = headerVariable(name);
+    const variable = headerVariable(name, true);
     if (variable === undefined) return;
     const prior = env[variable];
     // RFC 9110 §5.3 joins repeated fields with ", "; cookies are joined with "; " (RFC 6265 §5.4).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cgiEnvironment, defaultInheritedEnv, envValue, headerVariable, type CgiEnvSettings, type CgiRequestFacts, type CgiScript } from '../../src/http/cgi-env.js';
+import { cgiEnvironment, defaultInheritedEnv, envValue, type CgiEnvSettings, type CgiRequestFacts, type CgiScript } from '../../src/http/cgi-env.js';
+import { headerVariable } from '../../src/http/gateway-variables.js';
 import type { ConnectionInfo } from '../../src/core/connection-info.js';
 import type { HttpRequest } from '../../src/http/messages.js';
 import { parseRequestHead } from '../../src/http/parse-head.js';

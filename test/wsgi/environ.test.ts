@@ -3,7 +3,8 @@ import type { ConnectionInfo } from '../../src/core/connection-info.js';
 import { HeaderMap } from '../../src/http/headers.js';
 import type { HttpRequest } from '../../src/http/messages.js';
 import { RequestBody } from '../../src/http/request-body.js';
-import { headerVariable, requestUrl, wsgiEnviron } from '../../src/http/wsgi-environ.js';
+import { requestUrl, wsgiEnviron } from '../../src/http/wsgi-environ.js';
+import { headerVariable } from '../../src/http/gateway-variables.js';
 
 const connection: ConnectionInfo = {
   id: 1,
@@ -155,5 +156,18 @@ describe('requestUrl: the URL of a fetch-style Request', () => {
     [{ HTTP_HOST: 'bad host', SERVER_NAME: '127.0.0.1', SERVER_PORT: '8080', SCRIPT_NAME: '', PATH_INFO: '/', QUERY_STRING: '' }, 'http://127.0.0.1:8080/'],
   ])('%j -> %s', (env, url) => {
     expect(requestUrl(env as Record<string, string>)).toBe(url);
+  });
+});
+
+describe('credentials in the environ', () => {
+  it('passes Authorization to the application, never Proxy-Authorization or Transfer-Encoding', () => {
+    const env = wsgiEnviron(
+      request({ headers: new HeaderMap([['Authorization', 'Basic dTpw'], ['Proxy-Authorization', 'Basic cHJveHk='], ['Transfer-Encoding', 'chunked'], ['Proxy', 'http://evil']]) }),
+      { serverSoftware: 'boxwire' },
+    );
+    expect(env.HTTP_AUTHORIZATION).toBe('Basic dTpw');
+    expect(env.HTTP_PROXY_AUTHORIZATION).toBeUndefined();
+    expect(env.HTTP_TRANSFER_ENCODING).toBeUndefined();
+    expect(env.HTTP_PROXY).toBeUndefined();
   });
 });
