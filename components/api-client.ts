@@ -18,6 +18,7 @@ import { box, type BoxSpec } from '../src/core/box.js';
 import { Component, type ComponentSpec } from '../src/core/component.js';
 import { logRecord, type LogRecord } from '../src/core/log.js';
 import type { Lifecycle } from '../src/core/signals.js';
+import { endsInput } from '../src/core/signals.js';
 import type { ArgumentsOf, CallOptions, ResultOf } from '../src/client/client-types.js';
 import { checkTimeout } from '../src/client/define-api.js';
 import { isRecord } from '../src/client/description.js';
@@ -121,7 +122,7 @@ export class ApiClientComponent<C extends object> extends Component<ApiClientSpe
   }
 
   protected override onControl(message: Lifecycle): void {
-    if (message.type === 'producerFinished' || (message.type === 'shutdown' && message.graceful)) {
+    if (endsInput(message)) {
       this.producerDone = true;
       this.finishWhenDone();
       return;

@@ -10,7 +10,7 @@
 import { box } from '../src/core/box.js';
 import { Component, boxes } from '../src/core/component.js';
 import { link } from '../src/core/link.js';
-import { failed, producerFinished, type Failed, type Lifecycle } from '../src/core/signals.js';
+import { endsInput, failed, producerFinished, type Failed, type Lifecycle } from '../src/core/signals.js';
 
 const carouselBoxes = boxes({
   inboxes: { inbox: box<unknown>('messages; each one starts a fresh child') },
@@ -52,7 +52,7 @@ export class Carousel<A = unknown> extends Component<typeof carouselBoxes> {
   }
 
   protected override onControl(message: Lifecycle): void {
-    if (message.type === 'producerFinished' || (message.type === 'shutdown' && message.graceful)) {
+    if (endsInput(message)) {
       this.upstreamFinished = true;
       this.finishIfIdle();
       return;

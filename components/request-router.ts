@@ -21,6 +21,7 @@ import { box, type Box } from '../src/core/box.js';
 import { Component, boxes, type OwnedTimer } from '../src/core/component.js';
 import type { LogRecord } from '../src/core/log.js';
 import type { Lifecycle } from '../src/core/signals.js';
+import { endsInput } from '../src/core/signals.js';
 import { isHttpError } from '../src/http/errors.js';
 import { errorResponse, respond, type HttpRequest, type HttpResponse, type Reroute, type ResponseInit } from '../src/http/messages.js';
 import { compilePattern, hostMatches, type CompiledPattern } from '../src/http/route-pattern.js';
@@ -128,7 +129,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   }
 
   protected override onControl(message: Lifecycle): void {
-    if (message.type === 'producerFinished' || (message.type === 'shutdown' && message.graceful)) {
+    if (endsInput(message)) {
       this.upstreamFinished = true;
       this.finishIfIdle();
       return;

@@ -24,6 +24,7 @@ import { box } from '../src/core/box.js';
 import { Component, boxes } from '../src/core/component.js';
 import { logRecord, type LogRecord } from '../src/core/log.js';
 import type { Lifecycle } from '../src/core/signals.js';
+import { endsInput } from '../src/core/signals.js';
 import { httpDateNow } from '../src/http/date.js';
 import { HeaderMap } from '../src/http/headers.js';
 import {
@@ -131,7 +132,7 @@ export class Responder extends Component<typeof responderBoxes> {
   }
 
   protected override onControl(message: Lifecycle): void {
-    if (message.type === 'producerFinished' || (message.type === 'shutdown' && message.graceful)) {
+    if (endsInput(message)) {
       this.upstreamFinished = true;
       this.flush();
       return;

@@ -18,7 +18,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { box } from '../../src/core/box.js';
 import { Component, boxes, type OwnedTimer } from '../../src/core/component.js';
-import { producerFinished, shutdown, type Lifecycle } from '../../src/core/signals.js';
+import { endsInput, producerFinished, shutdown, type Lifecycle } from '../../src/core/signals.js';
 import type { ConnectionInfo } from '../../src/core/connection-info.js';
 
 export type { ConnectionInfo, PeerCertificate } from '../../src/core/connection-info.js';
@@ -118,7 +118,7 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
   }
 
   protected override onControl(message: Lifecycle): void {
-    if (message.type === 'producerFinished' || (message.type === 'shutdown' && message.graceful)) {
+    if (endsInput(message)) {
       this.endGracefully();
       return;
     }

@@ -23,6 +23,7 @@ export {
   gracefulShutdown,
   failed,
   isLifecycle,
+  endsInput,
   type Lifecycle,
   type ProducerFinished,
   type Shutdown,

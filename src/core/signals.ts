@@ -46,3 +46,11 @@ export function isLifecycle(message: unknown): message is Lifecycle {
   const type = (message as { type?: unknown }).type;
   return type === 'producerFinished' || type === 'shutdown' || type === 'failed';
 }
+
+/**
+ * Whether a control message means "no more input is coming, finish what you
+ * have": the producer upstream finished, or a graceful shutdown was asked for.
+ */
+export function endsInput(message: Lifecycle): boolean {
+  return message.type === 'producerFinished' || (message.type === 'shutdown' && message.graceful === true);
+}
