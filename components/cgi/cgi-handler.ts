@@ -17,12 +17,12 @@
  * client going away (`shutdown`), the responder giving up on the body.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
 import { logRecord, type LogLevel } from '../../src/core/log.js';
 import { cgiEnvironment, type CgiEnvSettings, type CgiScript } from '../../src/http/cgi-env.js';
 import { CgiHeadParser, parseNphStatusLine } from '../../src/http/cgi-response.js';
 import { resolveScript, type ScriptFs } from '../../src/http/cgi-script-path.js';
+import { CachedScriptFs } from './script-fs.js';
 import { HttpError, isHttpError } from '../../src/http/errors.js';
 import { errorResponse, requestLine, respond, type HttpRequest, type HttpResponse, type Reroute } from '../../src/http/messages.js';
 import { parseTarget } from '../../src/http/target.js';
@@ -59,17 +59,8 @@ type OutputState =
 /** The longest status line an nph- script may write. */
 const nphLineLimit = 8 * 1024;
 
-const nodeFs: ScriptFs = {
-  async stat(path) {
-    try {
-      const s = await stat(path);
-      return { kind: s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other', mode: s.mode };
-    } catch {
-      return undefined;
-    }
-  },
-  realpath: (path) => realpath(path),
-};
+/** Script lookups, shared by every CGI handler of the process: a short memory of the disk (see script-fs.ts). */
+const scriptFs: ScriptFs = new CachedScriptFs();
 
 export class CgiHandler extends HttpHandler {
   private request!: HttpRequest;
@@ -128,12 +119,14 @@ export class CgiHandler extends HttpHandler {
     const mount = request.mount ?? this.mapping.mount;
     const { interpreters } = this.context.options;
     if (this.mapping.kind === 'program') {
-      const mode = (await stat(this.mapping.path)).mode;
+      const program = await scriptFs.stat(this.mapping.path);
+      if (!program) return { status: 404, reason: `${this.mapping.path} is gone` };
+      const mode = program.mode;
       const script = { scriptName: mount, pathInfo: rest, filename: this.mapping.path, name: basename(this.mapping.path) };
       const argv = commandFor(script.filename, (mode & 0o111) !== 0, interpreters);
       return argv ? { ...script, argv } : `${script.filename} is not executable`;
     }
-    const lookup = await resolveScript(this.mapping.path, mount, rest, nodeFs);
+    const lookup = await resolveScript(this.mapping.path, mount, rest, scriptFs);
     if (!lookup.ok) return lookup;
     const argv = commandFor(lookup.filename, lookup.executable, interpreters);
     // Never shown as text: a file that cannot be run is refused.
