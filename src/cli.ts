@@ -36,10 +36,14 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`boxwire ${version()}\n`);
       return 0;
     }
-    const { workers, config, ...options } = parsed.options;
+    const { workers: workersFlag, config, ...options } = parsed.options;
     flagOptions = withInterfaces(options as OptionsDraft) as ServerOptions;
     configFile = config;
-    server = createServer(await optionsFrom(configFile, flagOptions));
+    // The file may say how many workers too; the flag wins.
+    const { workers: workersFile, ...fromFile } = (await optionsFrom(configFile, flagOptions)) as ServerOptions & { workers?: unknown };
+    const workers = workersFlag ?? workersFile;
+    if (workers !== undefined && (!Number.isInteger(workers) || (workers as number) < 1)) throw new TypeError(`boxwire: "workers" must be a whole number from 1 (got ${JSON.stringify(workers)})`);
+    server = createServer(fromFile);
     if (typeof workers === 'number' && workers > 1 && cluster.isPrimary) {
       // The options were checked here; each worker builds its own server from the same command line.
       return await supervise(workers, (line) => process.stdout.write(`${line}\n`));
@@ -62,7 +66,7 @@ async function main(argv: readonly string[]): Promise<number> {
   else process.stdout.write(`boxwire ${version()} listening on ${urls.join(', ')}\n`);
   const reload = (): void => {
     void optionsFrom(configFile, flagOptions)
-      .then((options) => server.reload(options))
+      .then(({ workers: _workers, ...options }: ServerOptions & { workers?: unknown }) => server.reload(options))
       .catch((error: Error) => process.stderr.write(`boxwire: reload failed, keeping the configuration in force: ${error.message}\n`));
   };
   process.on('SIGHUP', reload);

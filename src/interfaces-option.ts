@@ -10,6 +10,7 @@
  * client without one fails the handshake, which is logged and costs nothing
  * else.
  */
+import { readFileSync } from 'node:fs';
 import type { Interface } from '../components/tcp-server/index.js';
 
 export interface ListenInterface {
@@ -17,9 +18,13 @@ export interface ListenInterface {
   /** 0 asks the system for a free port. */
   readonly port: number;
   readonly tls?: {
-    readonly key: string | Buffer;
-    readonly cert: string | Buffer;
+    /** PEM text; or give `keyFile`, `certFile`, `caFile` (paths, read once, at construction: what a JSON configuration can hold). */
+    readonly key?: string | Buffer;
+    readonly cert?: string | Buffer;
     readonly ca?: string | Buffer;
+    readonly keyFile?: string;
+    readonly certFile?: string;
+    readonly caFile?: string;
     /** Require a client certificate that verifies against `ca`: without one the handshake fails. */
     readonly requestCert?: boolean;
   };
@@ -35,12 +40,15 @@ export function resolveInterfaces(given: unknown): Interface[] {
   return given.map((entry: unknown, i) => {
     const where = `interfaces[${i}]`;
     if (typeof entry !== 'object' || entry === null) return fail(`option "${where}" must be an object { host, port, tls? }`);
-    const { host, port, tls, ...rest } = entry as ListenInterface;
+    const { host, port, ...rest } = entry as ListenInterface;
+    let tls = (entry as ListenInterface).tls;
+    delete (rest as { tls?: unknown }).tls;
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined) fail(`option "${where}": unknown key "${unknown}"`);
     if (typeof host !== 'string' || host === '') fail(`option "${where}.host" must be a non-empty string`);
     if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`option "${where}.port" must be an integer from 0 to 65535 (got ${JSON.stringify(port)})`);
     if (tls === undefined) return { host, port };
+    if (typeof tls === 'object' && tls !== null) tls = withFiles(where, tls);
     const pem = (value: unknown): boolean => typeof value === 'string' || Buffer.isBuffer(value);
     if (typeof tls !== 'object' || tls === null || !pem(tls.key) || !pem(tls.cert) || (tls.ca !== undefined && !pem(tls.ca))) {
       fail(`option "${where}.tls" must be { key, cert, ca?, requestCert? } in PEM (strings or Buffers)`);
@@ -50,4 +58,24 @@ export function resolveInterfaces(given: unknown): Interface[] {
     const ca = tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: tls.requestCert === true } : {};
     return { host, port, tls: { key: tls.key, cert: tls.cert, ...ca } };
   });
+}
+
+/** TLS material named by file: read now, so a missing file is an error at construction, naming the option. */
+function withFiles(where: string, tls: NonNullable<ListenInterface['tls']>): NonNullable<ListenInterface['tls']> {
+  const { keyFile, certFile, caFile, ...rest } = tls;
+  const read = (name: string, file: string | undefined): Buffer | undefined => {
+    if (file === undefined) return undefined;
+    if (typeof file !== 'string' || file === '') return fail(`option "${where}.tls.${name}" must be a file path`);
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      return fail(`option "${where}.tls.${name}": cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  };
+  return {
+    ...rest,
+    ...(keyFile !== undefined ? { key: read('keyFile', keyFile) } : {}),
+    ...(certFile !== undefined ? { cert: read('certFile', certFile) } : {}),
+    ...(caFile !== undefined ? { ca: read('caFile', caFile) } : {}),
+  };
 }

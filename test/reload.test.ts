@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { request, sleep, startServer, waitFor } from './helpers/http.js';
 import { loadConfig, mergeOptions } from '../src/config-file.js';
@@ -165,4 +166,53 @@ describe('SIGHUP with a changed document root', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 30_000);
+});
+
+describe('a configuration file holds what the flags hold', () => {
+  it('TLS material by file and the number of workers, in JSON', async () => {
+    const https = await import('node:https');
+    const tlsFile = (name: string) => fileURLToPath(new URL(`./fixtures/tls/${name}`, import.meta.url));
+    const file = join(dir, 'full.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        interfaces: [{ host: '127.0.0.1', port: 0, tls: { keyFile: tlsFile('server-key.pem'), certFile: tlsFile('server.pem') } }],
+        workers: 2,
+        accessLog: false,
+        root: false,
+        cgi: false,
+        status: '/s',
+      }),
+    );
+    const child = spawn(process.execPath, [cli, '--config', file, '--wsgi', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (out += c));
+    try {
+      await waitFor(() => /listening on https:\/\/127\.0\.0\.1:\d+ \(2 workers\)/.test(out), 10_000);
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+      const text = await new Promise<string>((resolve, reject) => {
+        https
+          .get({ host: '127.0.0.1', port, path: '/s?format=json', ca: readFileSync(tlsFile('ca.pem')), servername: 'localhost', agent: false }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c));
+            res.on('end', () => resolve(body));
+          })
+          .on('error', reject);
+      });
+      expect(JSON.parse(text).pid).not.toBe(child.pid);
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 30_000);
+
+  it('a TLS file that cannot be read is refused at construction, naming the option', async () => {
+    const { createServer } = await import('../src/server.js');
+    expect(() => createServer({ interfaces: [{ host: '127.0.0.1', port: 0, tls: { keyFile: '/no/such.pem', certFile: '/no/such.pem' } }] })).toThrow(
+      /option "interfaces\[0\]\.tls\.keyFile": cannot read \/no\/such\.pem: ENOENT/,
+    );
+  });
 });
