@@ -131,7 +131,14 @@ export class Box<T> extends Observable<T> {
 
   /** Attaches a handler. */
   attach(target: Target<T>): void {
-    if (!this.closed) this.fns = [...this.fns, target];
+    if (this.closed) return;
+    const fns = this.fns;
+    if (fns.length === 0) this.fns = [target];
+    else {
+      const grown = fns.slice();
+      grown.push(target);
+      this.fns = grown;
+    }
   }
 
   /** Detaches a handler attached before. */
@@ -143,8 +150,15 @@ export class Box<T> extends Observable<T> {
   /** @internal Links this box to `to`; see link(). False when either is closed. */
   connect(to: Box<T>): boolean {
     if (this.closed || to.closed || to === this) return false;
-    this.out = [...this.out, to];
-    (to.sources ??= []).push(this);
+    const out = this.out;
+    if (out.length === 0) this.out = [to];
+    else {
+      const grown = out.slice();
+      grown.push(to);
+      this.out = grown;
+    }
+    if (to.sources) to.sources.push(this);
+    else to.sources = [this];
     stats.links++;
     return true;
   }

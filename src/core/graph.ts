@@ -55,7 +55,8 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
     this.children = children;
     this.links = links;
     // A passthrough box linked to one child box only is that box (Axon collapsed such chains too).
-    for (const [selfBox, direction, child, childBox] of shape.aliases) {
+    for (let i = 0; i < shape.aliases.length; i++) {
+      const [selfBox, direction, child, childBox] = shape.aliases[i]!;
       const owner = children[child];
       if (!owner) throw new TypeError(`Graphline: no child named "${child}" (in "${child}.${childBox}")`);
       const boxes = (direction === 'in' ? owner.inboxes : owner.outboxes) as Record<string, Box<unknown>>;
@@ -63,8 +64,10 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
       if (!found) throw new TypeError(`Graphline: ${child} has no ${direction === 'in' ? 'inbox' : 'outbox'} "${childBox}" (in "${child}.${childBox}")`);
       ((direction === 'in' ? this.inboxes : this.outboxes) as Record<string, Box<unknown>>)[selfBox] = found;
     }
-    for (const [fromOwner, fromBox, toOwner, toBox] of shape.links) {
-      this.resolve(fromOwner, fromBox, 'from').connect(this.resolve(toOwner, toBox, 'to'));
+    const links_ = shape.links;
+    for (let i = 0; i < links_.length; i++) {
+      const l = links_[i]!;
+      this.resolve(l[0], l[1], 'from').connect(this.resolve(l[2], l[3], 'to'));
     }
     this.controlPassedThrough = shape.controlPassedThrough;
     this.signalPassedThrough = shape.signalPassedThrough;
