@@ -3,5 +3,6 @@ import { serverFlags, type Flag } from './cli-args.js';
 import { cgiFlags } from './cli-flags-cgi.js';
 import { staticFlags } from './cli-flags-static.js';
 import { wsgiFlags } from './cli-flags-wsgi.js';
+import { pythonFlags } from './cli-flags-python.js';
 
-export const flags: readonly Flag[] = [...serverFlags, ...staticFlags, ...cgiFlags, ...wsgiFlags];
+export const flags: readonly Flag[] = [...serverFlags, ...staticFlags, ...cgiFlags, ...wsgiFlags, ...pythonFlags];
