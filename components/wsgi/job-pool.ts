@@ -337,8 +337,14 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
       default:
         this.progress(lease);
     }
+    if (!isLast(message)) return lease.out.send(message);
+    // The job is over. The worker gets its next job first, and only then does the last word go on its way (the
+    // responder writes it to the client, which takes a while): a worker that has its next job in time does not go
+    // to sleep, and waking it again costs more than a small request.
+    this.leases.delete(lease.job.id);
+    this.jobDone(worker, lease);
     lease.out.send(message);
-    if (isLast(message)) this.jobDone(worker, lease);
+    lease.out.close();
   }
 
   /** A worker has started and can take jobs. */
@@ -351,12 +357,12 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     this.grow();
   }
 
+  /** A job has ended (its lease is already out of the pool's books, its box still open for the last word). */
   private jobDone(worker: W, lease: L): void {
     lease.worker = undefined;
     worker.running--;
     worker.served++;
     this.served++;
-    this.end(lease);
     const max = this.scheduling.maxRequests;
     if (max > 0 && worker.served >= max && this.mayRecycle(worker)) {
       if (worker.running > 0) return;

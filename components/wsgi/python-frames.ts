@@ -8,10 +8,18 @@
  * frames; incoming frames become the very messages a worker thread posts,
  * so the pool and the gateway treat both kinds of worker alike. Pure: no
  * I/O, only bytes.
+ *
+ * What a worker may say is checked here (`checkedStatus`, `checkedFile`):
+ * the application shares the worker's process and could write to its
+ * socket, so a frame the runner never sends is a protocol error, which
+ * stops the worker. A FILE frame makes the server send a file by name:
+ * the worker runs as the same user as the server, so this reaches nothing
+ * the application could not read itself (the runner sends it only for a
+ * file the application opened).
  */
 import { nativeString, nativeValue } from '../../src/http/wsgi-native.js';
 import type { CgiVariables } from '../../src/http/wsgi-environ.js';
-import type { Blocked, Chunk, End, ErrorsLine, Failure, Head, JobUpdate, WantInput } from './messages.js';
+import type { Blocked, Chunk, End, ErrorsLine, Failure, FileSpec, Head, JobUpdate, WantInput } from './messages.js';
 
 /** Frame types, to the worker. */
 export const toWorker = { request: 1, body: 2, bodyEnd: 3, bodyError: 4, credit: 5, abort: 6, withdraw: 7 } as const;
@@ -154,7 +162,7 @@ export function decode(kind: number, id: number, payload: Buffer): FromWorker {
   switch (kind) {
     case fromWorker.head: {
       const last = (payload[0]! & 1) === 1;
-      const status = payload.readUInt16BE(1);
+      const status = checkedStatus(payload.readUInt16BE(1), 200);
       const headLength = payload.readUInt32BE(3);
       const headers = headFields(payload, 7, 7 + headLength);
       return { type: 'head', id, status, headers, body: payload.subarray(7 + headLength), last };
@@ -164,16 +172,14 @@ export function decode(kind: number, id: number, payload: Buffer): FromWorker {
     case fromWorker.end:
       return { type: 'end', id };
     case fromWorker.file: {
-      const status = payload.readUInt16BE(0);
-      const start = Number(payload.readBigUInt64BE(2));
-      const end = Number(payload.readBigUInt64BE(10));
+      const status = checkedStatus(payload.readUInt16BE(0), 200);
       const pathLength = payload.readUInt32BE(18);
-      const path = payload.toString('utf8', 22, 22 + pathLength);
+      const file = checkedFile(payload.toString('utf8', 22, 22 + pathLength), Number(payload.readBigUInt64BE(2)), Number(payload.readBigUInt64BE(10)));
       const headers = headFields(payload, 22 + pathLength, payload.length);
-      return { type: 'head', id, status, headers, file: { path, start, end }, last: true };
+      return { type: 'head', id, status, headers, file, last: true };
     }
     case fromWorker.fail: {
-      const status = payload.readUInt16BE(0);
+      const status = checkedStatus(payload.readUInt16BE(0), 400);
       const messageLength = payload.readUInt32BE(2);
       const message = payload.toString('utf8', 6, 6 + messageLength);
       const traceback = payload.toString('utf8', 6 + messageLength);
@@ -197,6 +203,18 @@ export function decode(kind: number, id: number, payload: Buffer): FromWorker {
     default:
       throw new Error(`the worker sent a frame of unknown type ${kind}`);
   }
+}
+
+/** A final status the runner may send (a response from 200, a failure from 400), else a protocol error. */
+function checkedStatus(status: number, least: number): number {
+  if (status < least || status > 599) throw new Error(`the worker sent status ${status}`);
+  return status;
+}
+
+/** The runner sends absolute paths and a range within the file (end exclusive). */
+function checkedFile(path: string, start: number, end: number): FileSpec {
+  if (!path.startsWith('/') || path.includes('\0') || !(start <= end)) throw new Error(`the worker sent a file it cannot have meant: ${JSON.stringify(path)} ${start}-${end}`);
+  return { path, start, end };
 }
 
 /** NAME NUL VALUE NUL ... (latin-1) as pairs. */

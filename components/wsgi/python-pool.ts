@@ -189,15 +189,13 @@ export class PythonPool extends JobPool<Process, Lease> {
 
   protected startWorker(number: number): Process {
     const { app, options } = this;
-    const inherited = process.env.PYTHONPATH;
+    // The server's environment, as gunicorn passes it; the application's directories first on the path.
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: '1' };
+    const path = [...app.path, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])];
+    if (path.length > 0) env.PYTHONPATH = path.join(':');
     const child = spawn(options.executable, [runnerScript, app.callable, String(options.threads), options.maxProcesses === 1 ? '0' : '1'], {
       cwd: app.cwd,
-      env: {
-        ...process.env,
-        PYTHONPATH: [...app.path, ...(inherited ? [inherited] : [])].join(':'),
-        // The application's print() lines reach the log as they are written.
-        PYTHONUNBUFFERED: '1',
-      },
+      env,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       // A process group of its own: what the application starts is stopped with it, and a terminal's ^C is the server's to handle.
       detached: true,

@@ -23,6 +23,16 @@ function read(...chunks: Buffer[]): FromWorker[] {
 
 const head = (fields: string[]) => Buffer.from(fields.join('\0'), 'latin1');
 
+function fileFrame(path: string, start: number, end: number): Buffer {
+  const name = Buffer.from(path);
+  const fixed = Buffer.alloc(22);
+  fixed.writeUInt16BE(200, 0);
+  fixed.writeBigUInt64BE(BigInt(start), 2);
+  fixed.writeBigUInt64BE(BigInt(end), 10);
+  fixed.writeUInt32BE(name.length, 18);
+  return frame(fromWorker.file, 1, Buffer.concat([fixed, name]));
+}
+
 describe('frames to the worker', () => {
   it('REQUEST: credit, whether there is a body, the environ as native strings between NULs', () => {
     const buffer = requestFrame(7, { REQUEST_METHOD: 'GET', PATH_INFO: '/é', HTTP_X: 'caf\u00e9' }, { bytes: 524288, chunks: 64 }, true);
@@ -140,6 +150,14 @@ describe('frames from the worker', () => {
     header.writeUInt32BE(maxFrame + 1, 5);
     expect(() => read(header)).toThrow(/frame of \d+ bytes/);
   });
+
+  it.each([
+    ['a HEAD with an interim status', frame(fromWorker.head, 1, Buffer.from([0, 0, 101, 0, 0, 0, 0])), /status 101/],
+    ['a HEAD with status 0', frame(fromWorker.head, 1, Buffer.from([0, 0, 0, 0, 0, 0, 0])), /status 0/],
+    ['a FAIL with a success status', frame(fromWorker.fail, 1, Buffer.from([0, 200, 0, 0, 0, 0])), /status 200/],
+    ['a FILE with a relative path', fileFrame('etc/passwd', 0, 1), /cannot have meant/],
+    ['a FILE with a range that ends before it starts', fileFrame('/etc/hosts', 5, 1), /cannot have meant/],
+  ])('refuses what the runner never sends: %s', (_, bytes, message) => expect(() => read(bytes)).toThrow(message));
 
   it('refuses a frame of no known type', () => {
     expect(() => read(frame(99, 1))).toThrow(/unknown type 99/);

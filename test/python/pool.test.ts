@@ -151,6 +151,24 @@ describe('the Python pool', () => {
     expect((await get(port, '/py/hello')).status).toBe(200);
   });
 
+  it('kills a process that breaks the protocol, answers its request 502, and starts another', async () => {
+    const { port, logs } = await pythonServer(app, { processes: 1 });
+    const first = pidOf((await get(port, '/py/pid')).text);
+    expect((await get(port, '/py/garbage')).status).toBe(502);
+    await logged(logs, /process 1 \(pid \d+\) broke the protocol: the worker sent a frame of unknown type 255/);
+    await logged(logs, /died running GET \/py\/garbage HTTP\/1\.1: killed by SIGKILL/);
+    expect(pidOf((await get(port, '/py/pid')).text)).not.toBe(first);
+  });
+
+  it('reads uploads on several threads of one process at once', async () => {
+    const { port } = await pythonServer(app, { processes: 1, threads: 3 });
+    const bodies = [1, 2, 3].map((n) => Buffer.alloc(400_000 * n, String(n)));
+    const answers = await Promise.all(bodies.map((body) => request(port, { method: 'POST', path: '/py/echo?size=10000', body })));
+    answers.forEach((res, i) => expect(res.body.equals(bodies[i]!)).toBe(true));
+    const chunked = 'POST /py/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n';
+    expect((await raw(port, chunked, { pieces: 5, pause: 10, responses: 1 })).responses[0]!.text).toBe('abcde');
+  });
+
   it('recycles a process after maxRequests requests', async () => {
     const { port, logs } = await pythonServer(app, { processes: 1, maxRequests: 2 });
     const pids: number[] = [];

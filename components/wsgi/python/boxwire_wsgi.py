@@ -123,6 +123,8 @@ class Channel:
         self.lock = threading.Lock()
         # Bytes read but not yet a whole frame.
         self.buffer = bytearray()
+        # Where reads land: one buffer for every read (recv() would allocate a new one each time).
+        self.landing = memoryview(bytearray(1 << 18))
 
     def send(self, kind, rid, payload=b""):
         header = FRAME.pack(kind, rid, len(payload))
@@ -139,10 +141,10 @@ class Channel:
         buffer = self.buffer
         frames = []
         while not frames:
-            data = self.sock.recv(1 << 18)
-            if not data:
+            count = self.sock.recv_into(self.landing)
+            if not count:
                 return None
-            buffer += data
+            buffer += self.landing[:count]
             at = 0
             size = len(buffer)
             while size - at >= 9:
