@@ -15,7 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { startServer, table } from '../harness.mjs';
+import { figures, startServer, table } from '../harness.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BURST = Number(process.env.BENCH_BURST ?? 3);
@@ -86,14 +86,7 @@ async function burst(server, seconds) {
   const r = await autocannon({ url: `http://127.0.0.1:${server.port}/`, connections: CONNECTIONS, duration: seconds });
   const after = cpuTime(server.pid);
   const requests = r.requests.total;
-  return {
-    rps: r.requests.average,
-    p99: r.latency.p99,
-    throughput: r.throughput.average,
-    errors: r.errors + r.timeouts,
-    non2xx: r.non2xx,
-    cpu: before === undefined || requests === 0 ? undefined : ((after - before) * 1000) / requests,
-  };
+  return { ...figures(r), cpu: before === undefined || requests === 0 ? undefined : ((after - before) * 1000) / requests };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
