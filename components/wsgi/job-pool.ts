@@ -16,8 +16,9 @@
  *   of progress (time it waits for the client does not count) is answered
  *   504, and its worker stopped and replaced (the other jobs it ran, if
  *   any, get a 502); a worker that dies is replaced and its jobs answered
- *   502, unless it died while starting, which would loop: then the waiting
- *   requests get the 502 and the next request tries again. After
+ *   502, unless it died while starting (or was not ready within
+ *   `requestTimeout`), which would loop: then the waiting requests get the
+ *   502 and the next request tries again. After
  *   `maxRequests` jobs (when set) a worker takes no more, and is replaced
  *   once its last one ends (recycling).
  * - Each job's replies go out on a box made for its lease, linked to the
@@ -526,8 +527,10 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
    * The pool's monitor, as Rocket's was: every so often, a job running
    * beyond the time limit without progress (waiting for the client does not
    * count) is answered 504 and its worker replaced, and a worker idle beyond
-   * idleTimeout, when there are more than the minimum, is retired. One timer
-   * for the pool, rather than one armed and disarmed per request.
+   * idleTimeout, when there are more than the minimum, is retired. A worker
+   * not ready within the time limit (an application that hangs as it loads)
+   * is stopped, as one that died while starting. One timer for the pool,
+   * rather than one armed and disarmed per request.
    */
   private sweep(): void {
     const now = performance.now();
@@ -538,6 +541,9 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     for (const worker of this.workers) {
       if (worker.status === 'ready' && worker.running === 0 && this.workers.size > minWorkers && now - worker.since > idleTimeout) {
         this.retire(worker, 'idle');
+      } else if (worker.status === 'starting' && now - worker.since > requestTimeout) {
+        this.stopWorker(worker, true);
+        this.exited(worker, `not ready after ${requestTimeout / 1000} s`);
       }
     }
   }

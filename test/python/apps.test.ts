@@ -202,6 +202,8 @@ describe('Python applications', () => {
       expect(whole.text).toBe('Hello from a file served by wsgi.file_wrapper.\n');
       expect(whole.headers['content-length']).toBe(String(whole.body.length));
       expect((await get(port, '/py/file-part?from=6')).text).toBe('from a file served by wsgi.file_wrapper.\n');
+      // A file that goes away when closed is read by the worker instead.
+      expect((await get(port, '/py/temporary')).text).toBe('a temporary file\n');
     });
 
     it('answers HEAD without a body, and the application is closed', async () => {

@@ -206,6 +206,14 @@ describe('the Python pool', () => {
     expect(lines(logs).filter((l) => l.includes('died while starting')).length).toBe(2);
   });
 
+  it('stops a process whose application is not ready within the time limit, as one that died while starting', async () => {
+    const { port, server, logs } = await pythonServer(['/py/=python:hangs:application'], { processes: 1, requestTimeout: 400 });
+    const res = await get(port, '/py/x');
+    expect(res.status).toBe(502);
+    await logged(logs, /WSGI process 1 \(pid \d+\) died while starting: not ready after 0.4 s/);
+    expect(server.pythonPools[0]!.status.processes).toBe(0);
+  });
+
   it('answers 503 when python cannot be started at all, and says why', async () => {
     const { port, logs } = await pythonServer(app, { executable: '/nonexistent/python3' });
     await logged(logs, /\/nonexistent\/python3 could not be started: spawn \/nonexistent\/python3 ENOENT/);

@@ -59,6 +59,7 @@ boxwire grants as the client takes them (DATA frames of at most 64 KiB).
 
 import collections
 import importlib
+import io
 import json
 import os
 import re
@@ -379,10 +380,17 @@ class FileWrapper:
 
 
 def file_range(result):
-    """(path, start, end) when the result wraps a regular file boxwire can send itself (PEP 3333, Optional Platform-Specific File Handling)."""
+    """(path, start, end) when the result wraps a regular file boxwire can send itself (PEP 3333, Optional Platform-Specific File Handling).
+
+    Only a plain file opened by name (open(path, "rb")): boxwire opens it
+    again by that name once the application has closed it, so a file that
+    goes away when closed (tempfile.NamedTemporaryFile) is read here instead.
+    """
     if type(result) is not FileWrapper:
         return None
     f = result.filelike
+    if type(f) not in (io.BufferedReader, io.FileIO):
+        return None
     try:
         path = getattr(f, "name", None)
         if not isinstance(path, (str, bytes)) or "b" not in getattr(f, "mode", ""):
@@ -657,7 +665,12 @@ class Runner:
             return
 
     def withdraw(self, rid, number):
-        """Takes back a request that has not started: it never runs, and boxwire hears WITHDRAWN."""
+        """Takes back a request that has not started: it never runs, and boxwire hears WITHDRAWN.
+
+        Said under the lock every request takes to start, so that nothing of
+        a request that starts after this one was taken back reaches boxwire
+        before WITHDRAWN does.
+        """
         with self.lock:
             if number > self.requests:
                 self.withdrawn.add(number)
@@ -667,7 +680,7 @@ class Runner:
                     return
                 exchange.withdrawn = True
                 del self.exchanges[rid]
-        self.channel.send(WITHDRAWN, rid)
+            self.channel.send(WITHDRAWN, rid)
 
     def stop(self):
         """boxwire has closed its end (or gone): whatever still runs stops at its next read or write,
