@@ -22,7 +22,11 @@ export function startServer(name, env = {}) {
 export async function load(url, { connections = 50, duration = 5, pipelining = 1, headers = {}, method = 'GET', body } = {}) {
   // Warm up, then measure.
   await autocannon({ url, connections, duration: 1, pipelining, headers, method, body });
-  const r = await autocannon({ url, connections, duration, pipelining, headers, method, body });
+  return figures(await autocannon({ url, connections, duration, pipelining, headers, method, body }));
+}
+
+/** The figures of a table row, from an autocannon result. */
+export function figures(r) {
   return {
     rps: r.requests.average,
     p99: r.latency.p99,

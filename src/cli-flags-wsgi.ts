@@ -17,7 +17,7 @@ export const wsgiFlags: readonly Flag[] = [
   {
     name: '--wsgi',
     value: 'PREFIX=MODULE[#EXPORT]',
-    help: 'serve a WSGI or fetch-style application at PREFIX, e.g. /app/=./app.mjs; off for none (default: the demo at /app/)',
+    help: 'serve a WSGI or fetch-style application at PREFIX, e.g. /app/=./app.mjs, or a Python one, /py/=python:MODULE:CALLABLE; off for none (default: the demo at /app/)',
     repeatable: true,
     apply: (o, v) => {
       const list = apps(o);

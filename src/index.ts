@@ -32,7 +32,8 @@ export { ApiClientComponent, apiClient, type ApiClientOptions, type ApiClientSpe
 // The WSGI path: applications on a pool of worker threads, and the Rocket API
 export { WorkerPool, defaultPoolOptions, threadCount, type PoolOptions, type PoolState } from '../components/wsgi/pool.js';
 export { WsgiGateway, type GatewayOptions } from '../components/wsgi/gateway.js';
-export { wsgiRoutes, type WsgiApp } from '../components/wsgi/routes.js';
+export { wsgiRoutes, wsgiRoute, inGivenOrder, type WsgiApp, type JobRunner } from '../components/wsgi/routes.js';
+export { JobPool, PoolLease, type Scheduling, type PoolWorker, type PoolFigures, type PoolWording, type Withdrawal, type WorkerReply } from '../components/wsgi/job-pool.js';
 export { wsgiEnviron, requestUrl, type CgiVariables } from './http/wsgi-environ.js';
 export { statusProblem, headersProblem, hopByHopFields } from './http/wsgi-response.js';
 export { parseWsgiSpec, type WsgiOption, type WsgiAppOption } from './wsgi-options.js';
@@ -40,6 +41,10 @@ export type { ListenInterface } from './interfaces-option.js';
 export { Rocket, CherryPyWSGIServer, type RocketInterface, type RocketAppInfo } from './rocket.js';
 export type { StartResponse, WsgiApplication } from '../components/wsgi/thread-wsgi.js';
 export type { FetchHandler } from '../components/wsgi/thread-fetch.js';
+// Python WSGI applications on python3 processes
+export { PythonPool, pythonProcessCount, runnerScript, type PythonApp, type PythonPoolOptions, type PythonPoolState } from '../components/wsgi/python-pool.js';
+export { resolvePythonOptions, type PythonOptions, type PythonAppOption, type ResolvedPythonOptions } from './python-options.js';
+export { nativeEnviron, nativePath, nativeString, nulField } from './http/wsgi-native.js';
 export { StaticFile, StaticSite, staticRoute, FileCache, fileResponse, redirectToSlash, type FileEntry, type Lookup } from '../components/static-file/index.js';
 export { Compress, compressBoxes } from '../components/compress.js';
 // Static files

@@ -16,6 +16,7 @@ import type { PoolOptions } from '../components/wsgi/pool.js';
 import type { WsgiApp } from '../components/wsgi/routes.js';
 import { resolveInterfaces, type ListenInterface } from './interfaces-option.js';
 import { resolvePoolOptions, resolveWsgiApps, type WsgiOption } from './wsgi-options.js';
+import { resolvePythonOptions, type PythonOptions, type ResolvedPythonOptions } from './python-options.js';
 import { resolveCgiOptions, type CgiMapping, type CgiOptions, type ResolvedCgiOptions } from '../components/cgi/options.js';
 import {
   resolveCompressOptions,
@@ -71,6 +72,8 @@ export interface ServerOptions {
   readonly wsgi?: readonly WsgiOption[];
   /** The thread pool they run on. */
   readonly pool?: Partial<PoolOptions>;
+  /** How Python applications ("PREFIX=python:module:callable" in `wsgi`) run: python3 processes, threads, directories. */
+  readonly python?: PythonOptions;
   /** URL prefixes served by CGI scripts; false for none. Default [{ prefix: '/cgi-bin/', path: './cgi' }] (when ./cgi exists). */
   readonly cgi?: readonly CgiMapping[] | false;
   /** How CGI scripts run: interpreters, environment, limits. */
@@ -101,6 +104,8 @@ export interface ResolvedOptions {
   readonly interfaces: readonly Interface[];
   readonly wsgi: readonly WsgiApp[];
   readonly pool: PoolOptions;
+  /** The Python applications of `wsgi`, and their process pools' settings. */
+  readonly python: ResolvedPythonOptions;
   readonly cgi: ResolvedCgiOptions;
   /** Absolute path of the document root, or false. */
   readonly root: string | false;
@@ -128,6 +133,7 @@ const known = new Set([
   'interfaces',
   'wsgi',
   'pool',
+  'python',
   'cgi',
   'cgiOptions',
   'root',
@@ -170,6 +176,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     throw new TypeError('boxwire: give either "interfaces" or "host" and "port", not both');
   }
   const interfaces = options.interfaces !== undefined ? resolveInterfaces(options.interfaces) : [{ host, port }];
+  const pool = resolvePoolOptions(options.pool);
   return {
     host,
     port,
@@ -186,7 +193,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     healthz,
     interfaces,
     wsgi: resolveWsgiApps(options.wsgi),
-    pool: resolvePoolOptions(options.pool),
+    pool,
+    python: resolvePythonOptions(options.wsgi, options.python, pool),
     // CGI's DOCUMENT_ROOT is the document root unless said otherwise.
     cgi: resolveCgiOptions(options.cgi, root && options.cgiOptions?.documentRoot === undefined ? { ...options.cgiOptions, documentRoot: root } : options.cgiOptions),
     root,

@@ -32,7 +32,8 @@ import { cgiRoutes } from '../components/cgi/routes.js';
 import { WorkerPool, type PoolState } from '../components/wsgi/pool.js';
 import { StaticSite, staticRoute } from '../components/static-file/index.js';
 import { Compress } from '../components/compress.js';
-import { wsgiRoutes } from '../components/wsgi/routes.js';
+import { inGivenOrder, wsgiRoute, wsgiRoutes } from '../components/wsgi/routes.js';
+import { PythonPool, type PythonPoolState } from '../components/wsgi/python-pool.js';
 import { ServerCounters } from './http/counters.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 
@@ -46,6 +47,8 @@ interface Site {
   readonly routes: RouteTable;
   /** The thread pool of its WSGI applications, if it has any. */
   readonly pool: WorkerPool | undefined;
+  /** The process pools of its Python applications, one per application, in their order. */
+  readonly python: readonly PythonPool[];
   /** Its CGI scripts running and waiting (the concurrency cap), shared by its CGI routes. */
   readonly cgi: CgiProcesses;
   /** Its document root, if it serves one. */
@@ -65,7 +68,7 @@ export class BoxwireServer {
   readonly graph: Graphline<{ tcp: TcpServer; logger: Logger }>;
   private current: Site;
   /** Pools that are running: the site's, and retired ones still finishing. */
-  private readonly pools = new Set<WorkerPool>();
+  private readonly pools = new Set<WorkerPool | PythonPool>();
   /** Every site's CGI processes: stop() ends what is still running. */
   private readonly cgiGroups = new Set<CgiProcesses>();
   /** Document roots with their caches and directory watches, until closed. */
@@ -99,6 +102,11 @@ export class BoxwireServer {
       const state = this.current.pool?.status;
       return state ? { threads: state.threads, busy: state.busy, idle: state.idle, queued: state.queued } : {};
     });
+    this.counters.gauge('python', (): Record<string, number> => {
+      const pools = this.current.python;
+      const sum = (key: keyof PythonPoolState): number => pools.reduce((total, pool) => total + pool.status[key], 0);
+      return pools.length > 0 ? { processes: sum('processes'), running: sum('running'), idle: sum('idle'), queued: sum('queued') } : {};
+    });
   }
 
   /** The options in force. */
@@ -113,6 +121,11 @@ export class BoxwireServer {
   /** The thread pool of the WSGI applications in force; undefined when there are none. */
   get pool(): WorkerPool | undefined {
     return this.current.pool;
+  }
+
+  /** The process pools of the Python applications in force, in the order they were given. */
+  get pythonPools(): readonly PythonPool[] {
+    return this.current.python;
   }
 
   /** The CGI scripts running and waiting, shared by every CGI route of the configuration in force. */
@@ -164,7 +177,7 @@ export class BoxwireServer {
         reject(ended.reason === 'failed' ? ended.error : new Error('boxwire: stopped before listening'));
       });
       this.graph.start();
-      this.startPool(this.current.pool);
+      this.startPools(this.current);
     });
     return this.listening;
   }
@@ -221,7 +234,7 @@ export class BoxwireServer {
     }
     const old = this.current;
     this.current = this.build(next);
-    this.startPool(this.current.pool);
+    this.startPools(this.current);
     old.retired = true;
     this.retireIfIdle(old);
     this.tcp.inboxes.renew.send({ type: 'renew' });
@@ -243,13 +256,19 @@ export class BoxwireServer {
   private retireIfIdle(site: Site): void {
     if (!site.retired || site.open > 0) return;
     if (site.pool && site.pool !== this.current.pool) site.pool.inboxes.control.send(gracefulShutdown);
+    for (const pool of site.python) if (!this.current.python.includes(pool)) pool.inboxes.control.send(gracefulShutdown);
     if (site.documents && site.documents !== this.current.documents) {
       site.documents.close();
       this.documentRoots.delete(site.documents);
     }
   }
 
-  private startPool(pool: WorkerPool | undefined): void {
+  private startPools(site: Site): void {
+    this.startPool(site.pool);
+    for (const pool of site.python) this.startPool(pool);
+  }
+
+  private startPool(pool: WorkerPool | PythonPool | undefined): void {
     if (!pool || this.pools.has(pool) || this.graph.state !== 'running') return;
     this.pools.add(pool);
     link(pool.outboxes.log, this.logger.inboxes.inbox);
@@ -266,8 +285,12 @@ export class BoxwireServer {
     const sameCgi = old && JSON.stringify(old.cgi.limits) === JSON.stringify(cgiLimits(o));
     const cgi = sameCgi ? old!.cgi : new CgiProcesses(cgiLimits(o));
     this.cgiGroups.add(cgi);
+    // Python applications keep their processes when nothing about how they run changed.
+    const samePython = old && JSON.stringify(old.options.python) === JSON.stringify(o.python);
+    const python = samePython ? old!.python : o.python.apps.map((app) => new PythonPool(app, o.python));
     const serverSoftware = o.serverHeader || 'boxwire';
-    const wsgi = pool ? wsgiRoutes(o.wsgi, pool, { serverSoftware }) : [];
+    const pythonRoutes = o.python.apps.map((app, i) => ({ position: app.position, route: wsgiRoute(app.prefix, python[i]!, 0, { serverSoftware }, 'python') }));
+    const wsgi = inGivenOrder(pool ? wsgiRoutes(o.wsgi, pool, { serverSoftware }) : [], pythonRoutes);
     // A file in a CGI directory is a program, never a document to show.
     const staticOptions = { ...o.static, exclude: [...o.static.exclude, ...o.cgi.mappings.map((m) => m.path)] };
     const sameDocuments = old?.documents && old.options.root === o.root && JSON.stringify(old.options.static) === JSON.stringify(o.static);
@@ -298,7 +321,7 @@ export class BoxwireServer {
             stages,
             counters,
           });
-    return { options: o, routes, pool, cgi, documents, protocol, open: 0, retired: false };
+    return { options: o, routes, pool, python, cgi, documents, protocol, open: 0, retired: false };
   }
 }
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { AppInterface } from '../components/wsgi/messages.js';
 import { defaultPoolOptions, type PoolOptions } from '../components/wsgi/pool.js';
 import type { WsgiApp } from '../components/wsgi/routes.js';
+import type { PythonAppOption } from './python-options.js';
 
 export interface WsgiAppOption {
   /** Where it is mounted: "/" or "/app/"; requests below it go to the application, the prefix as SCRIPT_NAME. */
@@ -22,8 +23,8 @@ export interface WsgiAppOption {
   readonly interface?: AppInterface;
 }
 
-/** "PREFIX=./app.mjs#exportName", or the same as an object. */
-export type WsgiOption = string | WsgiAppOption;
+/** "PREFIX=./app.mjs#exportName", or the same as an object; or a Python application ("PREFIX=python:module:callable", python-options.ts). */
+export type WsgiOption = string | WsgiAppOption | PythonAppOption;
 
 const fail = (message: string): never => {
   throw new TypeError(`boxwire: ${message}`);
@@ -51,17 +52,29 @@ export function normalizePrefix(prefix: unknown): string {
 
 const knownAppKeys = new Set(['prefix', 'module', 'export', 'interface']);
 
+/**
+ * Whether an entry of `wsgi` is a Python application ("PREFIX=python:MODULE:CALLABLE",
+ * or an object with `python`): python-options.ts resolves those; here they only claim their prefix.
+ */
+export function isPythonEntry(entry: unknown): boolean {
+  if (typeof entry === 'string') return /^[^=]+=python:/.test(entry);
+  return typeof entry === 'object' && entry !== null && 'python' in entry;
+}
+
+/** The JavaScript applications of `wsgi` (Python ones are resolved by python-options.ts). */
 export function resolveWsgiApps(given: unknown, cwd = process.cwd()): WsgiApp[] {
   if (given === undefined) return [];
   if (!Array.isArray(given)) return fail('option "wsgi" must be an array of "PREFIX=MODULE[#EXPORT]" strings or { prefix, module } objects');
   const seen = new Set<string>();
-  return given.map((entry: unknown) => {
+  return given.flatMap((entry: unknown) => {
     const option = typeof entry === 'string' ? parseWsgiSpec(entry) : (entry as WsgiAppOption);
     if (typeof option !== 'object' || option === null) return fail(`option "wsgi": ${JSON.stringify(entry)} is not an application`);
-    for (const key of Object.keys(option)) if (!knownAppKeys.has(key)) fail(`option "wsgi": unknown key "${key}"`);
+    const python = isPythonEntry(entry);
+    if (!python) for (const key of Object.keys(option)) if (!knownAppKeys.has(key)) fail(`option "wsgi": unknown key "${key}"`);
     const prefix = normalizePrefix(option.prefix);
     if (seen.has(prefix)) fail(`option "wsgi": two applications at ${prefix || '/'}`);
     seen.add(prefix);
+    if (python) return [];
     const name = option.export;
     if (name !== undefined && (typeof name !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(name))) {
       fail(`option "wsgi": export ${JSON.stringify(name)} is not a name`);

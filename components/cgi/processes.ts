@@ -19,6 +19,7 @@
  * the handler that used it has gone.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { signalGroup } from '../process-group.js';
 
 export interface ProcessLimits {
   readonly concurrency: number;
@@ -185,19 +186,5 @@ class ProcessLease implements Lease {
 
   private settle(): void {
     if (this.exited && !this.killTimer) this.owner.track(this, false);
-  }
-}
-
-/**
- * Sends a signal to a process group; false when the group no longer exists.
- * A group id stays taken while any member lives, so a group we signal is
- * the script's own: its id can only be reused once the group is empty.
- */
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
   }
 }

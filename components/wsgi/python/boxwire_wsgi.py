@@ -1,28 +1,68 @@
 """Runs a Python WSGI application for boxwire (PEP 3333), standard library only.
 
-boxwire starts this script as a worker process: it imports the application
-once, then serves requests sent over a socket on file descriptor 3 with a
-compact framed protocol, on a pool of threads (Rocket-style: several threads
-per process). The application's own stdout and stderr are left alone; the
-protocol never shares them.
+boxwire starts this script as a worker process:
 
-Frames: type (1 byte), request id (4 bytes, big-endian), length (4 bytes),
-payload. From boxwire: REQUEST (environ as JSON), BODY (request body bytes),
-BODY_END, ABORT (the client went away), CREDIT (more response bytes may be
-sent), STOP. To boxwire: READY, FATAL (import failed: traceback), START
-(status and headers as JSON), DATA, END, FAIL (traceback; whether the
-response had started), WANT (request body bytes wanted), FILE (a file to
-send by the fast path: path, offset, length), LOG (wsgi.errors).
+    python3 boxwire_wsgi.py MODULE:CALLABLE THREADS MULTIPROCESS
+
+It imports the application once, then serves requests sent over the socket
+on file descriptor 3, on THREADS threads (Rocket-style: several threads per
+process). The application's own stdout and stderr are left alone (boxwire
+logs their lines); the protocol never shares them. File descriptor 4 is a
+second socket that carries only withdrawals (below), so that a worker busy
+with a request can answer them at once.
+
+Frames, both ways: type (1 byte), request id (4 bytes), payload length (4
+bytes), payload; integers big-endian. Strings of the environ and the
+response head are PEP 3333 native strings: latin-1, so each character is
+one byte.
+
+From boxwire:
+  REQUEST     credit bytes (4), credit chunks (4), flags (1: bit 0 the
+              request has a body), then the environ's CGI variables as
+              NAME NUL VALUE NUL NAME NUL VALUE ...
+  BODY        request body bytes, sent only when asked for (WANT)
+  BODY_END    the request body has ended
+  BODY_ERROR  the body cannot be had: status (2), then why (UTF-8)
+  CREDIT      the client has taken bytes (4) and chunks (4): send as many more
+  ABORT       the client went away: stop, and call the result's close()
+End of file on the socket asks the worker to stop. A REQUEST may come while
+every thread is busy (boxwire posts it ahead): it starts as soon as one is
+free, in the order they came, unless boxwire takes it back first:
+  WITHDRAW    (on fd 4) request id, then the request's number (4): its place
+              among the REQUEST frames of fd 3, counting from 1
+
+To boxwire:
+  READY       the application is loaded: JSON {pid, threads, python}
+  FATAL       it could not be: the traceback (UTF-8); the process exits
+  HEAD        flags (1: bit 0 nothing follows), status (2), head length (4),
+              the head (NAME NUL VALUE ... latin-1), then the first body bytes
+  DATA        response body bytes
+  END         the body is complete
+  FILE        status (2), start (8), end (8), path length (4), the path
+              (file system bytes), then the head as in HEAD: wsgi.file_wrapper
+              over a real file, which boxwire sends itself; nothing follows
+  FAIL        status (2), message length (4), message, traceback (UTF-8):
+              before HEAD the answer, after it the response is cut short
+  WANT        request body bytes wanted: the application is reading
+  BLOCKED     waiting for credit: the client is slow, not the application
+  LOG         a line written to wsgi.errors (UTF-8)
+  WITHDRAWN   the request boxwire took back will not run here (nothing else
+              is ever sent about it); a request that had started already
+              goes on, and WITHDRAW is ignored
+Every request ends with exactly one of HEAD with bit 0 set, END, FILE or
+FAIL, sent once the application is done with it (its close() called).
 
 Backpressure both ways: wsgi.input asks for body bytes only when the
-application reads (WANT), and response bytes go out only within the credit
-boxwire grants as the client takes them.
+application reads, and response bytes go out only within the credit
+boxwire grants as the client takes them (DATA frames of at most 64 KiB).
 """
 
+import collections
 import importlib
 import io
 import json
 import os
+import re
 import socket
 import struct
 import sys
@@ -30,76 +70,153 @@ import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
-# Frame types: from boxwire
-REQUEST, BODY, BODY_END, ABORT, CREDIT, STOP = 1, 2, 3, 4, 5, 6
+# Frame types, from boxwire
+REQUEST, BODY, BODY_END, BODY_ERROR, CREDIT, ABORT, WITHDRAW = 1, 2, 3, 4, 5, 6, 7
 # to boxwire
-READY, FATAL, START, DATA, END, FAIL, WANT, FILE, LOG = 10, 11, 12, 13, 14, 15, 16, 17, 18
+READY, FATAL, HEAD, DATA, END, FILE, FAIL, WANT, BLOCKED, LOG, WITHDRAWN = 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20
 
-HEADER = struct.Struct(">BII")
-# Headers a WSGI application must not send (PEP 3333: hop-by-hop).
-HOP_BY_HOP = {
+FRAME = struct.Struct(">BII")
+CREDIT_PAIR = struct.Struct(">II")
+REQUEST_FIXED = struct.Struct(">IIB")
+HEAD_FIXED = struct.Struct(">BHI")
+FILE_FIXED = struct.Struct(">HQQI")
+FAIL_FIXED = struct.Struct(">HI")
+STATUS = struct.Struct(">H")
+NUMBER = struct.Struct(">I")
+
+# The largest DATA frame: bigger writes are cut, each piece within credit.
+PIECE = 1 << 16
+# Seconds the process may take to finish its requests once boxwire has closed the socket.
+STOP_GRACE = 5
+# Lists whose bytes add up to no more than this go whole, with the head.
+WHOLE = 1 << 19
+
+# PEP 3333, "Other HTTP Features": the server owns the connection (RFC 9110 section 7.6.1).
+HOP_BY_HOP = frozenset((
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-    "te", "trailers", "transfer-encoding", "upgrade",
-}
+    "te", "trailer", "trailers", "transfer-encoding", "upgrade",
+))
+# RFC 9110 section 5.6.2: a field name is a token.
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# RFC 9110 section 5.5: field values are HTAB, visible ASCII and obs-text; never CR, LF, NUL or another control character.
+FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+# PEP 3333: "999 Message here"; only final statuses (boxwire sends interim ones itself).
+STATUS_LINE = re.compile(r"([2-5][0-9][0-9]) [\t\x20-\x7e\x80-\xff]*")
 
 
 class Aborted(Exception):
     """The client went away: stop producing the response."""
 
 
+class InputError(IOError):
+    """The request body could not be read (too large, malformed, too slow): its HTTP status."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
 class Channel:
-    """The framed socket to boxwire; frames are written whole, one thread at a time."""
+    """The framed socket to boxwire. Frames are written whole, one thread at a time."""
 
     def __init__(self, sock):
         self.sock = sock
         self.lock = threading.Lock()
+        # Bytes read but not yet a whole frame.
+        self.buffer = bytearray()
+        # Where reads land: one buffer for every read (recv() would allocate a new one each time).
+        self.landing = memoryview(bytearray(1 << 18))
 
     def send(self, kind, rid, payload=b""):
+        header = FRAME.pack(kind, rid, len(payload))
         with self.lock:
-            self.sock.sendall(HEADER.pack(kind, rid, len(payload)) + payload)
+            if len(payload) <= 4096:
+                self.sock.sendall(header + payload)
+            else:
+                # Big payloads go without being copied behind the header.
+                self.sock.sendall(header)
+                self.sock.sendall(payload)
 
-    def send_json(self, kind, rid, value):
-        self.send(kind, rid, json.dumps(value).encode("utf-8"))
+    def read(self):
+        """The whole frames that one read brings, as (kind, id, payload), blocking until there is one; None once boxwire has closed its end."""
+        buffer = self.buffer
+        frames = []
+        while not frames:
+            count = self.sock.recv_into(self.landing)
+            if not count:
+                return None
+            buffer += self.landing[:count]
+            at = 0
+            size = len(buffer)
+            while size - at >= 9:
+                kind, rid, length = FRAME.unpack_from(buffer, at)
+                if size - at - 9 < length:
+                    break
+                frames.append((kind, rid, bytes(buffer[at + 9:at + 9 + length])))
+                at += 9 + length
+            if at:
+                del buffer[:at]
+        return frames
 
-    def read_exactly(self, n):
-        chunks = []
-        while n:
-            chunk = self.sock.recv(min(n, 1 << 20))
-            if not chunk:
-                raise EOFError
-            chunks.append(chunk)
-            n -= len(chunk)
-        return b"".join(chunks)
+
+class Pump:
+    """An exchange's condition in a one-thread worker: there is nobody to wait for, so waiting is reading the next frames."""
+
+    def __init__(self, runner):
+        self.runner = runner
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def wait(self):
+        self.runner.pump()
+
+    def notify_all(self):
+        pass
 
 
 class Exchange:
     """One request in flight: its body coming in, its credit for the response going out."""
 
-    def __init__(self, rid, channel):
+    def __init__(self, rid, channel, cond, credit_bytes, credit_chunks, has_body):
         self.rid = rid
         self.channel = channel
-        self.cond = threading.Condition()
+        # A threading.Condition when a reader thread feeds the exchange; a Pump when its own thread does.
+        self.cond = cond
         self.body = bytearray()
-        self.body_done = False
+        self.body_done = not has_body
+        self.body_error = None
         self.asked = False
-        self.credit = 0
+        self.credit_bytes = credit_bytes
+        self.credit_chunks = credit_chunks
+        self.told_blocked = False
         self.aborted = False
+        # Its place among the requests read, for WITHDRAW; whether it has started, or was taken back before it did.
+        self.number = 0
+        self.started = False
+        self.withdrawn = False
 
-    # -- from the reader thread
+    # From the reader thread.
     def add_body(self, data):
         with self.cond:
             self.body += data
             self.asked = False
             self.cond.notify_all()
 
-    def end_body(self):
+    def end_body(self, error=None):
         with self.cond:
             self.body_done = True
+            self.body_error = error
             self.cond.notify_all()
 
-    def add_credit(self, n):
+    def add_credit(self, nbytes, chunks):
         with self.cond:
-            self.credit += n
+            self.credit_bytes += nbytes
+            self.credit_chunks += chunks
+            self.told_blocked = False
             self.cond.notify_all()
 
     def abort(self):
@@ -107,55 +224,63 @@ class Exchange:
             self.aborted = True
             self.cond.notify_all()
 
-    # -- from the application's thread
-    def take_body(self, n):
-        """n bytes of body, fewer only at its end (n < 0: all that is left); b"" at the end.
+    # From the application's thread.
+    def take(self, measure):
+        """Body bytes: as many as `measure(body, ended)` says, once it says a number (None: wait for more).
 
-        Blocks this thread (never boxwire's) until the bytes have come,
-        asking boxwire for them (WANT) only when the application reads.
+        Blocks this thread (never boxwire's) until then, asking boxwire for
+        more (WANT) only while the application waits for them.
         """
         with self.cond:
-            while not self.aborted and not self.body_done and (n < 0 or len(self.body) < n):
+            while True:
+                if self.aborted:
+                    raise Aborted()
+                count = measure(self.body, self.body_done)
+                if count is not None:
+                    break
                 if not self.asked:
                     self.asked = True
-                    want = n - len(self.body) if n >= 0 else 1 << 20
-                    self.channel.send(WANT, self.rid, struct.pack(">I", max(want, 65536)))
+                    self.channel.send(WANT, self.rid)
                 self.cond.wait()
-            if self.aborted:
-                raise Aborted()
-            take = len(self.body) if n < 0 or n > len(self.body) else n
-            data = bytes(self.body[:take])
-            del self.body[:take]
+            if not self.body and self.body_error is not None:
+                raise self.body_error
+            data = bytes(self.body[:count])
+            del self.body[:count]
             return data
 
-    def spend(self, n):
-        """Waits until n bytes of response may be sent."""
+    def spend(self, nbytes):
+        """Waits until nbytes more may be sent (telling boxwire once that it waits), and takes them."""
         with self.cond:
-            while self.credit < n and not self.aborted:
+            while (self.credit_bytes < nbytes or self.credit_chunks < 1) and not self.aborted:
+                if not self.told_blocked:
+                    self.told_blocked = True
+                    self.channel.send(BLOCKED, self.rid)
                 self.cond.wait()
             if self.aborted:
                 raise Aborted()
-            self.credit -= n
+            self.credit_bytes -= nbytes
+            self.credit_chunks -= 1
 
 
-class Input(io.RawIOBase):
-    """wsgi.input: read(n), readline(), readlines() and iteration; blocks this thread only."""
+class Input:
+    """wsgi.input: read(size), readline(size), readlines(hint) and iteration.
+
+    Reads block the application's thread until the bytes have come. The
+    input ends where the body does (CONTENT_LENGTH or the end of a chunked
+    body): wsgi.input_terminated is true, so reading to the end is safe.
+    """
 
     def __init__(self, exchange, length):
-        super().__init__()
         self.exchange = exchange
-        self.remaining = length  # None: until the body ends
-        self.pending = b""
+        # Bytes left to read; None: until boxwire says the body has ended (chunked).
+        self.remaining = length
 
-    def readable(self):
-        return True
+    def _cap(self, size):
+        if self.remaining is None:
+            return size
+        return self.remaining if size < 0 else min(size, self.remaining)
 
-    def _more(self, n):
-        if self.remaining is not None:
-            if self.remaining <= 0:
-                return b""
-            n = self.remaining if n < 0 else min(n, self.remaining)
-        data = self.exchange.take_body(n)
+    def _took(self, data):
         if self.remaining is not None:
             self.remaining -= len(data)
         return data
@@ -163,39 +288,30 @@ class Input(io.RawIOBase):
     def read(self, size=-1):
         if size is None:
             size = -1
+        size = self._cap(size)
+        if size == 0:
+            return b""
         if size < 0:
-            parts = [self.pending]
-            self.pending = b""
-            while True:
-                data = self._more(-1)
-                if not data:
-                    return b"".join(parts)
-                parts.append(data)
-        if self.pending:
-            data, self.pending = self.pending[:size], self.pending[size:]
-            return data
-        return self._more(size)
-
-    def readinto(self, buffer):
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+            return self._took(self.exchange.take(lambda body, ended: len(body) if ended else None))
+        return self._took(self.exchange.take(lambda body, ended: size if len(body) >= size else (len(body) if ended else None)))
 
     def readline(self, size=-1):
-        line = bytearray()
-        while size < 0 or len(line) < size:
-            if not self.pending:
-                self.pending = self._more(8192)
-                if not self.pending:
-                    break
-            want = len(self.pending) if size < 0 else min(len(self.pending), size - len(line))
-            newline = self.pending.find(b"\n", 0, want)
-            cut = want if newline < 0 else newline + 1
-            line += self.pending[:cut]
-            self.pending = self.pending[cut:]
+        if size is None:
+            size = -1
+        size = self._cap(size)
+        if size == 0:
+            return b""
+        cut = sys.maxsize if size < 0 else size
+
+        def line(body, ended):
+            newline = body.find(b"\n", 0, cut)
             if newline >= 0:
-                break
-        return bytes(line)
+                return newline + 1
+            if len(body) >= cut:
+                return cut
+            return len(body) if ended else None
+
+        return self._took(self.exchange.take(line))
 
     def readlines(self, hint=-1):
         lines, total = [], 0
@@ -205,7 +321,7 @@ class Input(io.RawIOBase):
                 return lines
             lines.append(line)
             total += len(line)
-            if 0 < hint <= total:
+            if hint is not None and 0 < hint <= total:
                 return lines
 
     def __iter__(self):
@@ -219,17 +335,19 @@ class Input(io.RawIOBase):
 
 
 class Errors:
-    """wsgi.errors: text lines to boxwire's errors channel."""
+    """wsgi.errors: text, sent on by lines to boxwire's errors channel."""
 
     def __init__(self, channel, rid):
         self.channel = channel
         self.rid = rid
-        self.buffer = ""
+        self.partial = ""
 
     def write(self, text):
-        self.buffer += text
-        while "\n" in self.buffer:
-            line, self.buffer = self.buffer.split("\n", 1)
+        if not isinstance(text, str):
+            raise TypeError("wsgi.errors takes str, not %s" % type(text).__name__)
+        lines = (self.partial + text).split("\n")
+        self.partial = lines.pop()
+        for line in lines:
             self.channel.send(LOG, self.rid, line.encode("utf-8", "replace"))
 
     def writelines(self, lines):
@@ -237,13 +355,13 @@ class Errors:
             self.write(line)
 
     def flush(self):
-        if self.buffer:
-            self.channel.send(LOG, self.rid, self.buffer.encode("utf-8", "replace"))
-            self.buffer = ""
+        if self.partial:
+            line, self.partial = self.partial, ""
+            self.channel.send(LOG, self.rid, line.encode("utf-8", "replace"))
 
 
 class FileWrapper:
-    """wsgi.file_wrapper: iterable over the file, and recognised for the fast path."""
+    """wsgi.file_wrapper: iterates over the file; a real file is sent by boxwire itself."""
 
     def __init__(self, filelike, block_size=8192):
         self.filelike = filelike
@@ -261,171 +379,438 @@ class FileWrapper:
         raise StopIteration
 
 
-def fast_path(result):
-    """(path, offset, length) when the result is a wrapped real file boxwire can send itself."""
-    if not isinstance(result, FileWrapper):
+def file_range(result):
+    """(path, start, end) when the result wraps a regular file boxwire can send itself (PEP 3333, Optional Platform-Specific File Handling).
+
+    Only a plain file opened by name (open(path, "rb")): boxwire opens it
+    again by that name once the application has closed it, so a file that
+    goes away when closed (tempfile.NamedTemporaryFile) is read here instead.
+    """
+    if type(result) is not FileWrapper:
         return None
     f = result.filelike
-    try:
-        fd = f.fileno()
-        path = getattr(f, "name", None)
-        if not isinstance(path, str) or not os.path.isfile(path):
-            return None
-        offset = f.tell()
-        size = os.fstat(fd).st_size
-        return path, offset, max(0, size - offset)
-    except (AttributeError, OSError, io.UnsupportedOperation):
+    if type(f) not in (io.BufferedReader, io.FileIO):
         return None
+    try:
+        path = getattr(f, "name", None)
+        if not isinstance(path, (str, bytes)) or "b" not in getattr(f, "mode", ""):
+            return None
+        fd = f.fileno()
+        stat = os.fstat(fd)
+        # The name must still be the file that is open: boxwire opens it again by name.
+        named = os.stat(path)
+        if (named.st_dev, named.st_ino) != (stat.st_dev, stat.st_ino) or not os.path.isfile(path):
+            return None
+        start = f.tell()
+        return os.path.abspath(path), start, max(start, stat.st_size)
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def status_code(status):
+    """PEP 3333: "999 Message here", a final status."""
+    if type(status) is not str:
+        raise AssertionError("status must be a str such as '200 OK', not %s" % type(status).__name__)
+    matched = STATUS_LINE.fullmatch(status)
+    if matched is None:
+        raise AssertionError("status must be three digits (200 to 599), a space and a reason phrase, such as '200 OK' (got %r)" % status)
+    return int(matched.group(1))
+
+
+def check_headers(headers):
+    """PEP 3333: a list of (name, value) native strings; names are tokens, values hold no control character, no hop-by-hop field."""
+    if type(headers) is not list:
+        raise AssertionError("headers must be a list of (name, value) tuples, not %s" % type(headers).__name__)
+    for pair in headers:
+        # PEP 3333 says tuples; wsgiref and gunicorn take any pair, and so do we.
+        if type(pair) is not tuple and type(pair) is not list or len(pair) != 2:
+            raise AssertionError("each header must be a (name, value) tuple, not %r" % (pair,))
+        name, value = pair
+        if type(name) is not str or type(value) is not str:
+            raise AssertionError("header names and values must be str: %r" % (pair,))
+        if TOKEN.fullmatch(name) is None:
+            raise AssertionError("header name %r is not a token (RFC 9110 section 5.1)" % name)
+        if FIELD_VALUE.fullmatch(value) is None:
+            raise AssertionError("the value of %s holds a control character (CR, LF, NUL...) or is not a latin-1 native string" % name)
+        if name.lower() in HOP_BY_HOP:
+            raise AssertionError("%s is a hop-by-hop header: the server manages the connection (PEP 3333)" % name)
+
+
+def declared_length(headers):
+    for name, value in headers:
+        if len(name) == 14 and name.lower() == "content-length":
+            value = value.strip()
+            if value.isdigit() and value.isascii():
+                return int(value)
+    return None
+
+
+def encode_head(headers):
+    parts = []
+    for name, value in headers:
+        parts.append(name)
+        parts.append(value)
+    return "\0".join(parts).encode("latin-1")
 
 
 class Response:
-    """start_response and write(), with PEP 3333's rules."""
+    """start_response and write(), with PEP 3333's rules, and the response's frames."""
 
     def __init__(self, exchange):
         self.exchange = exchange
+        self.channel = exchange.channel
         self.status = None
+        self.code = 0
         self.headers = None
-        self.sent = False
+        self.head_sent = False
+        # The declared Content-Length: no byte past it is sent (PEP 3333, Handling the Content-Length Header).
+        self.limit = None
+        self.sent = 0
 
     def start_response(self, status, headers, exc_info=None):
         if exc_info:
             try:
-                if self.sent:
-                    # Too late to change the response: re-raise, the connection will be closed.
+                if self.head_sent:
+                    # Too late to change the response: raise it again; boxwire cuts the response short.
                     raise exc_info[1].with_traceback(exc_info[2])
             finally:
                 exc_info = None
         elif self.status is not None:
-            raise AssertionError("start_response called a second time without exc_info")
-        if not isinstance(status, str) or len(status) < 4 or not status[:3].isdigit() or status[3] != " ":
-            raise AssertionError("status must be a string like '200 OK': %r" % (status,))
-        checked = []
-        for name, value in headers:
-            if not isinstance(name, str) or not isinstance(value, str):
-                raise AssertionError("header names and values must be native strings: %r" % ((name, value),))
-            if name.lower() in HOP_BY_HOP:
-                raise AssertionError("hop-by-hop header %r is the server's business" % name)
-            checked.append([name, value])
+            raise AssertionError("start_response called a second time without exc_info (PEP 3333)")
+        code = status_code(status)
+        check_headers(headers)
         self.status = status
-        self.headers = checked
+        self.code = code
+        self.headers = headers
+        self.limit = declared_length(headers)
         return self.write
 
-    def send_headers(self):
-        if not self.sent:
-            if self.status is None:
-                raise AssertionError("the application produced a body before calling start_response")
-            self.exchange.channel.send_json(START, self.exchange.rid, {"status": self.status, "headers": self.headers})
-            self.sent = True
+    @property
+    def full(self):
+        return self.limit is not None and self.sent >= self.limit
 
     def write(self, data):
-        if not isinstance(data, (bytes, bytearray)):
-            raise TypeError("WSGI bodies are bytes, not %s" % type(data).__name__)
-        self.send_headers()
+        """The write() callable start_response returns: sends now, within credit."""
+        if type(data) is not bytes:
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise TypeError("WSGI bodies are bytes, not %s" % type(data).__name__)
+            data = bytes(data)
+        if self.status is None:
+            raise AssertionError("write() called before start_response (PEP 3333)")
+        if self.full and data:
+            raise AssertionError("write() past the declared Content-Length of %d (PEP 3333)" % self.limit)
+        self.send(data)
+
+    def trim(self, data):
+        if self.limit is not None and self.sent + len(data) > self.limit:
+            return data[:self.limit - self.sent]
+        return data
+
+    def send(self, data):
+        """A body chunk: the head with the first non-empty one (PEP 3333), then DATA frames within credit."""
+        data = self.trim(data)
+        if not data:
+            return
+        exchange = self.exchange
+        if exchange.aborted:
+            raise Aborted()
         view = memoryview(data)
+        first = not self.head_sent
         while len(view):
-            piece = view[: 1 << 16]
-            self.exchange.spend(len(piece))
-            self.exchange.channel.send(DATA, self.exchange.rid, bytes(piece))
+            piece = view[:PIECE]
+            exchange.spend(len(piece))
+            if first:
+                first = False
+                self.head_sent = True
+                self.send_head(bytes(piece), last=False)
+            else:
+                self.channel.send(DATA, exchange.rid, bytes(piece))
+            self.sent += len(piece)
             view = view[len(piece):]
+
+    def send_head(self, body, last):
+        head = encode_head(self.headers)
+        self.channel.send(HEAD, self.exchange.rid, HEAD_FIXED.pack(1 if last else 0, self.code, len(head)) + head + body)
+
+    def finish(self, body=b""):
+        """Ends the response: the head with the whole body when nothing has gone yet, else the rest and END."""
+        if self.status is None:
+            raise AssertionError("the application returned without calling start_response (PEP 3333)")
+        body = self.trim(body)
+        # A body shorter than its Content-Length goes as a stream, so that boxwire sees it end short and cuts the response.
+        short = self.limit is not None and self.sent + len(body) < self.limit
+        if not self.head_sent and len(body) <= WHOLE and not short:
+            self.head_sent = True
+            self.sent += len(body)
+            self.send_head(body, last=True)
+            return
+        if not self.head_sent and not body:
+            self.head_sent = True
+            self.send_head(b"", last=False)
+        else:
+            self.send(body)
+        self.channel.send(END, self.exchange.rid)
+
+    def send_file(self, path, start, end):
+        if self.limit is not None:
+            end = min(end, start + self.limit)
+        head = encode_head(self.headers)
+        name = os.fsencode(path)
+        self.head_sent = True
+        self.channel.send(FILE, self.exchange.rid, FILE_FIXED.pack(self.code, start, end, len(name)) + name + head)
 
 
 class Runner:
-    def __init__(self, app, channel, threads):
+    """Reads boxwire's frames and runs the requests.
+
+    With one thread, that thread does both: it reads a request, runs it, and
+    while the application waits for body bytes or credit it reads the frames
+    that bring them (a request sent ahead meanwhile waits its turn). Nothing
+    sits blocked in recv() to be woken by every frame, which on a busy
+    machine costs more than the request. With several threads, a reader
+    thread feeds them.
+    """
+
+    def __init__(self, app, channel, threads, multiprocess):
         self.app = app
         self.channel = channel
+        self.threads = threads
+        self.multiprocess = multiprocess
         self.exchanges = {}
         self.lock = threading.Lock()
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wsgi")
-        self.threads = threads
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wsgi") if threads > 1 else None
+        # One thread: requests read while another runs, in order.
+        self.pending = collections.deque()
+        self.closed = False
+        # REQUEST frames read so far, and the numbers of those taken back before they were read.
+        self.requests = 0
+        self.withdrawn = set()
 
     def serve(self):
-        self.channel.send_json(READY, 0, {"pid": os.getpid(), "threads": self.threads, "python": sys.version.split()[0]})
+        info = {"pid": os.getpid(), "threads": self.threads, "python": sys.version.split()[0]}
+        self.channel.send(READY, 0, json.dumps(info).encode("utf-8"))
         try:
-            while True:
-                kind, rid, length = HEADER.unpack(self.channel.read_exactly(HEADER.size))
-                payload = self.channel.read_exactly(length) if length else b""
-                if kind == REQUEST:
-                    exchange = Exchange(rid, self.channel)
-                    with self.lock:
-                        self.exchanges[rid] = exchange
-                    self.pool.submit(self.handle, exchange, json.loads(payload.decode("utf-8")))
-                elif kind == STOP:
-                    break
-                else:
-                    with self.lock:
-                        exchange = self.exchanges.get(rid)
-                    if exchange is None:
-                        continue
-                    if kind == BODY:
-                        exchange.add_body(payload)
-                    elif kind == BODY_END:
-                        exchange.end_body()
-                    elif kind == CREDIT:
-                        exchange.add_credit(struct.unpack(">I", payload)[0])
-                    elif kind == ABORT:
-                        exchange.abort()
-        except EOFError:
+            if self.pool is None:
+                while not self.closed:
+                    if self.pending:
+                        self.handle(*self.pending.popleft())
+                    else:
+                        self.pump()
+            else:
+                while not self.closed:
+                    self.pump()
+        except OSError:
+            pass
+        self.stop()
+
+    def pump(self):
+        """Reads the next frames and hands them out; at the end of the socket, every exchange is aborted."""
+        frames = self.channel.read() if not self.closed else None
+        if frames is None:
+            self.closed = True
             with self.lock:
                 for exchange in self.exchanges.values():
                     exchange.abort()
-        self.pool.shutdown(wait=True)
+            return
+        for kind, rid, payload in frames:
+            self.dispatch(kind, rid, payload)
 
-    def handle(self, exchange, message):
-        rid = exchange.rid
-        environ = message["environ"]
-        errors = Errors(self.channel, rid)
+    def dispatch(self, kind, rid, payload):
+        if kind == REQUEST:
+            credit_bytes, credit_chunks, flags = REQUEST_FIXED.unpack_from(payload)
+            cond = Pump(self) if self.pool is None else threading.Condition(threading.Lock())
+            exchange = Exchange(rid, self.channel, cond, credit_bytes, credit_chunks, flags & 1)
+            with self.lock:
+                self.requests += 1
+                exchange.number = self.requests
+                if exchange.number in self.withdrawn:
+                    # Taken back before it was even read.
+                    self.withdrawn.discard(exchange.number)
+                    return
+                self.exchanges[rid] = exchange
+            encoded = payload[REQUEST_FIXED.size:]
+            if self.pool is None:
+                self.pending.append((exchange, encoded))
+            else:
+                self.pool.submit(self.handle, exchange, encoded)
+            return
+        with self.lock:
+            exchange = self.exchanges.get(rid)
+        if exchange is None:
+            return
+        if kind == BODY:
+            exchange.add_body(payload)
+        elif kind == BODY_END:
+            exchange.end_body()
+        elif kind == CREDIT:
+            exchange.add_credit(*CREDIT_PAIR.unpack(payload))
+        elif kind == BODY_ERROR:
+            (status,) = STATUS.unpack_from(payload)
+            exchange.end_body(InputError(status, payload[2:].decode("utf-8", "replace")))
+        elif kind == ABORT:
+            exchange.abort()
+
+    def watch_withdrawals(self, sock):
+        """On its own thread: answers WITHDRAW frames at once, whatever the other threads are doing."""
+        channel = Channel(sock)
+        try:
+            while True:
+                frames = channel.read()
+                if frames is None:
+                    return
+                for kind, rid, payload in frames:
+                    if kind == WITHDRAW:
+                        self.withdraw(rid, NUMBER.unpack(payload)[0])
+        except OSError:
+            return
+
+    def withdraw(self, rid, number):
+        """Takes back a request that has not started: it never runs, and boxwire hears WITHDRAWN.
+
+        Said under the lock every request takes to start, so that nothing of
+        a request that starts after this one was taken back reaches boxwire
+        before WITHDRAWN does.
+        """
+        with self.lock:
+            if number > self.requests:
+                self.withdrawn.add(number)
+            else:
+                exchange = self.exchanges.get(rid)
+                if exchange is None or exchange.started or exchange.number != number:
+                    return
+                exchange.withdrawn = True
+                del self.exchanges[rid]
+            self.channel.send(WITHDRAWN, rid)
+
+    def stop(self):
+        """boxwire has closed its end (or gone): whatever still runs stops at its next read or write,
+        and an application that never reads or writes again does not keep the process alive for long."""
+        watchdog = threading.Timer(STOP_GRACE, os._exit, args=(0,))
+        watchdog.daemon = True
+        watchdog.start()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def environ(self, exchange, encoded):
+        fields = encoded.decode("latin-1").split("\0")
+        environ = dict(zip(fields[0::2], fields[1::2]))
+        length = environ.get("CONTENT_LENGTH")
+        errors = Errors(self.channel, exchange.rid)
         environ.update({
             "wsgi.version": (1, 0),
-            "wsgi.url_scheme": environ.pop("boxwire.url_scheme", "http"),
-            "wsgi.input": Input(exchange, message.get("length")),
+            "wsgi.url_scheme": "https" if environ.get("HTTPS") == "on" else "http",
+            "wsgi.input": Input(exchange, int(length) if length else (None if not exchange.body_done else 0)),
             "wsgi.errors": errors,
             "wsgi.multithread": self.threads > 1,
-            "wsgi.multiprocess": bool(message.get("multiprocess", True)),
+            "wsgi.multiprocess": self.multiprocess,
             "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
             "wsgi.file_wrapper": FileWrapper,
         })
+        return environ, errors
+
+    def handle(self, exchange, encoded):
+        with self.lock:
+            if exchange.withdrawn:
+                return
+            exchange.started = True
+        rid = exchange.rid
+        errors = None
         response = Response(exchange)
         result = None
+        outcome = None
+        failure = None
         try:
+            if exchange.aborted:
+                # Cancelled before it started: the application never hears of it.
+                raise Aborted()
+            environ, errors = self.environ(exchange, encoded)
             result = self.app(environ, response.start_response)
-            wrapped = fast_path(result)
-            if wrapped is not None:
-                response.send_headers()
-                path, offset, length = wrapped
-                self.channel.send_json(FILE, rid, {"path": path, "offset": offset, "length": length})
+            outcome = self.consume(result, response)
+        except BaseException as error:  # noqa: BLE001 - the application's failure is answered, the worker goes on
+            failure = error
+        try:
+            # PEP 3333: close() is always called, whatever happened, before the job is over.
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        except BaseException as error:  # noqa: BLE001
+            if failure is None:
+                failure = error
+            elif errors is not None:
+                errors.write("close() failed too:\n" + "".join(traceback.format_exception(type(error), error, error.__traceback__)))
+        try:
+            if errors is not None:
+                errors.flush()
+            if failure is not None or exchange.aborted:
+                self.fail(exchange, response, failure)
+            elif outcome[0] == "file":
+                response.send_file(*outcome[1:])
             else:
-                for chunk in result:
-                    if not isinstance(chunk, (bytes, bytearray)):
-                        raise TypeError("WSGI applications yield bytes, not %s" % type(chunk).__name__)
-                    if chunk:
-                        response.write(chunk)
-                response.send_headers()
-            self.channel.send(END, rid)
+                response.finish(outcome[1])
         except Aborted:
-            pass
-        except BaseException:  # noqa: BLE001 - the application's failure is reported, the worker goes on
-            try:
-                self.channel.send_json(FAIL, rid, {"traceback": traceback.format_exc(), "started": response.sent})
-            except OSError:
-                pass
+            self.channel.send(END, rid)
+        except BaseException as error:  # noqa: BLE001 - sending failed: the job still ends
+            self.fail(exchange, response, error)
         finally:
-            try:
-                if result is not None and hasattr(result, "close"):
-                    result.close()
-            except BaseException:  # noqa: BLE001
-                errors.write("close() failed:\n" + traceback.format_exc())
-            errors.flush()
             with self.lock:
                 self.exchanges.pop(rid, None)
 
+    def consume(self, result, response):
+        """Runs the body: ("file", path, start, end), or ("body", bytes not yet sent)."""
+        if result is None or isinstance(result, (str, bytes, bytearray)):
+            raise TypeError("the application must return an iterable of bytes (a list, a generator...), not %s; wrap a single body in a list" % type(result).__name__)
+        if not response.head_sent:
+            wrapped = file_range(result)
+            if wrapped is not None:
+                if response.status is None:
+                    raise AssertionError("the application returned without calling start_response (PEP 3333)")
+                return ("file",) + wrapped
+            if type(result) in (list, tuple):
+                # The usual small response: the head and the whole body in one frame.
+                for chunk in result:
+                    if type(chunk) is not bytes:
+                        raise TypeError("WSGI applications yield bytes, not %s" % type(chunk).__name__)
+                body = b"".join(result)
+                if len(body) <= WHOLE:
+                    return ("body", body)
+        for chunk in result:
+            if type(chunk) is not bytes:
+                raise TypeError("WSGI applications yield bytes, not %s" % type(chunk).__name__)
+            if not chunk:
+                continue
+            if response.status is None:
+                raise AssertionError("the application yielded a body before calling start_response (PEP 3333)")
+            if not response.head_sent and response.limit is not None and len(chunk) >= response.limit:
+                # The whole declared body in the first chunk: it goes with the head, once close() has been called.
+                return ("body", chunk)
+            response.send(chunk)
+            if response.full:
+                # PEP 3333: nothing past the declared Content-Length; stop iterating.
+                break
+        return ("body", b"")
+
+    def fail(self, exchange, response, error):
+        if exchange.aborted or isinstance(error, Aborted):
+            self.channel.send(END, exchange.rid)
+            return
+        status = error.status if isinstance(error, InputError) else 500
+        message = "".join(traceback.format_exception_only(type(error), error)).strip()
+        trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        message = message.encode("utf-8", "replace")
+        self.channel.send(FAIL, exchange.rid, FAIL_FIXED.pack(status, len(message)) + message + trace.encode("utf-8", "replace"))
+
 
 def load(spec):
-    """module:callable, with the module importable from the working directory and PYTHONPATH."""
+    """MODULE:CALLABLE (an attribute path, or a factory called as NAME()), importable from the working directory and PYTHONPATH."""
     module_name, _, attribute = spec.partition(":")
-    module = importlib.import_module(module_name)
-    target = module
-    for part in (attribute or "application").split("."):
+    target = importlib.import_module(module_name)
+    attribute = attribute or "application"
+    factory = attribute.endswith("()")
+    for part in (attribute[:-2] if factory else attribute).split("."):
         target = getattr(target, part)
+    if factory:
+        target = target()
     if not callable(target):
         raise TypeError("%s is not callable" % spec)
     return target
@@ -434,14 +819,22 @@ def load(spec):
 def main():
     spec = sys.argv[1]
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    sys.path.insert(0, os.getcwd())
+    multiprocess = len(sys.argv) > 3 and sys.argv[3] == "1"
+    # The application's modules come from its working directory (then PYTHONPATH), not from this script's.
+    sys.path[0] = os.getcwd()
     channel = Channel(socket.socket(fileno=3))
+    withdrawals = socket.socket(fileno=4)
+    # Neither socket is for the programs the application may start.
+    os.set_inheritable(3, False)
+    os.set_inheritable(4, False)
     try:
         app = load(spec)
-    except BaseException:  # noqa: BLE001
+    except BaseException:  # noqa: BLE001 - any failure to load is reported whole
         channel.send(FATAL, 0, traceback.format_exc().encode("utf-8", "replace"))
         return 3
-    Runner(app, channel, threads).serve()
+    runner = Runner(app, channel, threads, multiprocess)
+    threading.Thread(target=runner.watch_withdrawals, args=(withdrawals,), name="withdrawals", daemon=True).start()
+    runner.serve()
     return 0
 
 
