@@ -12,7 +12,8 @@
 // table gives each server's CPU time per request, all its processes
 // counted (from /proc), which the machine's other load skews less.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { cpuTimeOfTree } from '../cpu-time.mjs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { figures, startServer, table } from '../harness.mjs';
@@ -54,37 +55,10 @@ function startProgram(command, args, portIn) {
   });
 }
 
-/** CPU milliseconds used so far by a process and all its descendants (Linux /proc); undefined elsewhere. */
-function cpuTime(pid) {
-  try {
-    const stats = new Map();
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        const text = readFileSync(`/proc/${name}/stat`, 'utf8');
-        const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-        stats.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-      } catch {
-        // Gone meanwhile.
-      }
-    }
-    const tree = new Set([pid]);
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const [p, s] of stats) if (!tree.has(p) && tree.has(s.ppid)) (tree.add(p), (grew = true));
-    }
-    let ticks = 0;
-    for (const p of tree) ticks += stats.get(p)?.ticks ?? 0;
-    return ticks * 10;
-  } catch {
-    return undefined;
-  }
-}
-
 async function burst(server, seconds) {
-  const before = cpuTime(server.pid);
+  const before = cpuTimeOfTree(server.pid);
   const r = await autocannon({ url: `http://127.0.0.1:${server.port}/`, connections: CONNECTIONS, duration: seconds });
-  const after = cpuTime(server.pid);
+  const after = cpuTimeOfTree(server.pid);
   const requests = r.requests.total;
   return { ...figures(r), cpu: before === undefined || requests === 0 ? undefined : ((after - before) * 1000) / requests };
 }

@@ -7,23 +7,9 @@
 // Requests per second depend on what else the machine runs; so a second
 // table gives each server's CPU time per request, all its threads counted
 // (from /proc, so Linux only), which does not.
-import { readdirSync, readFileSync } from 'node:fs';
 import { startServer, load, table } from '../harness.mjs';
+import { cpuTime } from '../cpu-time.mjs';
 
-/** CPU milliseconds used so far by every thread of a process; undefined where /proc is not. */
-function cpuTime(pid) {
-  try {
-    let ticks = 0;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    }
-    return ticks * 10;
-  } catch {
-    return undefined;
-  }
-}
 
 async function measure(name, env, options) {
   const server = await startServer(name, env);
