@@ -1,29 +1,10 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CliError, parseArgs, serverFlags, usage, size } from '../src/cli-args.js';
 import { flags } from '../src/cli-flags.js';
+import { runCommand as run, startCommand } from './helpers/cli.js';
 import { request } from './helpers/http.js';
-
-const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
-
-function run(args: string[], options: { waitFor?: RegExp } = {}) {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c));
-  child.stderr.on('data', (c: Buffer) => (stderr += c));
-  const exited = once(child, 'exit').then(([code]) => code as number);
-  const ready = options.waitFor
-    ? new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', () => options.waitFor!.test(stdout) && resolve());
-        void exited.then(() => reject(new Error(`exited early: ${stderr}`)));
-      })
-    : Promise.resolve();
-  return { child, exited, ready, out: () => stdout, err: () => stderr };
-}
 
 describe('command-line flags', () => {
   it.each([
@@ -90,13 +71,13 @@ describe('the boxwire command', () => {
   });
 
   it('prints where it listens, serves, and stops cleanly on SIGTERM', async () => {
-    const server = run(['--port', '0', '--access-log', 'common'], { waitFor: /listening on http:\/\/127\.0\.0\.1:\d+/ });
-    await server.ready;
-    const port = Number(/127\.0\.0\.1:(\d+)/.exec(server.out())![1]);
-    const r = await request(port, { path: '/definitely-missing' });
-    expect(r.status).toBe(404);
-    server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
-    expect(server.out()).toMatch(/"GET \/definitely-missing HTTP\/1\.1" 404 \d+/);
+    const server = await startCommand(['--port', '0', '--access-log', 'common'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    try {
+      expect((await request(server.port, { path: '/definitely-missing' })).status).toBe(404);
+      expect(await server.stop()).toBe(0);
+      expect(server.out()).toMatch(/"GET \/definitely-missing HTTP\/1\.1" 404 \d+/);
+    } finally {
+      server.kill();
+    }
   });
 });

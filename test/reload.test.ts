@@ -1,5 +1,4 @@
 import net from 'node:net';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,10 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCommand, startCommand } from './helpers/cli.js';
 import { request, sleep, startServer, waitFor } from './helpers/http.js';
 import { loadConfig, mergeOptions } from '../src/config-file.js';
 
-const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'boxwire-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -78,39 +77,29 @@ describe('configuration files', () => {
   it('the command reads --config, reloads it on SIGHUP, and keeps the old one when the new is bad', async () => {
     const file = join(dir, 'live.mjs');
     writeFileSync(file, 'export default { accessLog: false, routes: [{ path: "/", handler: () => ({ body: "first" }) }] };');
-    const child = spawn(process.execPath, [cli, '--config', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    child.stderr.on('data', (c: Buffer) => (err += c));
+    const boxwire = await startCommand(['--config', file, '--port', '0']);
+    const { child, port } = boxwire;
     try {
-      await waitFor(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out), 10_000);
-      const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)![1]);
       expect((await request(port)).text).toBe('first');
       writeFileSync(file, 'export default { accessLog: false, routes: [{ path: "/", handler: () => ({ body: "second" }) }] };');
       child.kill('SIGHUP');
-      await waitFor(() => /configuration reloaded/.test(out), 5_000);
+      await boxwire.until(/configuration reloaded/, 5_000);
       expect((await request(port)).text).toBe('second');
       writeFileSync(file, 'export default { accessLog: "sometimes" };');
       child.kill('SIGHUP');
-      await waitFor(() => /reload failed, keeping the configuration in force: .*"accessLog"/.test(err), 5_000);
+      await boxwire.until(/reload failed, keeping the configuration in force: .*"accessLog"/, 5_000);
       expect((await request(port)).text).toBe('second');
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
-      expect(code).toBe(0);
+      expect(await boxwire.stop()).toBe(0);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      boxwire.kill();
     }
   });
 
   it('the command exits 2 naming a bad configuration file', async () => {
     writeFileSync(join(dir, 'oops.json'), '{"port": "eighty"}');
-    const child = spawn(process.execPath, [cli, '--config', join(dir, 'oops.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c));
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(2);
-    expect(err).toMatch(/option "port" must be an integer/);
+    const boxwire = runCommand(['--config', join(dir, 'oops.json')]);
+    expect(await boxwire.exited).toBe(2);
+    expect(boxwire.err()).toMatch(/option "port" must be an integer/);
   });
 });
 
@@ -129,13 +118,9 @@ describe('SIGHUP with a changed document root', () => {
     writeFileSync(join(oldRoot, 'big.bin'), big);
     const file = join(dir, 'roots.json');
     writeFileSync(file, JSON.stringify({ root: oldRoot, accessLog: false, cgi: false }));
-    const child = spawn(process.execPath, [cli, '--config', file, '--port', '0', '--wsgi', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    child.stderr.on('data', (c: Buffer) => (out += c));
+    const boxwire = await startCommand(['--config', file, '--port', '0', '--wsgi', 'off']);
+    const { child, port } = boxwire;
     try {
-      await waitFor(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out), 10_000);
-      const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)![1]);
       expect((await request(port, { path: '/which.txt' })).text).toBe('old');
       // A slow download from the old root: read a little, pause, read on.
       const download = net.connect(port, '127.0.0.1');
@@ -151,7 +136,7 @@ describe('SIGHUP with a changed document root', () => {
       await waitFor(() => received.length > 5);
       writeFileSync(file, JSON.stringify({ root: newRoot, accessLog: false, cgi: false }));
       child.kill('SIGHUP');
-      await waitFor(() => /configuration reloaded/.test(out), 5_000);
+      await boxwire.until(/configuration reloaded/, 5_000);
       expect((await request(port, { path: '/which.txt' })).text).toBe('new');
       expect((await request(port, { path: '/big.bin' })).status).toBe(404);
       await finished;
@@ -159,11 +144,9 @@ describe('SIGHUP with a changed document root', () => {
       const body = whole.subarray(whole.indexOf('\r\n\r\n') + 4);
       expect(body.length).toBe(big.length);
       expect(createHash('sha256').update(body).digest('hex')).toBe(createHash('sha256').update(big).digest('hex'));
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
-      expect(code).toBe(0);
+      expect(await boxwire.stop()).toBe(0);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      boxwire.kill();
     }
   }, 30_000);
 });
@@ -184,13 +167,9 @@ describe('a configuration file holds what the flags hold', () => {
         status: '/s',
       }),
     );
-    const child = spawn(process.execPath, [cli, '--config', file, '--wsgi', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    child.stderr.on('data', (c: Buffer) => (out += c));
+    const boxwire = await startCommand(['--config', file, '--wsgi', 'off'], /listening on https:\/\/127\.0\.0\.1:(\d+) \(2 workers\)/);
+    const { child, port } = boxwire;
     try {
-      await waitFor(() => /listening on https:\/\/127\.0\.0\.1:\d+ \(2 workers\)/.test(out), 10_000);
-      const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)![1]);
       const text = await new Promise<string>((resolve, reject) => {
         https
           .get({ host: '127.0.0.1', port, path: '/s?format=json', ca: readFileSync(tlsFile('ca.pem')), servername: 'localhost', agent: false }, (res) => {
@@ -201,11 +180,9 @@ describe('a configuration file holds what the flags hold', () => {
           .on('error', reject);
       });
       expect(JSON.parse(text).pid).not.toBe(child.pid);
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
-      expect(code).toBe(0);
+      expect(await boxwire.stop()).toBe(0);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      boxwire.kill();
     }
   }, 30_000);
 

@@ -9,8 +9,8 @@ import tls from 'node:tls';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runCommand } from './helpers/cli.js';
 import { request, startServer, waitFor } from './helpers/http.js';
 import { CliError, parseArgs } from '../src/cli-args.js';
 import { flags } from '../src/cli-flags.js';
@@ -20,7 +20,6 @@ import type { HttpRequest } from '../src/http/messages.js';
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/tls/${name}`, import.meta.url));
 const pem = (name: string) => readFileSync(fixture(name));
 const serverTls = { key: pem('server-key.pem'), cert: pem('server.pem') };
-const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 
 const whoami = {
   path: '/whoami',
@@ -156,20 +155,14 @@ describe('listening flags', () => {
   });
 
   it('the command serves https:// and http:// interfaces at once', async () => {
-    const child = spawn(process.execPath, [cli, '--listen', 'https://127.0.0.1:0', '--listen', '127.0.0.1:0', '--tls-key', fixture('server-key.pem'), '--tls-cert', fixture('server.pem'), '--quiet', '--root', 'off', '--cgi', 'off', '--wsgi', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    child.stderr.on('data', (c: Buffer) => (out += c));
+    const boxwire = runCommand(['--listen', 'https://127.0.0.1:0', '--listen', '127.0.0.1:0', '--tls-key', fixture('server-key.pem'), '--tls-cert', fixture('server.pem'), '--quiet', '--root', 'off', '--cgi', 'off', '--wsgi', 'off']);
     try {
-      await waitFor(() => /listening on https:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+/.test(out), 10_000);
-      const [, tlsPort, plainPort] = /https:\/\/127\.0\.0\.1:(\d+), http:\/\/127\.0\.0\.1:(\d+)/.exec(out)!;
+      const [, tlsPort, plainPort] = await boxwire.until(/listening on https:\/\/127\.0\.0\.1:(\d+), http:\/\/127\.0\.0\.1:(\d+)/);
       expect((await get(Number(tlsPort), { path: '/nothing' })).status).toBe(404);
       expect((await request(Number(plainPort), { path: '/nothing' })).status).toBe(404);
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
-      expect(code).toBe(0);
+      expect(await boxwire.stop()).toBe(0);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      boxwire.kill();
     }
     void tls;
   });

@@ -4,15 +4,12 @@
  * processes and the old ones stop once their connections end), and the
  * command line serving a Python application.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { startCommand } from '../helpers/cli.js';
 import { request, waitFor } from '../helpers/http.js';
 import { processAlive } from '../helpers/processes.js';
 import { poolReady, python3, pythonFixtures, pythonServer } from '../helpers/python.js';
 
-const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const pidOf = (text: string) => Number(text.split(' ')[0]);
 
 describe('Python applications in the server', () => {
@@ -41,19 +38,13 @@ describe('Python applications in the server', () => {
   });
 
   it('serves one from the command line: --wsgi PREFIX=python:MODULE:CALLABLE with --python flags', async () => {
-    const child = spawn(process.execPath, [cli, '--port', '0', '--cgi', 'off', '--root', 'off', '--wsgi', '/py/=python:apps:application', '--python', python3, '--python-cwd', pythonFixtures, '--python-threads', '2'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
+    const boxwire = await startCommand(['--port', '0', '--cgi', 'off', '--root', 'off', '--wsgi', '/py/=python:apps:application', '--python', python3, '--python-cwd', pythonFixtures, '--python-threads', '2']);
     try {
-      await waitFor(() => /listening on .*:(\d+)/.test(out), 10_000);
-      const port = Number(/listening on .*:(\d+)/.exec(out)![1]);
-      const res = await request(port, { path: '/py/environ' });
+      const res = await request(boxwire.port, { path: '/py/environ' });
       expect(JSON.parse(res.text)).toMatchObject({ SCRIPT_NAME: '/py', 'wsgi.multithread': true });
+      expect(await boxwire.stop()).toBe(0);
     } finally {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      boxwire.kill();
     }
   });
 });
