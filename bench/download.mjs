@@ -9,6 +9,7 @@
 import net from 'node:net';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { measured } from './harness.mjs';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -81,12 +82,5 @@ export async function download(url, { connections = 4, duration = 5, headers = {
   stopping = true;
   const seconds = (performance.now() - began) / 1000;
   await Promise.all(runs);
-  latencies.sort((a, b) => a - b);
-  return {
-    rps: latencies.length / seconds,
-    p99: Math.round(latencies[Math.floor(latencies.length * 0.99)] ?? 0),
-    throughput: bytes / seconds,
-    errors,
-    non2xx,
-  };
+  return measured({ latencies, bytes, seconds, errors, non2xx });
 }

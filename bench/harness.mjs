@@ -36,6 +36,18 @@ export function figures(r) {
   };
 }
 
+/** The figures of a table row, from a load loop of our own: each request's latency (ms), bytes read, seconds taken. */
+export function measured({ latencies, bytes, seconds, errors, non2xx = 0 }) {
+  latencies.sort((a, b) => a - b);
+  return {
+    rps: latencies.length / seconds,
+    p99: Math.round(latencies[Math.floor(latencies.length * 0.99)] ?? 0),
+    throughput: bytes / seconds,
+    errors,
+    non2xx,
+  };
+}
+
 export function table(title, rows) {
   console.log(`\n### ${title}\n`);
   console.log('| scenario | server | requests/s | p99 ms | MB/s | errors | ratio |');

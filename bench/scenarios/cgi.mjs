@@ -18,7 +18,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, table } from '../harness.mjs';
+import { measured, startServer, table } from '../harness.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 3);
@@ -61,14 +61,7 @@ async function hammer(port, path, expected, { connections = CONNECTIONS, seconds
   await Promise.all(Array.from({ length: connections }, worker));
   const elapsed = (performance.now() - t0) / 1000;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return {
-    rps: latencies.length / elapsed,
-    p99: Math.round(latencies[Math.floor(latencies.length * 0.99)] ?? 0),
-    throughput: bytes / elapsed,
-    errors,
-    non2xx: 0,
-  };
+  return measured({ latencies, bytes, seconds: elapsed, errors });
 }
 
 function freePort() {
