@@ -18,7 +18,6 @@ import { box, type BoxSpec } from '../src/core/box.js';
 import { Component, type ComponentSpec } from '../src/core/component.js';
 import { logRecord, type LogRecord } from '../src/core/log.js';
 import type { Lifecycle } from '../src/core/signals.js';
-import { endsInput } from '../src/core/signals.js';
 import type { ArgumentsOf, CallOptions, ResultOf } from '../src/client/client-types.js';
 import { checkTimeout } from '../src/client/define-api.js';
 import { isRecord } from '../src/client/description.js';
@@ -94,7 +93,6 @@ export class ApiClientComponent<C extends object> extends Component<ApiClientSpe
   /** Calls not yet started. */
   private readonly waiting: Slot<C>[] = [];
   private readonly inFlight = new Set<AbortController>();
-  private producerDone = false;
 
   constructor(
     private readonly client: C,
@@ -105,6 +103,7 @@ export class ApiClientComponent<C extends object> extends Component<ApiClientSpe
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new TypeError(`ApiClientComponent: concurrency must be a whole number above 0, got ${String(options.concurrency)}`);
     this.concurrency = concurrency;
     if (options.timeout !== undefined) checkTimeout(options.timeout, 'ApiClientComponent: timeout');
+    this.finishOnceIdle(() => this.slots.length > 0);
   }
 
   protected main(): void {
@@ -119,15 +118,6 @@ export class ApiClientComponent<C extends object> extends Component<ApiClientSpe
       this.waiting.push(slot);
       this.startCalls();
     });
-  }
-
-  protected override onControl(message: Lifecycle): void {
-    if (endsInput(message)) {
-      this.producerDone = true;
-      this.finishWhenDone();
-      return;
-    }
-    super.onControl(message);
   }
 
   private startCalls(): void {
@@ -181,11 +171,7 @@ export class ApiClientComponent<C extends object> extends Component<ApiClientSpe
       this.send('outbox', outcome);
     }
     this.startCalls();
-    this.finishWhenDone();
-  }
-
-  private finishWhenDone(): void {
-    if (this.producerDone && this.slots.length === 0 && this.running) this.finish();
+    this.finishIfIdle();
   }
 }
 

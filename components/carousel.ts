@@ -10,7 +10,7 @@
 import { box } from '../src/core/box.js';
 import { Component, boxes } from '../src/core/component.js';
 import { link } from '../src/core/link.js';
-import { endsInput, failed, producerFinished, type Failed, type Lifecycle } from '../src/core/signals.js';
+import { failed, producerFinished, type Failed } from '../src/core/signals.js';
 
 const carouselBoxes = boxes({
   inboxes: { inbox: box<unknown>('messages; each one starts a fresh child') },
@@ -22,13 +22,13 @@ const carouselBoxes = boxes({
 
 export class Carousel<A = unknown> extends Component<typeof carouselBoxes> {
   private active = 0;
-  private upstreamFinished = false;
 
   constructor(
     private readonly factory: (message: A) => Component<any>,
     name?: string,
   ) {
     super(carouselBoxes, name);
+    this.finishOnceIdle(() => this.active > 0);
   }
 
   /** Children running now. */
@@ -49,18 +49,5 @@ export class Carousel<A = unknown> extends Component<typeof carouselBoxes> {
       child.inboxes.inbox.send(message);
       child.inboxes.control.send(producerFinished);
     });
-  }
-
-  protected override onControl(message: Lifecycle): void {
-    if (endsInput(message)) {
-      this.upstreamFinished = true;
-      this.finishIfIdle();
-      return;
-    }
-    super.onControl(message);
-  }
-
-  private finishIfIdle(): void {
-    if (this.upstreamFinished && this.active === 0) this.finish();
   }
 }

@@ -20,8 +20,6 @@
 import { box, type Box } from '../src/core/box.js';
 import { Component, boxes, type OwnedTimer } from '../src/core/component.js';
 import type { LogRecord } from '../src/core/log.js';
-import type { Lifecycle } from '../src/core/signals.js';
-import { endsInput } from '../src/core/signals.js';
 import { isHttpError } from '../src/http/errors.js';
 import { errorResponse, respond, type HttpRequest, type HttpResponse, type Reroute, type ResponseInit } from '../src/http/messages.js';
 import { compilePattern, hostMatches, type CompiledPattern } from '../src/http/route-pattern.js';
@@ -101,7 +99,6 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
    * (with a fresh deadline), so one that ends after rerouting owes nothing.
    */
   private readonly awaited = new Map<number, Awaited>();
-  private upstreamFinished = false;
   private deadlineTimer: OwnedTimer | undefined;
   private readonly handlerTimeout: number;
 
@@ -111,6 +108,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   ) {
     super(requestRouterBoxes);
     this.handlerTimeout = options.handlerTimeout ?? 60_000;
+    this.finishOnceIdle(() => this.pendingCalls > 0 || this.children > 0);
   }
 
   protected main(): void {
@@ -126,15 +124,6 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       }
       this.answerAwaited(message);
     });
-  }
-
-  protected override onControl(message: Lifecycle): void {
-    if (endsInput(message)) {
-      this.upstreamFinished = true;
-      this.finishIfIdle();
-      return;
-    }
-    super.onControl(message);
   }
 
   private route(request: HttpRequest): void {
@@ -274,10 +263,6 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       }
     }
     this.finishIfIdle();
-  }
-
-  private finishIfIdle(): void {
-    if (this.upstreamFinished && this.pendingCalls === 0 && this.children === 0) this.finish();
   }
 }
 

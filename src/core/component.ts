@@ -19,6 +19,7 @@
 import { type Observable, type Unsubscribable } from 'rxjs';
 import { Box, box, type BoxOwner, type BoxSpec, type Dispatcher, type MessageOf } from './box.js';
 import {
+  endsInput,
   failed,
   producerFinished,
   type Ended,
@@ -109,6 +110,8 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
   private live = false;
   /** Messages that arrived while a handler ran: handler, message, handler, message, ... */
   private pending: unknown[] | undefined;
+  /** Set by `finishOnceIdle`: whether work is in flight, and whether the input has ended. */
+  private awaitingIdle: { readonly inFlight: () => boolean; inputEnded: boolean } | undefined;
 
   constructor(readonly spec: S, name?: string) {
     this.name_ = name;
@@ -167,9 +170,15 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    * Handles lifecycle messages. By default: `producerFinished` from upstream
    * finishes this component too; `shutdown` stops it and is passed on; an
    * upstream failure stops it and is passed on so the end of the chain hears
-   * of it. Override to finish gracefully, and call `super` for the rest.
+   * of it. A component that owes answers calls `finishOnceIdle` instead of
+   * overriding this; override for anything else, and call `super` for the rest.
    */
   protected onControl(message: Lifecycle): void {
+    if (this.awaitingIdle && endsInput(message)) {
+      this.awaitingIdle.inputEnded = true;
+      this.finishIfIdle();
+      return;
+    }
     switch (message.type) {
       case 'producerFinished':
         this.finish();
@@ -329,6 +338,21 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     const onEnded = child.onAdoptedEnd;
     child.onAdoptedEnd = undefined;
     if (onEnded) this.dispatch(onEnded as (m: unknown) => void, ended);
+  }
+
+  /**
+   * For a component that owes answers for what it has read (calls, children
+   * running): the end of its input (`producerFinished`, or a graceful
+   * shutdown) then finishes it only once `inFlight()` is false. It calls
+   * `finishIfIdle()` whenever a piece of work ends.
+   */
+  protected finishOnceIdle(inFlight: () => boolean): void {
+    this.awaitingIdle = { inFlight, inputEnded: false };
+  }
+
+  /** Finishes if the input has ended and no work is in flight (see `finishOnceIdle`). */
+  protected finishIfIdle(): void {
+    if (this.awaitingIdle?.inputEnded && !this.awaitingIdle.inFlight()) this.finish();
   }
 
   /** Has nothing more to send: says `producerFinished` on `signal` and stops. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { box } from '../../src/core/box.js';
-import { Component, boxes } from '../../src/core/component.js';
+import { Component, boxes, defaultBoxes } from '../../src/core/component.js';
 import { Graphline, Pipeline } from '../../src/core/graph.js';
 import { link } from '../../src/core/link.js';
 import { producerFinished, shutdown, type Lifecycle } from '../../src/core/signals.js';
@@ -207,6 +207,38 @@ describe('Carousel', () => {
     expect(await c.done).toEqual({ reason: 'finished' });
     await out.shutdown();
     await failures.shutdown();
+    await expectNoLeaks(before);
+  });
+
+  it('told its input has ended while children run, finishes only after the last of them', async () => {
+    const before = snapshot();
+    const finishers: Array<() => void> = [];
+    /** Answers when the test says so; ignores the end of its own input. */
+    class Later extends Component<typeof defaultBoxes> {
+      constructor() {
+        super(defaultBoxes);
+      }
+      protected main(): void {
+        this.on('inbox', (m) => finishers.push(() => (this.send('outbox', m), this.finish())));
+      }
+      protected override onControl(message: Lifecycle): void {
+        if (message.type !== 'producerFinished') super.onControl(message);
+      }
+    }
+    const c = new Carousel<number>(() => new Later());
+    const out = new Sink<number>().start();
+    link(c.outboxes.outbox, out.inboxes.inbox);
+    c.start();
+    c.inboxes.inbox.send(1);
+    c.inboxes.inbox.send(2);
+    c.inboxes.control.send(producerFinished);
+    expect(c.state).toBe('running');
+    finishers[0]!();
+    expect(c.state).toBe('running');
+    finishers[1]!();
+    expect(await c.done).toEqual({ reason: 'finished' });
+    expect(out.received).toEqual([1, 2]);
+    await out.shutdown();
     await expectNoLeaks(before);
   });
 });

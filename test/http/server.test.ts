@@ -509,6 +509,13 @@ describe('lifecycle', () => {
     await expectNoLeaks(before);
   });
 
+  it('a client that half-closes after its request still gets the answer of a slow handler', async () => {
+    const { server, port } = await startServer({ routes: [{ path: '/slow', handler: async () => (await sleep(100), { body: 'late but whole' }) }] });
+    const { responses } = await raw(port, `GET /slow HTTP/1.1\r\n${H}\r\n`, { end: true, responses: 1 });
+    expect(responses.map((r) => [r.status, r.text])).toEqual([[200, 'late but whole']]);
+    await server.stop();
+  });
+
   it('stop() closes what is left after its deadline', async () => {
     const server = createServer({ port: 0, log: { print: false }, routes: [{ path: '/forever', handler: () => new Promise(() => {}) }] });
     const [{ port }] = await server.listen();
