@@ -131,32 +131,19 @@ export class Box<T> extends Observable<T> {
 
   /** Attaches a handler. */
   attach(target: Target<T>): void {
-    if (this.closed) return;
-    const fns = this.fns;
-    if (fns.length === 0) this.fns = [target];
-    else {
-      const grown = fns.slice();
-      grown.push(target);
-      this.fns = grown;
-    }
+    if (!this.closed) this.fns = appended(this.fns, target);
   }
 
   /** Detaches a handler attached before. */
   detach(target: Target<T>): void {
     const at = this.fns.indexOf(target);
-    if (at >= 0) this.fns = this.fns.filter((_, i) => i !== at);
+    if (at >= 0) this.fns = removed(this.fns, at);
   }
 
   /** @internal Links this box to `to`; see link(). False when either is closed. */
   connect(to: Box<T>): boolean {
     if (this.closed || to.closed || to === this) return false;
-    const out = this.out;
-    if (out.length === 0) this.out = [to];
-    else {
-      const grown = out.slice();
-      grown.push(to);
-      this.out = grown;
-    }
+    this.out = appended(this.out, to);
     if (to.sources) to.sources.push(this);
     else to.sources = [this];
     stats.links++;
@@ -167,7 +154,7 @@ export class Box<T> extends Observable<T> {
   disconnect(to: Box<T>): boolean {
     const at = this.out.indexOf(to);
     if (at < 0 || to.closed) return false;
-    this.out = this.out.filter((_, i) => i !== at);
+    this.out = removed(this.out, at);
     to.forgetSource(this);
     stats.links--;
     return true;
@@ -227,5 +214,18 @@ export class Box<T> extends Observable<T> {
 }
 
 function noop(): void {}
+
+/** A copy of `list` with `item` at the end: lists are copied on write, so delivery may go on over the old one. */
+function appended<I>(list: readonly I[], item: I): readonly I[] {
+  if (list.length === 0) return [item];
+  const grown = list.slice();
+  grown.push(item);
+  return grown;
+}
+
+/** A copy of `list` without its item at `at`. */
+function removed<I>(list: readonly I[], at: number): readonly I[] {
+  return list.filter((_, i) => i !== at);
+}
 const noTargets: readonly never[] = Object.freeze([]);
 const noBoxes: readonly never[] = Object.freeze([]);

@@ -57,11 +57,8 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
     // A passthrough box linked to one child box only is that box (Axon collapsed such chains too).
     for (let i = 0; i < shape.aliases.length; i++) {
       const [selfBox, direction, child, childBox] = shape.aliases[i]!;
-      const owner = children[child];
-      if (!owner) throw new TypeError(`Graphline: no child named "${child}" (in "${child}.${childBox}")`);
-      const boxes = (direction === 'in' ? owner.inboxes : owner.outboxes) as Record<string, Box<unknown>>;
-      const found = boxes[childBox];
-      if (!found) throw new TypeError(`Graphline: ${child} has no ${direction === 'in' ? 'inbox' : 'outbox'} "${childBox}" (in "${child}.${childBox}")`);
+      // An inbox of the graph is a child's inbox (a link's "to" end); an outbox, a child's outbox.
+      const found = this.resolve(child, childBox, direction === 'in' ? 'to' : 'from');
       ((direction === 'in' ? this.inboxes : this.outboxes) as Record<string, Box<unknown>>)[selfBox] = found;
     }
     const links_ = shape.links;
