@@ -181,7 +181,8 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
       this.setPaused(false);
       return false;
     }
-    const end = data.indexOf('\r\n\r\n');
+    // The bytes scanned before held no CRLF CRLF: search on from where one could still begin.
+    const end = data.indexOf('\r\n\r\n', Math.max(this.scanned - 3, 0));
     const lineEnd = data.indexOf('\r\n');
     // While the line is incomplete, its last byte may be the CR of its CRLF.
     if (lineEnd < 0 ? data.length > this.limits.requestLine + 1 : lineEnd > this.limits.requestLine) {

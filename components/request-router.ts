@@ -173,7 +173,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     }
     if (!isPromise(result)) return this.answer(toResponse(request, result));
     this.pendingCalls++;
-    const entry = this.await(request, result);
+    const entry = this.await(request);
     result.then(
       (value) => this.run(() => this.settled(entry, toResponse(request, value))),
       (error: unknown) => this.run(() => this.settled(entry, failure(request, error))),
@@ -200,7 +200,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     this.await(request, child);
     this.adopt(child, (ended) => {
       this.children--;
-      if (this.awaited.get(request.seq)?.owner === child) {
+      if (this.awaited.get(request.seq)?.child === child) {
         const error = ended.reason === 'failed' ? ended.error : new Error(`${child.name} stopped without answering`);
         this.answerAwaited(failure(request, error));
       }
@@ -219,15 +219,9 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     if (this.awaited.delete(response.request.seq)) this.send('outbox', response);
   }
 
-  /** Notes an answer to wait for (from an async call or a handler component), and makes sure the deadline timer runs. */
-  private await(request: HttpRequest, owner: object): Awaited {
-    const entry: Awaited = {
-      request,
-      owner,
-      deadline: performance.now() + this.handlerTimeout,
-      child: owner instanceof Component ? owner : undefined,
-      abandoned: false,
-    };
+  /** Notes an answer to wait for (from a handler component, or else an async call), and makes sure the deadline timer runs. */
+  private await(request: HttpRequest, child?: Component<any>): Awaited {
+    const entry: Awaited = { request, deadline: performance.now() + this.handlerTimeout, child, abandoned: false };
     this.awaited.delete(request.seq);
     this.awaited.set(request.seq, entry);
     if (!this.deadlineTimer) this.armDeadline(this.handlerTimeout);
@@ -268,9 +262,8 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
 
 interface Awaited {
   readonly request: HttpRequest;
-  /** Who owes the answer: the promise of an async call, or a handler component. */
-  readonly owner: object;
   readonly deadline: number;
+  /** The handler component that owes the answer; undefined for an async call. */
   readonly child: Component<any> | undefined;
   /** Given up on at its deadline: its late answer is dropped. */
   abandoned: boolean;

@@ -32,6 +32,7 @@ import {
   isFileBody,
   isPartsBody,
   requestLine,
+  respond,
   type Body,
   type FileBody,
   type Framing,
@@ -346,14 +347,12 @@ export class Responder extends Component<typeof responderBoxes> {
 
 /** The response sent instead of one whose head could not be written. */
 function internalError(response: HttpResponse): HttpResponse {
-  return {
-    type: 'response',
-    request: response.request,
+  return respond(response.request, {
     status: 500,
-    headers: new HeaderMap({ 'Content-Type': 'text/plain; charset=utf-8' }),
+    headers: { 'Content-Type': 'text/plain; charset=utf-8' },
     body: '500 Internal Server Error\n',
     close: response.close,
-  };
+  });
 }
 
 interface Progress {

@@ -38,7 +38,7 @@ export function compressionPlan(input: CompressionInput): CompressionPlan {
   if (!input.hasBody) return skip('no body');
   const encoding = headers.get('content-encoding');
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') return skip('already encoded');
-  if (hasToken(headers.get('cache-control')?.toLowerCase(), 'no-transform')) return skip('no-transform');
+  if (hasToken(headers.get('cache-control'), 'no-transform')) return skip('no-transform');
   if (!isCompressibleType(headers.get('content-type'))) return skip('type');
   if (input.length !== undefined && input.length < input.minSize) return skip('small');
   const coding = preferredEncoding(input.acceptEncoding, input.encodings);
@@ -66,5 +66,5 @@ export function isCompressibleType(contentType: string | undefined): boolean {
 export function varyOnAcceptEncoding(headers: HeaderMap): void {
   const vary = headers.get('vary');
   if (vary === undefined) headers.append('Vary', 'Accept-Encoding');
-  else if (!hasToken(vary.toLowerCase(), 'accept-encoding') && !hasToken(vary, '*')) headers.set('Vary', `${vary}, Accept-Encoding`);
+  else if (!hasToken(vary, 'accept-encoding') && !hasToken(vary, '*')) headers.set('Vary', `${vary}, Accept-Encoding`);
 }
