@@ -217,12 +217,13 @@ export class CgiHandler extends HttpHandler {
   private onNphOutput(chunk: Buffer): void {
     this.nphLine.push(chunk);
     this.nphBytes += chunk.length;
-    const bytes = Buffer.concat(this.nphLine);
-    const lf = bytes.indexOf(10);
-    if (lf < 0) {
+    // The chunks before this one held no line end: only this one can, and they are joined once, when it does.
+    if (chunk.indexOf(10) < 0) {
       if (this.nphBytes > nphLineLimit) this.badGateway('no status line from an nph- script');
       return;
     }
+    const bytes = Buffer.concat(this.nphLine, this.nphBytes);
+    const lf = bytes.indexOf(10);
     const status = parseNphStatusLine(bytes.toString('latin1', 0, lf).replace(/\r$/, ''));
     if (status === undefined) return this.badGateway('an nph- script must begin with a status line');
     this.nphLine = [];
