@@ -17,7 +17,7 @@
  * client going away (`shutdown`), the responder giving up on the body.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { basename, dirname, extname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { logRecord, type LogLevel } from '../../src/core/log.js';
 import { cgiEnvironment, type CgiEnvSettings, type CgiScript } from '../../src/http/cgi-env.js';
 import { CgiHeadParser, parseNphStatusLine } from '../../src/http/cgi-response.js';
@@ -27,11 +27,14 @@ import { HttpError, isHttpError } from '../../src/http/errors.js';
 import { errorResponse, requestLine, respond, type HttpRequest, type HttpResponse, type Reroute } from '../../src/http/messages.js';
 import { parseTarget } from '../../src/http/target.js';
 import { HttpHandler, handlerBoxes } from '../http-handler.js';
-import type { ResolvedCgiMapping, ResolvedCgiOptions } from './options.js';
+import { commandFor, type ResolvedCgiMapping, type ResolvedCgiOptions } from './options.js';
 import { OutputBody } from './output-body.js';
 import type { CgiProcesses, Lease } from './processes.js';
 import { SpooledBody, feedStdin } from './request-input.js';
 import { StderrLines } from './stderr-lines.js';
+
+/** Lives with the interpreters it reads (options.ts); still exported from here, as before. */
+export { commandFor } from './options.js';
 
 /** What the server tells every CGI handler. */
 export interface CgiContext {
@@ -379,9 +382,3 @@ export class CgiHandler extends HttpHandler {
   }
 }
 
-/** How to run a script: itself when executable, else through the interpreter for its extension. */
-export function commandFor(filename: string, executable: boolean, interpreters: ReadonlyMap<string, readonly string[]>): readonly string[] | undefined {
-  if (executable) return [filename];
-  const interpreter = interpreters.get(extname(filename).toLowerCase());
-  return interpreter ? [...interpreter, filename] : undefined;
-}
