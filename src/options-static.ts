@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { normalizeMimeOverrides } from './http/content-type.js';
 import type { CachePolicy } from './http/cache-control.js';
-import type { RangeLimits } from './http/range.js';
+import { defaultRangeLimits, type RangeLimits } from './http/range.js';
 import type { DotfilesPolicy, SymlinkPolicy } from './http/resolve-path.js';
 
 /** The content codings we produce or serve precompressed, and the file extension of each. */
@@ -128,7 +128,7 @@ export function resolveStaticOptions(options: StaticOptions | undefined = {}): R
   }
   const exclude = options.exclude ?? [];
   if (!Array.isArray(exclude) || exclude.some((dir) => typeof dir !== 'string' || dir === '')) throw bad('static.exclude', 'a list of directory paths', exclude);
-  const maxRanges = options.maxRanges ?? 16;
+  const maxRanges = options.maxRanges ?? defaultRangeLimits.maxRanges;
   if (!Number.isInteger(maxRanges) || maxRanges < 1) throw bad('static.maxRanges', 'a whole number from 1', maxRanges);
   return {
     index,
@@ -141,7 +141,7 @@ export function resolveStaticOptions(options: StaticOptions | undefined = {}): R
     precompressed: [...new Set(precompressed)],
     exclude: exclude.map((dir) => path.resolve(dir)),
     cache: resolveCache(options.cache),
-    ranges: { maxRanges, coalesceGap: 80 },
+    ranges: { ...defaultRangeLimits, maxRanges },
   };
 }
 

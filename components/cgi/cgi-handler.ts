@@ -17,7 +17,7 @@
  * client going away (`shutdown`), the responder giving up on the body.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { basename, dirname, extname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { logRecord, type LogLevel } from '../../src/core/log.js';
 import { cgiEnvironment, type CgiEnvSettings, type CgiScript } from '../../src/http/cgi-env.js';
 import { CgiHeadParser, parseNphStatusLine } from '../../src/http/cgi-response.js';
@@ -27,11 +27,14 @@ import { HttpError, isHttpError } from '../../src/http/errors.js';
 import { errorResponse, requestLine, respond, type HttpRequest, type HttpResponse, type Reroute } from '../../src/http/messages.js';
 import { parseTarget } from '../../src/http/target.js';
 import { HttpHandler, handlerBoxes } from '../http-handler.js';
-import type { ResolvedCgiMapping, ResolvedCgiOptions } from './options.js';
+import { commandFor, type ResolvedCgiMapping, type ResolvedCgiOptions } from './options.js';
 import { OutputBody } from './output-body.js';
 import type { CgiProcesses, Lease } from './processes.js';
 import { SpooledBody, feedStdin } from './request-input.js';
 import { StderrLines } from './stderr-lines.js';
+
+/** Lives with the interpreters it reads (options.ts); still exported from here, as before. */
+export { commandFor } from './options.js';
 
 /** What the server tells every CGI handler. */
 export interface CgiContext {
@@ -217,12 +220,13 @@ export class CgiHandler extends HttpHandler {
   private onNphOutput(chunk: Buffer): void {
     this.nphLine.push(chunk);
     this.nphBytes += chunk.length;
-    const bytes = Buffer.concat(this.nphLine);
-    const lf = bytes.indexOf(10);
-    if (lf < 0) {
+    // The chunks before this one held no line end: only this one can, and they are joined once, when it does.
+    if (chunk.indexOf(10) < 0) {
       if (this.nphBytes > nphLineLimit) this.badGateway('no status line from an nph- script');
       return;
     }
+    const bytes = Buffer.concat(this.nphLine, this.nphBytes);
+    const lf = bytes.indexOf(10);
     const status = parseNphStatusLine(bytes.toString('latin1', 0, lf).replace(/\r$/, ''));
     if (status === undefined) return this.badGateway('an nph- script must begin with a status line');
     this.nphLine = [];
@@ -378,9 +382,3 @@ export class CgiHandler extends HttpHandler {
   }
 }
 
-/** How to run a script: itself when executable, else through the interpreter for its extension. */
-export function commandFor(filename: string, executable: boolean, interpreters: ReadonlyMap<string, readonly string[]>): readonly string[] | undefined {
-  if (executable) return [filename];
-  const interpreter = interpreters.get(extname(filename).toLowerCase());
-  return interpreter ? [...interpreter, filename] : undefined;
-}

@@ -4,7 +4,7 @@
  * mapping or value is a TypeError naming the option, at construction.
  */
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, extname, isAbsolute, join, resolve } from 'node:path';
 import type { CgiIdentity } from '../../src/http/cgi-env.js';
 import { defaultInheritedEnv } from '../../src/http/cgi-env.js';
 import type { HttpRequest } from '../../src/http/messages.js';
@@ -136,7 +136,7 @@ export function resolveCgiOptions(
   }
   const interpreters = resolveInterpreters(options.interpreters, env.PATH ?? '');
   for (const mapping of resolved) {
-    if (mapping.kind === 'program' && !runnable(mapping.path, interpreters)) {
+    if (mapping.kind === 'program' && !commandFor(mapping.path, isExecutable(mapping.path), interpreters)) {
       fail(`option "cgi": ${mapping.path} is neither executable nor run by an interpreter`);
     }
   }
@@ -238,15 +238,19 @@ export function findOnPath(name: string, searchPath: string): string | undefined
   return undefined;
 }
 
-/** Whether a program mapping can be run: executable itself, or by an interpreter. */
-function runnable(path: string, interpreters: ReadonlyMap<string, readonly string[]>): boolean {
+/** How to run a script: itself when executable, else through the interpreter for its extension. */
+export function commandFor(filename: string, executable: boolean, interpreters: ReadonlyMap<string, readonly string[]>): readonly string[] | undefined {
+  if (executable) return [filename];
+  const interpreter = interpreters.get(extname(filename).toLowerCase());
+  return interpreter ? [...interpreter, filename] : undefined;
+}
+
+function isExecutable(path: string): boolean {
   try {
-    if ((statSync(path).mode & 0o111) !== 0) return true;
+    return (statSync(path).mode & 0o111) !== 0;
   } catch {
     return false;
   }
-  const dot = path.lastIndexOf('.');
-  return dot > path.lastIndexOf('/') && interpreters.has(path.slice(dot).toLowerCase());
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

@@ -191,23 +191,24 @@ export class FileCache {
       const dirCheck: Check = { path: resolved.fsPath, real: resolved.realPath, key: keyOf(stats), directory: true };
       // The index file is cached under the directory's path, and depends on the directory too (a new index file).
       for (const name of this.options.index) {
-        const found = await this.loadFile(urlPath, urlPath + name, name, roots, [dirCheck]);
+        const index = await this.resolvePath(urlPath + name, roots);
+        if (!index.ok) continue;
+        const found = await this.loadFile(urlPath, urlPath + name, index, roots, [dirCheck]);
         if (found.type === 'file') return found;
       }
       return { type: 'directory', realPath: resolved.realPath };
     }
     if (resolved.directory) return refused({ status: 404, reason: 'not a directory' });
-    return this.loadFile(urlPath, urlPath, lastSegment(urlPath), roots, []);
+    return this.loadFile(urlPath, urlPath, resolved, roots, [], stats);
   }
 
   /**
-   * The file at `fileUrl` (not a directory), with its siblings; cached under
-   * `key` (the URL path asked for) when the cache is on.
+   * The file at `fileUrl` (not a directory), as resolved (and, when `stats`
+   * is given, stat'd) already, with its siblings; cached under `key` (the URL
+   * path asked for) when the cache is on.
    */
-  private async loadFile(key: string, fileUrl: string, name: string, roots: RealRoots, extraChecks: readonly Check[]): Promise<Lookup> {
-    const resolved = await this.resolvePath(fileUrl, roots);
-    if (!resolved.ok) return refused(resolved);
-    const found = await this.representation(resolved.realPath, '');
+  private async loadFile(key: string, fileUrl: string, resolved: ResolvedPath, roots: RealRoots, extraChecks: readonly Check[], stats?: Stats): Promise<Lookup> {
+    const found = await this.representation(resolved.realPath, '', stats);
     if ('status' in found) return refused(found);
     const checks: Check[] = [...extraChecks, { path: resolved.fsPath, real: resolved.realPath, key: found.key, directory: false }];
     const encoded: [Coding, Representation][] = [];
@@ -225,6 +226,7 @@ export class FileCache {
         checks.push({ path: sibling.fsPath, real: sibling.realPath, key: variant.key, directory: false });
       }
     }
+    const name = lastSegment(fileUrl);
     const entry: FileEntry = {
       type: 'file',
       contentType: contentTypeOf(name, this.options.mime),
@@ -236,13 +238,17 @@ export class FileCache {
     return entry;
   }
 
-  /** Stats a regular file and, when it is small enough to keep, reads it; the key is the stat of what was read. */
+  /**
+   * Stats a regular file (unless its stat is `known`) and, when it is small
+   * enough to keep, reads it; the key is the stat of what was read.
+   */
   private async representation(
     realPath: string,
     etagSuffix: string,
+    known?: Stats,
   ): Promise<{ representation: Representation; key: StatKey } | { status: number; reason: string }> {
     const limits = this.options.cache;
-    let stats = await statOr(realPath);
+    let stats = known ?? (await statOr(realPath));
     if ('status' in stats) return stats;
     if (!stats.isFile()) return { status: 403, reason: 'not a regular file' };
     let content: Buffer | undefined;

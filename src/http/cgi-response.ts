@@ -19,6 +19,7 @@
  * `nph-` scripts (§5) write a whole HTTP response themselves; only their
  * status line is read here, for the logs (`parseNphStatusLine`).
  */
+import { ByteQueue } from './byte-queue.js';
 import { splitFieldLine } from './grammar.js';
 import { HeaderMap } from './headers.js';
 
@@ -49,8 +50,9 @@ const statusLine = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/;
  * stops first.
  */
 export class CgiHeadParser {
-  private buffer: Buffer = Buffer.alloc(0);
-  /** Where the next unread line starts in `buffer`. */
+  /** The output so far: a view of the one chunk that holds it, or a copy that grows by doubling (no re-copy per chunk). */
+  private readonly output = new ByteQueue();
+  /** Where the next unread line starts in the output. */
   private lineStart = 0;
   private readonly fields: [string, string][] = [];
   private result: CgiHeadResult | undefined;
@@ -63,21 +65,22 @@ export class CgiHeadParser {
   /** More output; the result once the header section is complete (or known to be bad), else undefined. */
   push(chunk: Uint8Array): CgiHeadResult | undefined {
     if (this.result) return this.result;
-    this.buffer = this.buffer.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length) : Buffer.concat([this.buffer, chunk]);
+    this.output.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    const buffer = this.output.view();
     for (;;) {
-      const lf = this.buffer.indexOf(10, this.lineStart);
+      const lf = buffer.indexOf(10, this.lineStart);
       if (lf < 0) {
-        if (this.buffer.length > this.limit) return this.settle(bad(`header section longer than ${this.limit} bytes`));
+        if (buffer.length > this.limit) return this.settle(bad(`header section longer than ${this.limit} bytes`));
         return undefined;
       }
       if (lf + 1 > this.limit) return this.settle(bad(`header section longer than ${this.limit} bytes`));
-      const end = lf > this.lineStart && this.buffer[lf - 1] === 13 ? lf - 1 : lf;
-      const line = this.buffer.toString('latin1', this.lineStart, end);
+      const end = lf > this.lineStart && buffer[lf - 1] === 13 ? lf - 1 : lf;
+      const line = buffer.toString('latin1', this.lineStart, end);
       this.lineStart = lf + 1;
       if (line === '') {
         const head = interpretCgiHead(this.fields);
         if (typeof head === 'string') return this.settle(bad(head));
-        return this.settle({ ok: true, head, rest: this.buffer.subarray(this.lineStart) });
+        return this.settle({ ok: true, head, rest: buffer.subarray(this.lineStart) });
       }
       if (this.fields.length === 0) {
         const m = statusLine.exec(line);
@@ -98,13 +101,13 @@ export class CgiHeadParser {
   /** The output ended: a header section that has not ended by now never will. */
   end(): CgiHeadResult {
     if (this.result) return this.result;
-    const reason = this.buffer.length === 0 ? 'the script wrote nothing' : 'the output ended inside the header section';
+    const reason = this.output.length === 0 ? 'the script wrote nothing' : 'the output ended inside the header section';
     return this.settle(bad(reason));
   }
 
   private settle(result: CgiHeadResult): CgiHeadResult {
     this.result = result;
-    this.buffer = Buffer.alloc(0);
+    this.output.clear();
     return result;
   }
 }
