@@ -367,8 +367,7 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     const max = this.scheduling.maxRequests;
     if (max > 0 && worker.served >= max && this.mayRecycle(worker)) {
       if (worker.running > 0) return;
-      this.retire(worker, `recycled after ${worker.served} requests`);
-      return this.replenish();
+      return this.recycle(worker);
     }
     this.next(worker);
   }
@@ -442,17 +441,23 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
       worker.running--;
       lease.worker = undefined;
     } else return;
-    if (lease.cancelled) this.end(lease);
-    else {
-      const free = this.freeWorker();
-      if (free) this.assign(free, lease);
-      else this.queue.unshift(lease);
-    }
-    if (worker.draining && worker.running === 0 && worker.status === 'ready') {
-      this.retire(worker, `recycled after ${worker.served} requests`);
-      return this.replenish();
-    }
+    this.giveBack(lease);
+    if (worker.draining && worker.running === 0 && worker.status === 'ready') return this.recycle(worker);
     this.next(worker);
+  }
+
+  /** A job that came back without running: it ends if its client has gone, else runs on a free worker or waits at the head of the line. */
+  private giveBack(lease: L): void {
+    if (lease.cancelled) return this.end(lease);
+    const free = this.freeWorker();
+    if (free) this.assign(free, lease);
+    else this.queue.unshift(lease);
+  }
+
+  /** Replaces a worker that has served its maxRequests and finished its last job. */
+  private recycle(worker: W): void {
+    this.retire(worker, `recycled after ${worker.served} requests`);
+    this.replenish();
   }
 
   /** Gives a worker a job to run now. */
@@ -620,12 +625,7 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     if (offer) {
       this.unoffer(worker, offer);
       offer.withdrawing = false;
-      if (offer.cancelled) this.end(offer);
-      else {
-        const free = this.freeWorker();
-        if (free) this.assign(free, offer);
-        else this.queue.unshift(offer);
-      }
+      this.giveBack(offer);
     }
   }
 
