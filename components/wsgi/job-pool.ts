@@ -95,6 +95,11 @@ export interface PoolWorker {
   offer: PoolLease<PoolWorker> | undefined;
 }
 
+/** What a pool knows of a worker it has just started: starting, with nothing run and nothing offered. */
+export function startingWorker(number: number, capacity: number): PoolWorker {
+  return { number, status: 'starting', running: 0, capacity, served: 0, since: performance.now(), draining: false, offer: undefined };
+}
+
 /** One job, from its arrival to its end; a kind of pool that keeps more per job extends it. */
 export class PoolLease<W extends PoolWorker> {
   /** The worker running it. */

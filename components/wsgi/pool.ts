@@ -26,7 +26,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { assertNever } from '../../src/core/component.js';
-import { JobPool, PoolLease, listenTo, type PoolWorker, type Withdrawal } from './job-pool.js';
+import { JobPool, PoolLease, listenTo, startingWorker, type PoolWorker, type Withdrawal } from './job-pool.js';
 import type { Box } from '../../src/core/box.js';
 import { offerToken, type AppModule, type FromThread, type Job, type JobUpdate, type PoolReply, type ThreadData } from './messages.js';
 
@@ -194,14 +194,7 @@ export class WorkerPool extends JobPool<Thread, Lease> {
     // A forgotten pool must not keep the process alive; a listening server does that.
     worker.unref();
     const thread: Thread = {
-      number,
-      status: 'starting',
-      running: 0,
-      capacity: 1,
-      served: 0,
-      since: performance.now(),
-      draining: false,
-      offer: undefined,
+      ...startingWorker(number, 1),
       worker,
       slots,
       unconfirmed: undefined,
