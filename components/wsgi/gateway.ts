@@ -23,7 +23,7 @@ import { HeaderMap } from '../../src/http/headers.js';
 import { errorResponse, requestLine, respond, type Body, type HttpRequest, type HttpResponse, type Reroute } from '../../src/http/messages.js';
 import { wsgiEnviron } from '../../src/http/wsgi-environ.js';
 import { HttpHandler } from '../http-handler.js';
-import { creditWindow, type Failure, type FromGateway, type Head, type PoolReply } from './messages.js';
+import { creditWindow, failure, type Failure, type FromGateway, type Head, type PoolReply } from './messages.js';
 import { ResponseStream } from './response-stream.js';
 
 export interface GatewayOptions {
@@ -128,7 +128,7 @@ export class WsgiGateway extends HttpHandler<typeof wsgiGatewayBoxes> {
   private bodyEnded(): void {
     this.jobOver = true;
     if (this.stream) this.stream.end();
-    else this.failed({ type: 'failed', id: this.id, status: 502, message: 'the thread ended the job without a response' });
+    else this.failed(failure(this.id, 502, 'the thread ended the job without a response'));
   }
 
   private failed(reply: Failure): void {

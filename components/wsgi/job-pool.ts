@@ -95,6 +95,11 @@ export interface PoolWorker {
   offer: PoolLease<PoolWorker> | undefined;
 }
 
+/** What a pool knows of a worker it has just started: starting, with nothing run and nothing offered. */
+export function startingWorker(number: number, capacity: number): PoolWorker {
+  return { number, status: 'starting', running: 0, capacity, served: 0, since: performance.now(), draining: false, offer: undefined };
+}
+
 /** One job, from its arrival to its end; a kind of pool that keeps more per job extends it. */
 export class PoolLease<W extends PoolWorker> {
   /** The worker running it. */
@@ -367,8 +372,7 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     const max = this.scheduling.maxRequests;
     if (max > 0 && worker.served >= max && this.mayRecycle(worker)) {
       if (worker.running > 0) return;
-      this.retire(worker, `recycled after ${worker.served} requests`);
-      return this.replenish();
+      return this.recycle(worker);
     }
     this.next(worker);
   }
@@ -442,17 +446,23 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
       worker.running--;
       lease.worker = undefined;
     } else return;
-    if (lease.cancelled) this.end(lease);
-    else {
-      const free = this.freeWorker();
-      if (free) this.assign(free, lease);
-      else this.queue.unshift(lease);
-    }
-    if (worker.draining && worker.running === 0 && worker.status === 'ready') {
-      this.retire(worker, `recycled after ${worker.served} requests`);
-      return this.replenish();
-    }
+    this.giveBack(lease);
+    if (worker.draining && worker.running === 0 && worker.status === 'ready') return this.recycle(worker);
     this.next(worker);
+  }
+
+  /** A job that came back without running: it ends if its client has gone, else runs on a free worker or waits at the head of the line. */
+  private giveBack(lease: L): void {
+    if (lease.cancelled) return this.end(lease);
+    const free = this.freeWorker();
+    if (free) this.assign(free, lease);
+    else this.queue.unshift(lease);
+  }
+
+  /** Replaces a worker that has served its maxRequests and finished its last job. */
+  private recycle(worker: W): void {
+    this.retire(worker, `recycled after ${worker.served} requests`);
+    this.replenish();
   }
 
   /** Gives a worker a job to run now. */
@@ -620,12 +630,7 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     if (offer) {
       this.unoffer(worker, offer);
       offer.withdrawing = false;
-      if (offer.cancelled) this.end(offer);
-      else {
-        const free = this.freeWorker();
-        if (free) this.assign(free, offer);
-        else this.queue.unshift(offer);
-      }
+      this.giveBack(offer);
     }
   }
 

@@ -26,23 +26,16 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { assertNever } from '../../src/core/component.js';
-import { JobPool, PoolLease, listenTo, type PoolWorker, type Withdrawal } from './job-pool.js';
+import { JobPool, PoolLease, listenTo, startingWorker, type PoolWorker, type Scheduling, type Withdrawal } from './job-pool.js';
 import type { Box } from '../../src/core/box.js';
 import { offerToken, type AppModule, type FromThread, type Job, type JobUpdate, type PoolReply, type ThreadData } from './messages.js';
 
-export interface PoolOptions {
+/** JobPool's scheduling, its workers being threads. */
+export interface PoolOptions extends Omit<Scheduling, 'minWorkers' | 'maxWorkers'> {
   /** Threads always alive. Default 10, as Rocket. */
   readonly minThreads: number;
   /** Most threads; 0 for no limit. Default 0, as Rocket. */
   readonly maxThreads: number;
-  /** Requests that may wait for a thread; more are answered 503. */
-  readonly queueSize: number;
-  /** Milliseconds a thread beyond the minimum may stay idle before it is retired. */
-  readonly idleTimeout: number;
-  /** Milliseconds an application may run without progress before its thread is replaced (504). */
-  readonly requestTimeout: number;
-  /** Requests a thread serves before it is replaced by a fresh one; 0 for never. */
-  readonly maxRequests: number;
 }
 
 export const defaultPoolOptions: PoolOptions = {
@@ -194,14 +187,7 @@ export class WorkerPool extends JobPool<Thread, Lease> {
     // A forgotten pool must not keep the process alive; a listening server does that.
     worker.unref();
     const thread: Thread = {
-      number,
-      status: 'starting',
-      running: 0,
-      capacity: 1,
-      served: 0,
-      since: performance.now(),
-      draining: false,
-      offer: undefined,
+      ...startingWorker(number, 1),
       worker,
       slots,
       unconfirmed: undefined,

@@ -28,7 +28,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { nulField } from '../../src/http/wsgi-native.js';
 import { signalGroup } from '../process-group.js';
-import { JobPool, PoolLease, listenTo, type PoolFigures, type PoolWorker, type Scheduling, type Withdrawal } from './job-pool.js';
+import { JobPool, PoolLease, listenTo, startingWorker, type PoolFigures, type PoolWorker, type Scheduling, type Withdrawal } from './job-pool.js';
 import type { Box } from '../../src/core/box.js';
 import { creditWindow, failure, type Failure, type Job, type JobUpdate, type PoolReply } from './messages.js';
 import { FrameReader, requestFrame, updateFrames, withdrawFrame, type FromWorker } from './python-frames.js';
@@ -203,14 +203,7 @@ export class PythonPool extends JobPool<Process, Lease> {
     const channel = child.stdio[3] as Socket;
     const withdrawals = child.stdio[4] as Socket;
     const worker: Process = {
-      number,
-      status: 'starting',
-      running: 0,
-      capacity: options.threads,
-      served: 0,
-      since: performance.now(),
-      draining: false,
-      offer: undefined,
+      ...startingWorker(number, options.threads),
       child,
       channel,
       withdrawals,
