@@ -307,20 +307,19 @@ export class BoxwireServer {
     const compress = o.compress;
     // Compression goes after the user's stages, so they see bodies as the handlers made them.
     const stages = compress ? [...o.stages, () => new Compress(compress)] : o.stages;
-    const counters = this.counters;
-    const protocol = (info: ConnectionInfo): Component<any> =>
-      o.protocol
-        ? o.protocol(info, o)
-        : httpConnection(info, {
-            routes,
-            limits: o.limits,
-            timeouts: o.timeouts,
-            server: o.serverHeader,
-            accessLog: o.accessLog,
-            errorPages: o.errorPages,
-            stages,
-            counters,
-          });
+    // What every connection's graph is built from, worked out once per site.
+    const connection = {
+      routes,
+      limits: o.limits,
+      timeouts: o.timeouts,
+      server: o.serverHeader,
+      accessLog: o.accessLog,
+      errorPages: o.errorPages,
+      stages,
+      counters: this.counters,
+    };
+    const own = o.protocol;
+    const protocol = own ? (info: ConnectionInfo) => own(info, o) : (info: ConnectionInfo) => httpConnection(info, connection);
     return { options: o, routes, pool, python, cgi, documents, protocol, open: 0, retired: false };
   }
 }
