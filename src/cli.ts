@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import cluster from 'node:cluster';
 import { CliError, parseArgs, usage } from './cli-args.js';
 import { flags } from './cli-flags.js';
-import { createServer, type BoxwireServer } from './server.js';
+import { createServer, urlOf, type BoxwireServer } from './server.js';
 import { reportListening, supervise } from './workers.js';
 import { ConfigError, loadConfig, mergeOptions } from './config-file.js';
 import type { ServerOptions } from './options.js';
@@ -61,7 +61,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`boxwire: ${(error as Error).message}\n`);
     return 1;
   }
-  const urls = server.addresses.map((a) => urlOf(a));
+  const urls = server.addresses.map(urlOf);
   if (cluster.isWorker) reportListening(urls);
   else process.stdout.write(`boxwire ${version()} listening on ${urls.join(', ')}\n`);
   const reload = (): void => {
@@ -93,10 +93,6 @@ async function main(argv: readonly string[]): Promise<number> {
 async function optionsFrom(file: string | undefined, fromFlags: ServerOptions): Promise<ServerOptions> {
   const options = file ? mergeOptions(await loadConfig(file), fromFlags) : fromFlags;
   return withWsgiDefaults(options as OptionsDraft) as ServerOptions;
-}
-
-function urlOf(a: { host: string; port: number; family: string; secure: boolean }): string {
-  return `${a.secure ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.host}]` : a.host}:${a.port}`;
 }
 
 process.exitCode = await main(process.argv.slice(2));

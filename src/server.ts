@@ -158,8 +158,7 @@ export class BoxwireServer {
   get url(): string {
     const a = this.addresses[0];
     if (!a) throw new Error('boxwire: not listening');
-    const host = a.family === 'IPv6' ? `[${a.host}]` : a.host;
-    return `${a.secure ? 'https' : 'http'}://${host}:${a.port}`;
+    return urlOf(a);
   }
 
   /** Starts the server; resolves with the bound addresses, rejects when it cannot listen. */
@@ -307,20 +306,19 @@ export class BoxwireServer {
     const compress = o.compress;
     // Compression goes after the user's stages, so they see bodies as the handlers made them.
     const stages = compress ? [...o.stages, () => new Compress(compress)] : o.stages;
-    const counters = this.counters;
-    const protocol = (info: ConnectionInfo): Component<any> =>
-      o.protocol
-        ? o.protocol(info, o)
-        : httpConnection(info, {
-            routes,
-            limits: o.limits,
-            timeouts: o.timeouts,
-            server: o.serverHeader,
-            accessLog: o.accessLog,
-            errorPages: o.errorPages,
-            stages,
-            counters,
-          });
+    // What every connection's graph is built from, worked out once per site.
+    const connection = {
+      routes,
+      limits: o.limits,
+      timeouts: o.timeouts,
+      server: o.serverHeader,
+      accessLog: o.accessLog,
+      errorPages: o.errorPages,
+      stages,
+      counters: this.counters,
+    };
+    const own = o.protocol;
+    const protocol = own ? (info: ConnectionInfo) => own(info, o) : (info: ConnectionInfo) => httpConnection(info, connection);
     return { options: o, routes, pool, python, cgi, documents, protocol, open: 0, retired: false };
   }
 }
@@ -330,7 +328,17 @@ function cgiLimits(o: ResolvedOptions) {
 }
 
 function addressesOf(o: ResolvedOptions): string[] {
-  return o.interfaces.map((i) => `${i.tls ? 'https://' : ''}${i.host.includes(':') ? `[${i.host}]` : i.host}:${i.port}`);
+  return o.interfaces.map((i) => `${i.tls ? 'https://' : ''}${hostPort(i.host, i.port)}`);
+}
+
+/** `host:port`, an IPv6 host in brackets (RFC 3986 §3.2.2). */
+function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The URL of a bound address: `http://127.0.0.1:8080`, `https://[::1]:8443`. */
+export function urlOf(address: BoundAddress): string {
+  return `${address.secure ? 'https' : 'http'}://${hostPort(address.host, address.port)}`;
 }
 
 /** The routes the server brings itself, before the user's: status and health checks, when asked for. */

@@ -18,7 +18,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measured, startServer, table } from '../harness.mjs';
+import { kill, measured, medianRow, startServer, table, which } from '../harness.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 3);
@@ -90,18 +90,8 @@ async function waitForPort(port, child) {
 async function startProgram(command, args, { cwd, env }, port) {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'ignore', 'ignore'] });
   await waitForPort(port, child);
-  return { port, stop: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGKILL')))) };
+  return { port, stop: () => kill(child) };
 }
-
-function have(command) {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function run() {
   // The real python3, first on every server's PATH.
@@ -116,7 +106,7 @@ export async function run() {
     const pythonPort = await freePort();
     servers.push({ name: 'python3 -m http.server --cgi', ...(await startProgram(python, ['-m', 'http.server', '--cgi', '--bind', '127.0.0.1', String(pythonPort)], { cwd: work, env }, pythonPort)) });
     servers.push({ name: 'node:http + spawn', ...(await startServer('node-cgi', env)) });
-    const lighttpd = have('lighttpd');
+    const lighttpd = which('lighttpd');
     if (lighttpd) {
       const port = await freePort();
       const config = join(work, 'lighttpd.conf');
@@ -145,11 +135,7 @@ export async function run() {
       for (let round = 0; round < ROUNDS; round++) {
         for (const s of servers) results.get(s.name).push(await hammer(s.port, path, expected));
       }
-      const summary = (name) => {
-        const runs = results.get(name);
-        const rps = median(runs.map((r) => r.rps));
-        return { ...runs.find((r) => r.rps === rps), errors: runs.reduce((n, r) => n + r.errors, 0) };
-      };
+      const summary = (name) => medianRow(results.get(name));
       const ours = summary('boxwire');
       for (const s of servers) {
         if (s.name === 'boxwire') continue;
@@ -158,7 +144,7 @@ export async function run() {
         rows.push({ scenario: `CGI ${script}`, server: `boxwire vs ${s.name}`, ...ours, ratio: ours.rps / peer.rps });
       }
     }
-    table(`CGI hello world: ${CONNECTIONS} connections, median of ${ROUNDS} rounds of ${DURATION} s${have('lighttpd') ? '' : ' (lighttpd not installed: not measured)'}`, rows);
+    table(`CGI hello world: ${CONNECTIONS} connections, median of ${ROUNDS} rounds of ${DURATION} s${which('lighttpd') ? '' : ' (lighttpd not installed: not measured)'}`, rows);
   } finally {
     for (const s of servers) await s.stop();
     rmSync(work, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { startServer, table } from '../harness.mjs';
+import { burstOf, inTurn, startServer, table, totalsRow } from '../harness.mjs';
 import { cpuTime } from '../cpu-time.mjs';
 
 function rss(pid) {
@@ -44,33 +44,21 @@ export async function run() {
     const names = ['node-hello', 'boxwire-hello'];
     const servers = {};
     for (const name of names) servers[name] = await startServer(name);
-    const totals = Object.fromEntries(names.map((n) => [n, { requests: 0, bytes: 0, p99: [], errors: 0, non2xx: 0, cpu: 0 }]));
+    let totals;
     try {
       for (const name of names) await autocannon({ url: `http://127.0.0.1:${servers[name].port}/`, connections: 50, duration: 1, headers });
-      for (let round = 0; round < rounds; round++) {
-        for (const name of round % 2 ? [...names].reverse() : names) {
-          const before = cpuTime(servers[name].pid);
-          const r = await autocannon({ url: `http://127.0.0.1:${servers[name].port}/`, connections: 50, duration: seconds, headers });
-          const after = cpuTime(servers[name].pid);
-          const t = totals[name];
-          t.requests += r.requests.total;
-          t.bytes += r.throughput.total;
-          t.p99.push(r.latency.p99);
-          t.errors += r.errors + r.timeouts;
-          t.non2xx += r.non2xx;
-          if (before !== undefined && after !== undefined) t.cpu += after - before;
-        }
-      }
+      totals = await inTurn(names, rounds, async (name) => {
+        const before = cpuTime(servers[name].pid);
+        const r = await autocannon({ url: `http://127.0.0.1:${servers[name].port}/`, connections: 50, duration: seconds, headers });
+        const after = cpuTime(servers[name].pid);
+        return { ...burstOf(r), cpu: before !== undefined && after !== undefined ? after - before : undefined };
+      });
     } finally {
       for (const server of Object.values(servers)) await server.stop();
     }
     const time = rounds * seconds;
-    const row = (name) => {
-      const t = totals[name];
-      return { rps: t.requests / time, p99: [...t.p99].sort((a, b) => a - b)[t.p99.length >> 1], throughput: t.bytes / time, errors: t.errors, non2xx: t.non2xx };
-    };
-    const theirs = row('node-hello');
-    const ours = row('boxwire-hello');
+    const theirs = totalsRow(totals['node-hello'], time);
+    const ours = totalsRow(totals['boxwire-hello'], time);
     rows.push({ scenario, server: 'node:http (peer)', ...theirs });
     rows.push({ scenario, server: 'boxwire', ...ours, ratio: ours.rps / theirs.rps });
     const perRequest = (name) => (totals[name].cpu * 1000) / Math.max(1, totals[name].requests);

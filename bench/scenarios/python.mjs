@@ -16,21 +16,13 @@ import { readFileSync } from 'node:fs';
 import { cpuTimeOfTree } from '../cpu-time.mjs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { figures, startServer, table } from '../harness.mjs';
+import { figures, kill, median, medianRow, startServer, table, which } from '../harness.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BURST = Number(process.env.BENCH_BURST ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const apps = fileURLToPath(new URL('../apps/', import.meta.url));
 const wsgiref = fileURLToPath(new URL('../servers/wsgiref-hello.py', import.meta.url));
-
-function which(command) {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The interpreter a script's #! line names, if it names one directly. */
 function shebang(path) {
@@ -47,7 +39,7 @@ function startProgram(command, args, portIn) {
     const hear = (chunk) => {
       said += chunk;
       const port = portIn(said);
-      if (port) resolve({ port, pid: child.pid, stop: () => new Promise((done) => (child.exitCode !== null ? done() : (child.once('exit', done), child.kill('SIGKILL')))) });
+      if (port) resolve({ port, pid: child.pid, stop: () => kill(child) });
     };
     child.stdout.on('data', hear);
     child.stderr.on('data', hear);
@@ -62,8 +54,6 @@ async function burst(server, seconds) {
   const requests = r.requests.total;
   return { ...figures(r), cpu: before === undefined || requests === 0 ? undefined : ((after - before) * 1000) / requests };
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function run() {
   const gunicorn = which('gunicorn');
@@ -83,9 +73,7 @@ export async function run() {
     for (let round = 0; round < ROUNDS; round++) for (const s of servers) results.get(s.name).push(await burst(s, BURST));
     const summary = (name) => {
       const runs = results.get(name);
-      const rps = median(runs.map((r) => r.rps));
-      const cpu = runs.every((r) => r.cpu !== undefined) ? median(runs.map((r) => r.cpu)) : undefined;
-      return { ...runs.find((r) => r.rps === rps), cpu, errors: runs.reduce((n, r) => n + r.errors, 0), non2xx: runs.reduce((n, r) => n + r.non2xx, 0) };
+      return { ...medianRow(runs), cpu: runs.every((r) => r.cpu !== undefined) ? median(runs.map((r) => r.cpu)) : undefined };
     };
     const rows = [];
     const simple = summary('wsgiref.simple_server');

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { startServer, table } from '../harness.mjs';
+import { burstOf, inTurn, startServer, table, totalsRow } from '../harness.mjs';
 import { downloadInChild } from '../download.mjs';
 
 const servers = [
@@ -45,8 +45,7 @@ async function burst(url, s, seconds) {
     const r = await downloadInChild(url, { connections: s.connections, duration: seconds, headers: s.headers ?? {} });
     return { requests: r.rps * seconds, bytes: r.throughput * seconds, p99: r.p99, errors: r.errors, non2xx: r.non2xx };
   }
-  const r = await autocannon({ url, connections: s.connections, duration: seconds, headers: s.headers ?? {} });
-  return { requests: r.requests.total, bytes: r.throughput.total, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  return burstOf(await autocannon({ url, connections: s.connections, duration: seconds, headers: s.headers ?? {} }));
 }
 
 export async function run() {
@@ -65,25 +64,11 @@ export async function run() {
     for (const s of scenarios) {
       if (only && !s.scenario.includes(only)) continue;
       const url = (name) => `http://127.0.0.1:${started[name].port}${s.path}`;
-      const totals = Object.fromEntries(servers.map(([name]) => [name, { requests: 0, bytes: 0, p99: [], errors: 0, non2xx: 0 }]));
-      for (const [name] of servers) await burst(url(name), s, 1); // warm up
-      for (let round = 0; round < rounds; round++) {
-        for (const [name] of round % 2 ? [...servers].reverse() : servers) {
-          const r = await burst(url(name), s, seconds);
-          const t = totals[name];
-          t.requests += r.requests;
-          t.bytes += r.bytes;
-          t.p99.push(r.p99);
-          t.errors += r.errors;
-          t.non2xx += r.non2xx;
-        }
-      }
+      const names = servers.map(([name]) => name);
+      for (const name of names) await burst(url(name), s, 1); // warm up
+      const totals = await inTurn(names, rounds, (name) => burst(url(name), s, seconds));
       const time = rounds * seconds;
-      const row = (name) => {
-        const t = totals[name];
-        const p99 = [...t.p99].sort((a, b) => a - b)[Math.floor(t.p99.length / 2)];
-        return { rps: t.requests / time, p99, throughput: t.bytes / time, errors: t.errors, non2xx: s.headers?.range ? 0 : t.non2xx };
-      };
+      const row = (name) => ({ ...totalsRow(totals[name], time), ...(s.headers?.range ? { non2xx: 0 } : {}) });
       const ours = row('boxwire-static');
       for (const [name, label] of servers) {
         const r = row(name);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { table } from '../harness.mjs';
+import { burstOf, inTurn, table, totalsRow } from '../harness.mjs';
 
 const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 
@@ -33,29 +33,19 @@ export async function run() {
   const seconds = Number(process.env.BENCH_BURST ?? 2);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
   const servers = { single: await startCommand(common), workers: await startCommand([...common, '--workers', '2']) };
-  const totals = { single: { requests: 0, bytes: 0, p99: [], errors: 0 }, workers: { requests: 0, bytes: 0, p99: [], errors: 0 } };
+  const names = Object.keys(servers);
+  const url = (name) => `http://127.0.0.1:${servers[name].port}/file-1k.txt`;
+  let totals;
   try {
-    for (const name of Object.keys(servers)) await autocannon({ url: `http://127.0.0.1:${servers[name].port}/file-1k.txt`, connections: 50, duration: 1 });
-    for (let round = 0; round < rounds; round++) {
-      for (const name of round % 2 ? ['workers', 'single'] : ['single', 'workers']) {
-        const r = await autocannon({ url: `http://127.0.0.1:${servers[name].port}/file-1k.txt`, connections: 50, duration: seconds });
-        const t = totals[name];
-        t.requests += r.requests.total;
-        t.bytes += r.throughput.total;
-        t.p99.push(r.latency.p99);
-        t.errors += r.errors + r.timeouts + r.non2xx;
-      }
-    }
+    for (const name of names) await autocannon({ url: url(name), connections: 50, duration: 1 });
+    totals = await inTurn(names, rounds, async (name) => burstOf(await autocannon({ url: url(name), connections: 50, duration: seconds })));
   } finally {
     for (const server of Object.values(servers)) await server.stop();
     rmSync(root, { recursive: true, force: true });
   }
   const time = rounds * seconds;
-  const row = (name, label, ratio) => {
-    const t = totals[name];
-    return { scenario: '1 KiB file, keep-alive', server: label, rps: t.requests / time, p99: [...t.p99].sort((a, b) => a - b)[t.p99.length >> 1], throughput: t.bytes / time, errors: t.errors, non2xx: 0, ratio };
-  };
-  const single = row('single', 'boxwire, one process (peer)');
-  const workers = row('workers', 'boxwire --workers 2', totals.workers.requests / totals.single.requests);
+  const scenario = '1 KiB file, keep-alive';
+  const single = { scenario, server: 'boxwire, one process (peer)', ...totalsRow(totals.single, time) };
+  const workers = { scenario, server: 'boxwire --workers 2', ...totalsRow(totals.workers, time), ratio: totals.workers.requests / totals.single.requests };
   table(`--workers 2 against one process, ${rounds} rounds of ${seconds} s bursts`, [single, workers]);
 }

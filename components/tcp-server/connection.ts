@@ -154,34 +154,27 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
 }
 
 /**
- * What the protocol knows of the connection. The local address and the
+ * What the protocol knows of the connection. The peer is read at accept
+ * (logs name it after the socket has gone); the local address and the
  * certificate are asked of the socket the first time they are read (each is
- * a system call or more), not at accept.
+ * a system call or more).
  */
 class SocketInfo implements ConnectionInfo {
   readonly id = ++connectionSerial;
   readonly secure: boolean;
-  private remote: { address: string; port: number; family: 'IPv4' | 'IPv6' } | undefined;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly family: 'IPv4' | 'IPv6';
   private local: { address: string; port: number } | undefined;
   private certificate: PeerCertificate | undefined | null = null;
 
   constructor(private readonly socket: Socket) {
     this.secure = (socket as TLSSocket).encrypted === true;
-    // Logs name the peer after the socket has gone: read its address now.
-    void this.peer;
-  }
-
-  private get peer(): { address: string; port: number; family: 'IPv4' | 'IPv6' } {
-    if (!this.remote) {
-      const raw = this.socket.remoteAddress ?? '';
-      const mapped = raw.startsWith('::ffff:') && raw.includes('.');
-      this.remote = {
-        address: stripMappedPrefix(raw),
-        port: this.socket.remotePort ?? 0,
-        family: this.socket.remoteFamily === 'IPv6' && !mapped ? 'IPv6' : 'IPv4',
-      };
-    }
-    return this.remote;
+    const raw = socket.remoteAddress ?? '';
+    this.remoteAddress = stripMappedPrefix(raw);
+    this.remotePort = socket.remotePort ?? 0;
+    // An IPv4 peer on a dual-stack socket (its address stripped of ::ffff:) is IPv4.
+    this.family = socket.remoteFamily === 'IPv6' && this.remoteAddress === raw ? 'IPv6' : 'IPv4';
   }
 
   private get self(): { address: string; port: number } {
@@ -189,15 +182,6 @@ class SocketInfo implements ConnectionInfo {
     return this.local;
   }
 
-  get remoteAddress(): string {
-    return this.peer.address;
-  }
-  get remotePort(): number {
-    return this.peer.port;
-  }
-  get family(): 'IPv4' | 'IPv6' {
-    return this.peer.family;
-  }
   get localAddress(): string {
     return this.self.address;
   }
