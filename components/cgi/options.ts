@@ -8,6 +8,7 @@ import { delimiter, extname, isAbsolute, join, resolve } from 'node:path';
 import type { CgiIdentity } from '../../src/http/cgi-env.js';
 import { defaultInheritedEnv } from '../../src/http/cgi-env.js';
 import type { HttpRequest } from '../../src/http/messages.js';
+import { nativeSpawnerMissing, resolveSpawner, type SpawnerChoice } from './spawner.js';
 
 /** A URL prefix served by CGI: a directory of scripts, or one program. */
 export interface CgiMapping {
@@ -47,6 +48,13 @@ export interface CgiOptions {
   readonly documentRoot?: string;
   /** Who the request was authenticated as (AUTH_TYPE, REMOTE_USER), when your server authenticates. */
   readonly authenticate?: (request: HttpRequest) => CgiIdentity | undefined;
+  /**
+   * What starts scripts: 'native' (posix_spawn, built at npm install; Linux),
+   * 'node' (child_process.spawn), or 'auto': native when it is built and
+   * loads, node otherwise. Default: the BOXWIRE_CGI_SPAWNER environment
+   * variable, else 'auto'.
+   */
+  readonly spawner?: SpawnerChoice;
 }
 
 export interface ResolvedCgiMapping {
@@ -75,6 +83,8 @@ export interface ResolvedCgiOptions {
   readonly headerLimit: number;
   readonly documentRoot: string;
   readonly authenticate: ((request: HttpRequest) => CgiIdentity | undefined) | undefined;
+  /** The spawner 'auto' came to, or the one asked for. */
+  readonly spawner: 'native' | 'node';
 }
 
 export const defaultCgiMappings: readonly CgiMapping[] = [{ prefix: '/cgi-bin/', path: './cgi' }];
@@ -101,6 +111,7 @@ const knownOptions = new Set([
   'headerLimit',
   'documentRoot',
   'authenticate',
+  'spawner',
 ]);
 
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -155,6 +166,10 @@ export function resolveCgiOptions(
   }
   const passAuthorization = options.passAuthorization ?? false;
   if (typeof passAuthorization !== 'boolean') fail('option "cgiOptions.passAuthorization" must be true or false');
+  const spawnerFrom = options.spawner !== undefined ? 'option "cgiOptions.spawner"' : 'BOXWIRE_CGI_SPAWNER';
+  const spawner = options.spawner ?? env.BOXWIRE_CGI_SPAWNER ?? 'auto';
+  if (spawner !== 'auto' && spawner !== 'native' && spawner !== 'node') fail(`${spawnerFrom} must be "auto", "native" or "node" (got ${JSON.stringify(spawner)})`);
+  if (spawner === 'native' && nativeSpawnerMissing()) fail(`${spawnerFrom}: the native spawner cannot be used: ${nativeSpawnerMissing()}`);
   const documentRoot = options.documentRoot ?? 'static';
   if (typeof documentRoot !== 'string' || documentRoot === '') fail('option "cgiOptions.documentRoot" must be a path');
   return {
@@ -171,6 +186,7 @@ export function resolveCgiOptions(
     headerLimit: whole('headerLimit', options.headerLimit, defaults.headerLimit, 256),
     documentRoot: resolve(cwd, documentRoot),
     authenticate: options.authenticate,
+    spawner: resolveSpawner(spawner),
   };
 }
 
