@@ -165,7 +165,7 @@ export class CgiHandler extends HttpHandler {
       inherit: options.inherit,
       extra: options.env,
     };
-    const env = cgiEnvironment(request, script, { bodyLength, identity: options.authenticate?.(request) }, settings, process.env);
+    const env = cgiEnvironment(request, script, { bodyLength, identity: options.authenticate?.(request) }, settings, options.serverEnv);
     let child: ScriptChild;
     try {
       // RFC 3875 §7.2: run in the script's directory. No arguments from the

@@ -74,6 +74,13 @@ export interface ResolvedCgiOptions {
   readonly env: Readonly<Record<string, string>>;
   /** The allow-list of the server's own variables. */
   readonly inherit: readonly string[];
+  /**
+   * The server's own variables on the allow-list, read once when the options
+   * are resolved (the server starts or reloads), as Apache and lighttpd read
+   * theirs at start: reading process.env costs a call into C++ per variable,
+   * about 30 µs a request.
+   */
+  readonly serverEnv: Readonly<Record<string, string>>;
   readonly passAuthorization: boolean;
   readonly timeLimit: number;
   readonly killGrace: number;
@@ -172,11 +179,13 @@ export function resolveCgiOptions(
   if (spawner === 'native' && nativeSpawnerMissing()) fail(`${spawnerFrom}: the native spawner cannot be used: ${nativeSpawnerMissing()}`);
   const documentRoot = options.documentRoot ?? 'static';
   if (typeof documentRoot !== 'string' || documentRoot === '') fail('option "cgiOptions.documentRoot" must be a path');
+  const inherit = [...defaultInheritedEnv, ...passEnv];
   return {
     mappings: resolved,
     interpreters,
     env: { ...extra },
-    inherit: [...defaultInheritedEnv, ...passEnv],
+    inherit,
+    serverEnv: allowed(env, inherit),
     passAuthorization,
     timeLimit: positive('timeLimit', options.timeLimit, defaults.timeLimit),
     killGrace: positive('killGrace', options.killGrace, defaults.killGrace),
@@ -237,6 +246,16 @@ function resolveInterpreters(given: CgiOptions['interpreters'], searchPath: stri
     map.set(key, [...argv]);
   }
   return map;
+}
+
+/** The variables of `env` that the allow-list names ("LC_*" takes every name with that prefix). */
+function allowed(env: Readonly<Record<string, string | undefined>>, inherit: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of Object.keys(env)) {
+    const value = env[name];
+    if (value !== undefined && inherit.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p))) picked[name] = value;
+  }
+  return picked;
 }
 
 /** Whether `name` is an executable file in one of the PATH directories. */
