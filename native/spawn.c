@@ -10,9 +10,11 @@
  * so the event loop does not wait for the exec; the exit watched on a pidfd;
  * the pipes read and written here, on the event loop, with uv_poll_t.
  *
- *   spawn(file, argv, env, cwd, onEvent) -> id, or a negative errno
+ *   spawn(file, argv, env, cwd, onEvent, input) -> id, or a negative errno
  *
- * starts it; onEvent(kind, a, b) then says, from the event loop:
+ * starts it, its stdin a pipe when `input`, else /dev/null (a request
+ * without a body; lighttpd does the same); onEvent(kind, a, b) then says,
+ * from the event loop:
  *
  *   STARTED pid            it runs
  *   FAILED -errno          it could not be started (no such file, not
@@ -53,12 +55,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -91,6 +95,8 @@ typedef struct {
   uint32_t next_free;
   uint32_t generation;
   int live;
+  /* The stdin of scripts that get no input, opened once. */
+  int devnull;
   char buffer[READ_SIZE];
 } module_state;
 
@@ -98,9 +104,10 @@ typedef struct {
 typedef struct {
   uv_poll_t poll;
   child_t *child;
+  /* -1 once closed (or never there: a stdin of /dev/null). */
   int fd;
-  /* The poll handle is open (initialised, not yet closed). */
-  int open;
+  /* The poll handle is initialised and not yet closed (stdin gets one only when it has to wait). */
+  int polled;
 } pipe_end;
 
 struct child {
@@ -119,7 +126,7 @@ struct child {
   size_t pending_offset;
   /* Close stdin once the pending bytes have gone. */
   int end_input;
-  /* uv handles open: the three pipes and the exit watch. */
+  /* uv handles not yet closed: the pipes' polls and the exit watch. */
   int handles;
   /* Its spawn has finished (started or failed). */
   int settled;
@@ -374,25 +381,27 @@ static void emit_numbers(child_t *child, int kind, int a, int b) {
 
 /* -------- the pipes -------- */
 
-static void on_pipe_closed(uv_handle_t *handle) {
-  pipe_end *end = handle->data;
-  child_t *child = end->child;
-  close(end->fd);
-  end->fd = -1;
+static void on_poll_closed(uv_handle_t *handle) {
+  child_t *child = ((pipe_end *)handle->data)->child;
   child->handles--;
   forget_if_done(child);
 }
 
 static void close_pipe(child_t *child, int which) {
   pipe_end *end = &child->pipes[which];
-  if (!end->open) return;
-  end->open = 0;
+  if (end->fd < 0) return;
   if (which == STDIN_PIPE) {
     free(child->pending);
     child->pending = NULL;
     child->pending_length = child->pending_offset = 0;
   }
-  uv_close((uv_handle_t *)&end->poll, on_pipe_closed);
+  if (end->polled) {
+    end->polled = 0;
+    /* uv_close stops the poll at once (epoll_ctl DEL), so the descriptor can go now. */
+    uv_close((uv_handle_t *)&end->poll, on_poll_closed);
+  }
+  close(end->fd);
+  end->fd = -1;
 }
 
 static void close_pipes(child_t *child) {
@@ -495,6 +504,9 @@ typedef struct {
   char *cwd;
   /* The child's ends of its pipes, closed once it has them. */
   int child_ends[3];
+  /* Its stdin is /dev/null (the module's `devnull`), not a pipe. */
+  int null_input;
+  int devnull;
   pid_t pid;
   int pidfd;
   int error;
@@ -528,7 +540,8 @@ static void run_spawn(napi_env env, void *data) {
   (void)env;
   spawn_job *job = data;
   spawn_setup setup;
-  job->error = setup_spawn(&setup, job->child_ends, job->cwd);
+  int stdio[3] = {job->null_input ? job->devnull : job->child_ends[0], job->child_ends[1], job->child_ends[2]};
+  job->error = setup_spawn(&setup, stdio, job->cwd);
   if (job->error) return;
   job->error = spawn_command(&job->pid, job->file, job->argv, job->envp, &setup);
   posix_spawn_file_actions_destroy(&setup.actions);
@@ -614,11 +627,12 @@ static module_state *arguments(napi_env env, napi_callback_info info, size_t cou
 }
 
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
-  napi_value args[5];
-  module_state *state = arguments(env, info, 5, args);
+  napi_value args[6];
+  module_state *state = arguments(env, info, 6, args);
   napi_valuetype callback_type;
-  if (napi_typeof(env, args[4], &callback_type) != napi_ok || callback_type != napi_function) {
-    napi_throw_type_error(env, NULL, "spawn(file, argv, env, cwd, onEvent)");
+  bool input = false;
+  if (napi_typeof(env, args[4], &callback_type) != napi_ok || callback_type != napi_function || napi_get_value_bool(env, args[5], &input) != napi_ok) {
+    napi_throw_type_error(env, NULL, "spawn(file, argv, env, cwd, onEvent, input)");
     return NULL;
   }
   spawn_job *job = calloc(1, sizeof(spawn_job));
@@ -644,8 +658,8 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   if (job->file) job->argv = strings_of(env, args[1], &error);
   if (job->argv) job->envp = strings_of(env, args[2], &error);
   if (job->envp) job->cwd = string_of(env, args[3], &error);
-  /* stdin: the child reads [0]; stdout and stderr: the child writes [1]. */
-  for (int i = 0; i < 3 && !error; i++) {
+  /* stdin: the child reads [0]; stdout and stderr: the child writes [1]. Without input, stdin is /dev/null. */
+  for (int i = input ? 0 : 1; i < 3 && !error; i++) {
     int ends[2];
     if (pipe2(ends, O_CLOEXEC) != 0) {
       error = errno;
@@ -655,6 +669,12 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     child->pipes[i].fd = ends[ours];
     job->child_ends[i] = ends[1 - ours];
   }
+  if (!error && !input && state->devnull < 0) {
+    state->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (state->devnull < 0) error = errno;
+  }
+  job->null_input = !input;
+  job->devnull = state->devnull;
   if (!error) error = take_slot(state, child);
   if (error) {
     for (int i = 0; i < 3; i++)
@@ -663,18 +683,20 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     free(child);
     return errno_value(env, error);
   }
-  /* From here on the child is known by its slot, and its pipes close through the loop. */
-  for (int i = 0; i < 3; i++) {
+  /* From here on the child is known by its slot, and close_pipes closes its pipes. Our ends are non-blocking (the child's stay blocking). */
+  for (int i = 0; i < 3 && !error; i++) {
     pipe_end *end = &child->pipes[i];
-    /* uv_poll_init makes our end non-blocking (the child's stays blocking). */
-    if (!error && uv_poll_init(state->loop, &end->poll, end->fd) == 0) {
-      end->open = 1;
+    if (end->fd < 0) continue;
+    if (i == STDIN_PIPE) {
+      /* Watched only once a write has to wait. */
+      int on = 1;
+      if (ioctl(end->fd, FIONBIO, &on) != 0) error = errno;
+    } else if (uv_poll_init(state->loop, &end->poll, end->fd) == 0) {
+      end->polled = 1;
       child->handles++;
-      if (i != STDIN_PIPE && uv_poll_start(&end->poll, UV_READABLE, on_output) != 0) error = EIO;
+      if (uv_poll_start(&end->poll, UV_READABLE, on_output) != 0) error = EIO;
     } else {
-      if (!error) error = EIO;
-      close(end->fd);
-      end->fd = -1;
+      error = EIO;
     }
   }
   napi_value name;
@@ -701,7 +723,8 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
   napi_value args[2];
   module_state *state = arguments(env, info, 2, args);
   child_t *child = child_of(env, state, args[0]);
-  if (!child || !child->pipes[STDIN_PIPE].open || child->end_input) return errno_value(env, EPIPE);
+  pipe_end *input = child ? &child->pipes[STDIN_PIPE] : NULL;
+  if (!input || input->fd < 0 || child->end_input) return errno_value(env, EPIPE);
   void *data;
   size_t length;
   napi_typedarray_type type;
@@ -712,7 +735,7 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
   size_t taken = 0;
   if (child->pending_length == 0) {
     while (taken < length) {
-      ssize_t wrote = write(child->pipes[STDIN_PIPE].fd, (char *)data + taken, length - taken);
+      ssize_t wrote = write(input->fd, (char *)data + taken, length - taken);
       if (wrote >= 0) {
         taken += (size_t)wrote;
       } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -725,13 +748,18 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
     }
     if (taken == length) return number(env, 1);
   }
-  /* Held until the pipe takes it. */
+  /* Held until the pipe takes it; watched from the first time it has to wait. */
+  if (!input->polled) {
+    if (uv_poll_init(child->state->loop, &input->poll, input->fd) != 0) return errno_value(env, EIO);
+    input->polled = 1;
+    child->handles++;
+  }
   char *pending = realloc(child->pending, child->pending_length + (length - taken));
   if (!pending) return errno_value(env, ENOMEM);
   memcpy(pending + child->pending_length, (char *)data + taken, length - taken);
   child->pending = pending;
   child->pending_length += length - taken;
-  uv_poll_start(&child->pipes[STDIN_PIPE].poll, UV_WRITABLE, on_input_writable);
+  uv_poll_start(&input->poll, UV_WRITABLE, on_input_writable);
   return number(env, 0);
 }
 
@@ -757,7 +785,7 @@ static child_t *child_and_pipe(napi_env env, napi_callback_info info, int *which
 static napi_value set_reading(napi_env env, napi_callback_info info, int reading) {
   int which;
   child_t *child = child_and_pipe(env, info, &which);
-  if (child && which > STDIN_PIPE && child->pipes[which].open) {
+  if (child && which > STDIN_PIPE && child->pipes[which].polled) {
     if (reading) uv_poll_start(&child->pipes[which].poll, UV_READABLE, on_output);
     else uv_poll_stop(&child->pipes[which].poll);
   }
@@ -809,6 +837,7 @@ static void destroy_state(napi_env env, void *data, void *hint) {
   (void)hint;
   module_state *state = data;
   napi_async_destroy(env, state->async);
+  if (state->devnull >= 0) close(state->devnull);
   free(state->slots);
   free(state);
 }
@@ -816,6 +845,7 @@ static void destroy_state(napi_env env, void *data, void *hint) {
 NAPI_MODULE_INIT() {
   module_state *state = calloc(1, sizeof(module_state));
   if (!state) return NULL;
+  state->devnull = -1;
   napi_value name;
   napi_create_string_utf8(env, "boxwire.cgi", NAPI_AUTO_LENGTH, &name);
   if (napi_get_uv_event_loop(env, &state->loop) != napi_ok || napi_async_init(env, NULL, name, &state->async) != napi_ok) {

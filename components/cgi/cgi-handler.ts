@@ -170,7 +170,7 @@ export class CgiHandler extends HttpHandler {
     try {
       // RFC 3875 §7.2: run in the script's directory. No arguments from the
       // request (§4.4's "indexed" query): "?-s" once made php-cgi show source.
-      child = lease.spawn(script.argv[0]!, script.argv.slice(1), { cwd: dirname(script.filename), env, spawner: options.spawner });
+      child = lease.spawn(script.argv[0]!, script.argv.slice(1), { cwd: dirname(script.filename), env, input: input !== undefined, spawner: options.spawner });
     } catch (error) {
       return this.cannotStart(error);
     }
@@ -186,9 +186,12 @@ export class CgiHandler extends HttpHandler {
     this.listen(child.stdout, 'end', () => this.onStdoutEnd());
     this.listen(child.stderr, 'data', (chunk: Buffer) => stderr.push(chunk));
     this.listen(child.stderr, 'end', () => stderr.end());
+    // No request body: the script's stdin is /dev/null.
+    const stdin = child.stdin;
+    if (!stdin) return;
     this.task(async () => {
       try {
-        await feedStdin(child.stdin, input);
+        await feedStdin(stdin, input);
       } catch (error) {
         this.run(() => this.bodyFailed(error));
       }

@@ -145,7 +145,9 @@ class ProcessLease implements Lease {
       throw error;
     }
     this.child = child;
-    for (const stream of [child.stdin, child.stdout, child.stderr]) stream.on('error', noop);
+    child.stdin?.on('error', noop);
+    child.stdout.on('error', noop);
+    child.stderr.on('error', noop);
     child.on('error', () => {
       // Could not be started (ENOENT, EACCES): there is no process to wait for.
       if (child.pid === undefined) this.gone();
@@ -160,7 +162,7 @@ class ProcessLease implements Lease {
     this.ended = true;
     const child = this.child;
     if (!child) return this.gone();
-    child.stdin.destroy();
+    child.stdin?.destroy();
     child.stdout.destroy();
     child.stderr.destroy();
     if (child.pid !== undefined) return this.killGroup(child.pid);

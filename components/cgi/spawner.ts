@@ -10,13 +10,13 @@
  * libuv's pool, watches the exit on a pidfd, and reads and writes the pipes
  * itself. Both give a ScriptChild: its stdio (`data` and `end` from stdout
  * and stderr, which pause and resume; stdin with write, `drain`, end and
- * `close`), `spawn` once it runs (its pid is set from then on), `error` when
+ * `close`, or none and /dev/null for a script given no input), `spawn` once it runs (its pid is set from then on), `error` when
  * it could not be started (child_process's error, "spawn FILE CODE", and no
  * pid), and `exit` (code, signal). The script runs in a session and process
  * group of its own, in its directory, with exactly the environment given,
  * signals at their defaults.
  */
-import { spawn as nodeSpawn } from 'node:child_process';
+import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -44,7 +44,8 @@ export interface ScriptInput extends NodeJS.EventEmitter {
 export interface ScriptChild extends NodeJS.EventEmitter {
   /** Set once it runs; undefined until then (native) and when it could not be started (an `error` event). */
   readonly pid?: number | undefined;
-  readonly stdin: ScriptInput;
+  /** Null when it was started without input: its stdin is /dev/null. */
+  readonly stdin: ScriptInput | null;
   readonly stdout: ScriptOutput;
   readonly stderr: ScriptOutput;
 }
@@ -55,11 +56,13 @@ export type SpawnerChoice = 'auto' | 'native' | 'node';
 export interface ScriptSpawnOptions {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
+  /** Whether there is input to write to its stdin (a request body); without, its stdin is /dev/null. Default true. */
+  readonly input?: boolean;
 }
 
 /** What native/spawn.c exports (see there). */
 interface Binding {
-  spawn(file: string, argv: readonly string[], env: readonly string[], cwd: string, onEvent: (kind: NativeEvent, a: unknown, b: unknown) => void): number;
+  spawn(file: string, argv: readonly string[], env: readonly string[], cwd: string, onEvent: (kind: NativeEvent, a: unknown, b: unknown) => void, input: boolean): number;
   write(id: number, bytes: Uint8Array): number;
   endInput(id: number): void;
   pauseOutput(id: number, pipe: Pipe): void;
@@ -138,14 +141,16 @@ export function resolveSpawner(choice: SpawnerChoice): 'native' | 'node' {
 
 /** Starts `command args` with child_process.spawn: a session of its own, stdio through Unix socket pairs (libuv's pipes). */
 export function spawnWithNode(command: string, args: readonly string[], options: ScriptSpawnOptions): ScriptChild {
-  return nodeSpawn(command, args, {
+  const child = nodeSpawn(command, args, {
     cwd: options.cwd,
     env: options.env,
     // A session and process group of its own (setsid): the group can be killed as one.
     detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: [options.input === false ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     windowsHide: true,
   });
+  // stdout and stderr are pipes, so never null; stdin is null when ignored.
+  return child as ChildProcess & ScriptChild;
 }
 
 const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
@@ -231,7 +236,7 @@ class NativeInput extends EventEmitter implements ScriptInput {
 
 class NativeChild extends EventEmitter implements ScriptChild {
   pid: number | undefined;
-  readonly stdin: NativeInput;
+  readonly stdin: NativeInput | null;
   readonly stdout: NativeOutput;
   readonly stderr: NativeOutput;
 
@@ -240,9 +245,10 @@ class NativeChild extends EventEmitter implements ScriptChild {
     id: number,
     private readonly command: string,
     private readonly args: readonly string[],
+    input: boolean,
   ) {
     super();
-    this.stdin = new NativeInput(native, id);
+    this.stdin = input ? new NativeInput(native, id) : null;
     this.stdout = new NativeOutput(native, id, Pipe.Stdout);
     this.stderr = new NativeOutput(native, id, Pipe.Stderr);
   }
@@ -256,7 +262,7 @@ class NativeChild extends EventEmitter implements ScriptChild {
         return;
       case NativeEvent.Failed:
         // No process; the native side has closed its pipes.
-        this.stdin.close();
+        this.stdin?.close();
         this.stdout.close();
         this.stderr.close();
         this.emit('error', spawnError(this.command, this.args, a as number));
@@ -266,10 +272,10 @@ class NativeChild extends EventEmitter implements ScriptChild {
       case NativeEvent.Stderr:
         return this.stderr.read(a as Buffer | undefined, b === 1);
       case NativeEvent.Drain:
-        this.stdin.emit('drain');
+        this.stdin?.emit('drain');
         return;
       case NativeEvent.StdinClosed:
-        return this.stdin.close();
+        return this.stdin?.close();
       case NativeEvent.Exited: {
         const signal = b as number;
         this.emit('exit', signal ? null : a, signal ? (signalNames.get(signal) ?? null) : null);
@@ -291,9 +297,10 @@ export function spawnNative(command: string, args: readonly string[], options: S
   for (const name in options.env) env.push(`${name}=${options.env[name]}`);
   // Events come from the event loop, so never before `child` is set.
   let child: NativeChild | undefined;
-  const id = native.spawn(command, [command, ...args], env, options.cwd, (kind, a, b) => child!.event(kind, a, b));
+  const input = options.input !== false;
+  const id = native.spawn(command, [command, ...args], env, options.cwd, (kind, a, b) => child!.event(kind, a, b), input);
   if (id < 0) throw spawnError(command, args, id);
-  child = new NativeChild(native, id, command, args);
+  child = new NativeChild(native, id, command, args, input);
   return child;
 }
 

@@ -50,14 +50,17 @@ describe('the native spawner', () => {
 });
 
 describe.each(spawners)('scripts started by the %s spawner', (spawner) => {
-  it('run in their own session and process group, in their directory, with no signal ignored and stdin at its end', async () => {
+  it('run in their own session and process group, in their directory, with no signal ignored; stdin is /dev/null without a body', async () => {
     const { port } = await startCgi({ spawner });
     const response = await request(port, { path: '/cgi-bin/started.sh' });
     expect(response.status).toBe(200);
     expect(response.text).toContain('SigIgn:\t0000000000000000\n');
     expect(response.text).toContain('own process group\nown session\n');
     expect(response.text).toContain(`cwd ${fixtures.replace(/\/$/, '')}\n`);
-    expect(response.text).toContain('stdin 0\n');
+    expect(response.text).toContain('stdin /dev/null 0\n');
+    const posted = await request(port, { method: 'POST', path: '/cgi-bin/started.sh', body: 'twelve bytes' });
+    // A pipe from the native spawner, a Unix socket from libuv.
+    expect(posted.text).toMatch(spawner === 'native' ? /\nstdin pipe 12\n/ : /\nstdin socket 12\n/);
   });
 
   it('stream a large body in and out, report stderr lines and exit statuses', async () => {
