@@ -483,8 +483,11 @@ static void on_pidfd(uv_poll_t *poll, int status, int events) {
   pid_t reaped;
   do reaped = waitpid(child->pid, &wait_status, WNOHANG);
   while (reaped < 0 && errno == EINTR);
-  /* Not exited yet (a spurious wake-up): keep watching, unless the poll itself failed. */
-  if (reaped == 0 && status == 0) return;
+  /* Not exited yet (a spurious wake-up, or a poll error, which stops the poll): keep watching; it must be reaped. */
+  if (reaped == 0) {
+    if (status < 0) uv_poll_start(poll, UV_READABLE, on_pidfd);
+    return;
+  }
   uv_close((uv_handle_t *)poll, on_exit_watch_closed);
   child->over = 1;
   /* reaped < 0 (someone else reaped it) cannot tell how it ended: reported as a plain exit 0. */
@@ -838,6 +841,8 @@ static void destroy_state(napi_env env, void *data, void *hint) {
   module_state *state = data;
   napi_async_destroy(env, state->async);
   if (state->devnull >= 0) close(state->devnull);
+  /* The environment is going with children still known (their handles go with the loop): they keep the state. */
+  if (state->live > 0) return;
   free(state->slots);
   free(state);
 }
