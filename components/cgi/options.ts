@@ -6,7 +6,7 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { delimiter, extname, isAbsolute, join, resolve } from 'node:path';
 import type { CgiIdentity } from '../../src/http/cgi-env.js';
-import { defaultInheritedEnv } from '../../src/http/cgi-env.js';
+import { defaultInheritedEnv, inheritedVariables } from '../../src/http/cgi-env.js';
 import type { HttpRequest } from '../../src/http/messages.js';
 import { nativeSpawnerMissing, resolveSpawner, type SpawnerChoice } from './spawner.js';
 
@@ -185,7 +185,7 @@ export function resolveCgiOptions(
     interpreters,
     env: { ...extra },
     inherit,
-    serverEnv: allowed(env, inherit),
+    serverEnv: inheritedVariables(env, inherit),
     passAuthorization,
     timeLimit: positive('timeLimit', options.timeLimit, defaults.timeLimit),
     killGrace: positive('killGrace', options.killGrace, defaults.killGrace),
@@ -246,16 +246,6 @@ function resolveInterpreters(given: CgiOptions['interpreters'], searchPath: stri
     map.set(key, [...argv]);
   }
   return map;
-}
-
-/** The variables of `env` that the allow-list names ("LC_*" takes every name with that prefix). */
-function allowed(env: Readonly<Record<string, string | undefined>>, inherit: readonly string[]): Record<string, string> {
-  const picked: Record<string, string> = {};
-  for (const name of Object.keys(env)) {
-    const value = env[name];
-    if (value !== undefined && inherit.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p))) picked[name] = value;
-  }
-  return picked;
 }
 
 /** Whether `name` is an executable file in one of the PATH directories. */
