@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import { offerToken, type AppModule, type Job, type ThreadData, type ToThread } from './messages.js';
+import { offerToken, type AppModule, type JobStart, type ThreadData, type ToThread } from './messages.js';
 import { ThreadChannel } from './thread-channel.js';
 import { runFetch, type FetchHandler } from './thread-fetch.js';
 import { ThreadJob } from './thread-job.js';
@@ -25,7 +25,7 @@ const data = workerData as ThreadData;
 const slots = new Int32Array(data.slots);
 /** The job running, and those posted while it runs (in order). */
 let current: ThreadJob | undefined;
-const pending: Job[] = [];
+const pending: JobStart[] = [];
 /** Jobs called off before they started: they end at once. */
 const cancelledEarly = new Set<number>();
 
@@ -58,7 +58,7 @@ function next(): void {
   }
 }
 
-async function run(job: Job): Promise<void> {
+async function run(job: JobStart): Promise<void> {
   const app = apps[job.app];
   const thread = new ThreadJob(job, channel);
   current = thread;
