@@ -182,6 +182,36 @@ export interface Ready {
 }
 
 export type FromThread = Ready | Head | Chunk | End | Failure | WantInput | Blocked | ErrorsLine;
+
+/**
+ * A head as a thread posts it, unless it names a file: id, status, whether
+ * it is the last word, the body (or its first part), then the header fields
+ * as name, value pairs. Most responses are a head and nothing else, and a
+ * flat array clones in about half the time of the object.
+ */
+export type WireHead = [id: number, status: number, last: boolean, body: string | Uint8Array | undefined, ...headers: string[]];
+
+/** What a thread posts: its messages, a head as a WireHead. */
+export type FromThreadWire = Exclude<FromThread, Head> | Head | WireHead;
+
+/** A thread's message as it posts it. */
+export function toWire(message: FromThread): FromThreadWire {
+  if (message.type !== 'head' || message.file) return message;
+  const wire: WireHead = [message.id, message.status, message.last, message.body];
+  for (const [name, value] of message.headers) wire.push(name, value);
+  return wire;
+}
+
+/** A thread's message as the pool reads it. */
+export function fromWire(message: FromThreadWire): FromThread {
+  if (!Array.isArray(message)) return message;
+  const headers: [string, string][] = [];
+  for (let i = 4; i < message.length; i += 2) headers.push([message[i] as string, message[i + 1] as string]);
+  const body = message[3];
+  return body === undefined
+    ? { type: 'head', id: message[0], status: message[1], headers, last: message[2] }
+    : { type: 'head', id: message[0], status: message[1], headers, body, last: message[2] };
+}
 export type PoolReply = Head | Chunk | End | Failure | WantInput;
 
 /** Whether a thread's message ends its job. */

@@ -33,7 +33,7 @@ import { Worker } from 'node:worker_threads';
 import { assertNever } from '../../src/core/component.js';
 import { JobPool, PoolLease, listenTo, startingWorker, type PoolWorker, type Scheduling, type Withdrawal } from './job-pool.js';
 import type { Box } from '../../src/core/box.js';
-import { offerToken, wireJob, type AppModule, type FromThread, type Job, type JobUpdate, type PoolReply, type ThreadData, type WireJob } from './messages.js';
+import { fromWire, offerToken, wireJob, type AppModule, type FromThread, type FromThreadWire, type Job, type JobUpdate, type PoolReply, type ThreadData, type WireJob } from './messages.js';
 
 /** JobPool's scheduling, its workers being threads. */
 export interface PoolOptions extends Omit<Scheduling, 'minWorkers' | 'maxWorkers'> {
@@ -231,7 +231,7 @@ export class WorkerPool extends JobPool<Thread, Lease> {
       error: undefined,
       release: () => {},
     };
-    const onMessage = (message: FromThread): void => this.run(() => this.fromThread(thread, message));
+    const onMessage = (message: FromThreadWire): void => this.run(() => this.fromThread(thread, fromWire(message)));
     const onError = (error: Error): void => this.run(() => (thread.error = error));
     const onExit = (code: number): void =>
       this.run(() => {

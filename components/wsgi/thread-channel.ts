@@ -11,7 +11,7 @@
  * the main thread only ever bumps and notifies.
  */
 import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
-import { jobFromWire, type FromThread, type ToThread, type ToThreadBatch } from './messages.js';
+import { jobFromWire, toWire, type FromThread, type ToThread, type ToThreadBatch } from './messages.js';
 
 export class ThreadChannel {
   private waiters: (() => void)[] = [];
@@ -25,7 +25,7 @@ export class ThreadChannel {
   }
 
   post(message: FromThread, transfer?: readonly TransferListItem[]): void {
-    this.port.postMessage(message, transfer as TransferListItem[] | undefined);
+    this.port.postMessage(toWire(message), transfer as TransferListItem[] | undefined);
   }
 
   /** Blocks the thread until `ready()` holds, handling the pool's messages as they come. */
