@@ -78,6 +78,8 @@ interface Thread extends PoolWorker {
   readonly worker: Worker;
   /** Shared with the thread: [0] the bell, then the tokens of jobs offered to it (0: a free slot). */
   readonly slots: Int32Array;
+  /** Where to look first for a free offer slot. */
+  nextSlot: number;
   /** What it is told this turn, posted at the end of the turn. */
   outgoing: (WireJob | JobUpdate)[];
   /** The buffers those messages move to it. */
@@ -170,12 +172,19 @@ export class WorkerPool extends JobPool<Thread, Lease> {
    * when its current job ends, so it starts without the thread going to
    * sleep and being woken again (on a busy machine each wake-up is a trip
    * through the scheduler). Both sides compare-and-swap its token, in a
-   * free slot (one the thread and the pool have both done with: zero).
+   * free slot (one the thread and the pool have both done with: zero),
+   * taken in turn: the thread frees them in the order they were taken, so
+   * the next one is almost always free. Only the pool makes a slot
+   * non-zero, so a plain read cannot show a slot free that is not.
    */
   protected postAhead(thread: Thread, lease: Lease): void {
     const slots = thread.slots;
-    let slot = 1;
-    while (Atomics.load(slots, slot) !== 0) if (++slot >= slots.length) throw new Error(`thread ${thread.number} has no free offer slot`);
+    let slot = thread.nextSlot;
+    for (let tried = 1; slots[slot] !== 0; tried++) {
+      if (tried >= offerSlots) throw new Error(`thread ${thread.number} has no free offer slot`);
+      slot = slot === offerSlots ? 1 : slot + 1;
+    }
+    thread.nextSlot = slot === offerSlots ? 1 : slot + 1;
     lease.slot = slot;
     Atomics.store(slots, slot, offerToken(lease.job.id));
     this.post(thread, wireJob(lease.job, slot));
@@ -226,6 +235,7 @@ export class WorkerPool extends JobPool<Thread, Lease> {
       ...startingWorker(number, 1),
       worker,
       slots,
+      nextSlot: 1,
       outgoing: [],
       transfer: [],
       error: undefined,

@@ -89,6 +89,24 @@ describe('the thread pool, in batches', () => {
     await pool.shutdown();
   });
 
+  it('reuses the slots of offers taken back, never one still holding an offer', async () => {
+    const pool = await startedPool({ minThreads: 1, maxThreads: 1 });
+    const slow = job('/sleep', 'ms=300');
+    pool.inboxes.jobs.send(slow.request);
+    const first = Array.from({ length: threadOffers }, (_, i) => job('/tid', `first=${i}`));
+    for (const { request } of first) pool.inboxes.jobs.send(request);
+    // Two offers in the middle are called off: their slots are free again, out of turn.
+    const [cancelled, kept] = [first.slice(4, 6), [...first.slice(0, 4), ...first.slice(6)]];
+    for (const { request } of cancelled) pool.inboxes.jobs.send({ type: 'cancel', id: request.id });
+    const more = Array.from({ length: 2 }, (_, i) => job('/tid', `more=${i}`));
+    for (const { request } of more) pool.inboxes.jobs.send(request);
+    const answers = await Promise.all([...kept, ...more].map(({ replies }) => answer(replies)));
+    expect(answers.every((a) => a.type === 'head' && a.status === 200)).toBe(true);
+    for (const { replies } of cancelled) expect(replies.received.map((r) => r.type)).toEqual([]);
+    await waitFor(() => pool.status.served === 1 + kept.length + more.length);
+    await pool.shutdown();
+  });
+
   it('loses none of the jobs offered to a thread that dies: they run on its replacement, once', async () => {
     const pool = await startedPool({ minThreads: 1, maxThreads: 1 });
     const dying = job('/die');
