@@ -45,6 +45,7 @@
 import { Box, box } from '../../src/core/box.js';
 import { Component, boxes } from '../../src/core/component.js';
 import { logRecord, type LogLevel, type LogRecord } from '../../src/core/log.js';
+import { LeaseTable } from './lease-table.js';
 import {
   failure,
   isLast,
@@ -175,7 +176,7 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
   protected readonly workers = new Set<W>();
   /** Jobs waiting for a worker, oldest first (offered ones are not here). */
   protected readonly queue: L[] = [];
-  protected readonly leases = new Map<number, L>();
+  protected readonly leases = new LeaseTable<L>();
   protected served = 0;
   private numbered = 0;
   /** Jobs offered to busy workers and not yet running. */
