@@ -29,12 +29,14 @@
  * - Offers: when every worker is full and nothing is queued, a job is
  *   posted ahead to a busy worker, which starts it the moment it has room,
  *   without a trip back through the pool (on a busy machine, waking a
- *   worker that has gone to sleep costs more than a small request). An
- *   offer can be withdrawn until the worker starts it: a worker with room
- *   takes back the oldest offer rather than leave it behind a slow job,
- *   first come, first served. Workers withdraw synchronously (threads: a
- *   compare-and-swap) or by asking (processes: the answer comes later, see
- *   `withdrawn`).
+ *   worker that has gone to sleep costs more than a small request). A
+ *   worker holds the offers `offerRoom` allows, started in the order given
+ *   (a process one; a thread several, so that it runs quick requests back
+ *   to back and a batch of them travels in one message). An offer can be
+ *   withdrawn until the worker starts it: a worker with room takes back the
+ *   oldest offer rather than leave it behind a slow job, first come, first
+ *   served. Workers withdraw synchronously (threads: a compare-and-swap) or
+ *   by asking (processes: the answer comes later, see `withdrawn`).
  *
  * A subclass starts, feeds and stops its kind of worker, posts offers and
  * takes them back, and reports what workers say through `ready`,
@@ -42,8 +44,8 @@
  */
 import { Box, box } from '../../src/core/box.js';
 import { Component, boxes } from '../../src/core/component.js';
-import { link } from '../../src/core/link.js';
 import { logRecord, type LogLevel, type LogRecord } from '../../src/core/log.js';
+import { LeaseTable } from './lease-table.js';
 import {
   failure,
   isLast,
@@ -91,13 +93,13 @@ export interface PoolWorker {
   since: number;
   /** Recycled: it finishes the jobs it runs and takes no more. */
   draining: boolean;
-  /** The job posted ahead to it, which it starts as soon as it has room. */
-  offer: PoolLease<PoolWorker> | undefined;
+  /** The jobs posted ahead to it, oldest first, which it starts in that order as it has room. */
+  readonly offers: PoolLease<PoolWorker>[];
 }
 
 /** What a pool knows of a worker it has just started: starting, with nothing run and nothing offered. */
 export function startingWorker(number: number, capacity: number): PoolWorker {
-  return { number, status: 'starting', running: 0, capacity, served: 0, since: performance.now(), draining: false, offer: undefined };
+  return { number, status: 'starting', running: 0, capacity, served: 0, since: performance.now(), draining: false, offers: [] };
 }
 
 /** One job, from its arrival to its end; a kind of pool that keeps more per job extends it. */
@@ -174,7 +176,7 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
   protected readonly workers = new Set<W>();
   /** Jobs waiting for a worker, oldest first (offered ones are not here). */
   protected readonly queue: L[] = [];
-  protected readonly leases = new Map<number, L>();
+  protected readonly leases = new LeaseTable<L>();
   protected served = 0;
   private numbered = 0;
   /** Jobs offered to busy workers and not yet running. */
@@ -224,8 +226,10 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     return true;
   }
 
-  /** Offered jobs are the worker's; a kind of pool with more to do about an offer (the thread pool's slots) does it here. */
-  protected promoted(_worker: W, _lease: L): void {}
+  /** How many more jobs a busy worker may be offered now: one at a time, unless a kind of pool says otherwise. */
+  protected offerRoom(worker: W): number {
+    return worker.offers.length === 0 ? 1 : 0;
+  }
 
   /** Jobs not yet running: queued, or offered to a busy worker. */
   protected get waiting(): number {
@@ -268,10 +272,11 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
   }
 
   private accept(request: JobRequest): void {
-    // What the worker gets: the job without its reply inbox (a box cannot cross to a thread or a process).
-    const job: Job = { type: 'job', id: request.id, app: request.app, environ: request.environ, hasBody: request.hasBody, label: request.label };
-    const out = new Box<PoolReply>(this, `lease#${job.id}`, 'out', `replies for job ${job.id}`);
-    link(out, request.reply);
+    // The lease keeps the request as its job: each kind of pool sends its workers the fields they need, never the
+    // reply inbox (a box cannot cross to a thread or a process). The link is a plain one: closing the box undoes it.
+    const job: Job = request;
+    const out = new Box<PoolReply>(this, 'lease', 'out', 'replies for one job');
+    out.connect(request.reply);
     const lease = this.lease(job, out);
     this.leases.set(job.id, lease);
     const refusal = this.admit(lease);
@@ -377,11 +382,13 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     this.next(worker);
   }
 
-  /** A worker due for recycling takes no more jobs, once the one offered to it, if any, is back; false while it is not. */
+  /** A worker due for recycling takes no more jobs, once those offered to it are back; false while one is not. */
   private mayRecycle(worker: W): boolean {
     if (worker.draining) return true;
-    const offer = worker.offer as L | undefined;
-    if (offer) {
+    // Newest first: a worker starts its offers in order, so once one has been taken, so have those before it.
+    const offers = worker.offers as L[];
+    while (offers.length > 0) {
+      const offer = offers[offers.length - 1]!;
       if (offer.withdrawing || this.withdraw(worker, offer, 'recycle') !== 'withdrawn') return false;
       this.unoffer(worker, offer);
       this.queue.unshift(offer);
@@ -391,17 +398,17 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
   }
 
   /**
-   * A worker has room: it starts the job offered to it, if any (and, full
-   * again, is offered the next in line, so it goes on without a pause);
-   * else it takes the oldest job waiting, a queued one or one offered to
-   * another busy worker (taken back from it, so that no job waits behind a
-   * slow one while a worker is free).
+   * A worker has room: it starts the oldest job offered to it, if any (and,
+   * full again, is offered the next in line, so it goes on without a
+   * pause); else it takes the oldest job waiting, a queued one or one
+   * offered to another busy worker (taken back from it, so that no job
+   * waits behind a slow one while a worker is free).
    */
   private next(worker: W): void {
     if (worker.status !== 'ready' || worker.draining) return;
     let tookOffer = false;
     while (worker.running < worker.capacity) {
-      const own = worker.offer as L | undefined;
+      const own = worker.offers[0] as L | undefined;
       if (own) {
         this.promote(worker, own);
         tookOffer = true;
@@ -428,7 +435,7 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
       this.assign(worker, next);
     }
     if (worker.running === 0) worker.since = performance.now();
-    else if (tookOffer && !worker.offer && this.queue.length > 0) this.offer(worker, this.queue.shift()!);
+    else if (tookOffer) while (this.queue.length > 0 && this.offerRoom(worker) > 0) this.offer(worker, this.queue.shift()!);
   }
 
   /**
@@ -479,31 +486,38 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
   }
 
   private offer(worker: W, lease: L): void {
-    worker.offer = lease as PoolLease<PoolWorker>;
+    worker.offers.push(lease as PoolLease<PoolWorker>);
     lease.offeredTo = worker;
     this.offered++;
     this.postAhead(worker, lease);
   }
 
   private unoffer(worker: W, lease: L): void {
-    worker.offer = undefined;
+    const offers = worker.offers;
+    // Almost always the oldest (started) or the newest (taken back for recycling).
+    const at = offers[0] === lease ? 0 : offers.lastIndexOf(lease as PoolLease<PoolWorker>);
+    if (at === 0) offers.shift();
+    else if (at > 0) offers.splice(at, 1);
     lease.offeredTo = undefined;
     this.offered--;
   }
 
-  /** The job offered to a worker runs there now (the worker has room, and has it already). */
+  /** A job offered to a worker runs there now (the worker has room, and has it already). */
   private promote(worker: W, lease: L): void {
     this.unoffer(worker, lease);
     this.occupy(worker, lease);
-    this.promoted(worker, lease);
   }
 
-  /** A full worker with nothing offered yet, to post a job ahead to. */
+  /** A full worker with room for another offer (the one with fewest), to post a job ahead to. */
   private offerable(): W | undefined {
+    let best: W | undefined;
     for (const worker of this.workers) {
-      if (worker.status === 'ready' && !worker.draining && !worker.offer && worker.running >= worker.capacity) return worker;
+      if (worker.status !== 'ready' || worker.draining || worker.running < worker.capacity || this.offerRoom(worker) <= 0) continue;
+      const offers = worker.offers.length;
+      if (offers === 0) return worker;
+      if (!best || offers < best.offers.length) best = worker;
     }
-    return undefined;
+    return best;
   }
 
   /** The oldest job offered and not being withdrawn already. */
@@ -511,8 +525,12 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     if (this.offered === 0) return undefined;
     let oldest: L | undefined;
     for (const worker of this.workers) {
-      const offer = worker.offer as L | undefined;
-      if (offer && !offer.withdrawing && (!oldest || offer.job.id < oldest.job.id)) oldest = offer;
+      for (const offer of worker.offers as L[]) {
+        if (offer.withdrawing) continue;
+        if (!oldest || offer.job.id < oldest.job.id) oldest = offer;
+        // A worker's offers are in order: the first not being withdrawn is its oldest.
+        break;
+      }
     }
     return oldest;
   }
@@ -619,19 +637,27 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
   }
 
   /**
-   * Drops a worker from the pool: the jobs it runs are answered 502; the one
-   * offered to it never ran there, and goes back to the head of the queue
-   * (or, if it is the last worker, waits for the next to start).
+   * Drops a worker from the pool: the jobs it runs are answered 502; those
+   * offered to it never ran there, and go back to the head of the queue, in
+   * order (or, if it is the last worker, wait for the next to start).
    */
   private forget(worker: W, why: string): void {
     this.workers.delete(worker);
     for (const lease of this.jobsOf(worker)) this.answer(lease, failure(lease.job.id, 502, why));
-    const offer = worker.offer as L | undefined;
-    if (offer) {
+    const offers = (worker.offers as L[]).slice();
+    for (const offer of offers) {
       this.unoffer(worker, offer);
       offer.withdrawing = false;
-      this.giveBack(offer);
     }
+    // Oldest first to the workers free; the rest back at the head of the line, in order.
+    const waiting: L[] = [];
+    for (const offer of offers) {
+      const free = offer.cancelled ? undefined : this.freeWorker();
+      if (offer.cancelled) this.end(offer);
+      else if (free) this.assign(free, offer);
+      else waiting.push(offer);
+    }
+    this.queue.unshift(...waiting);
   }
 
   private jobsOf(worker: W): L[] {

@@ -4,7 +4,7 @@
  * credit, cancel). Runners (thread-wsgi.ts, thread-fetch.ts) build on it.
  */
 import type { TransferListItem } from 'node:worker_threads';
-import type { FromThread, Job, JobUpdate } from './messages.js';
+import type { FromThread, JobStart, JobUpdate } from './messages.js';
 import type { ThreadChannel } from './thread-channel.js';
 import { ClientGone, RequestBodyError, WsgiInput } from './thread-input.js';
 import { ResponseWriter } from './thread-output.js';
@@ -18,7 +18,7 @@ export class ThreadJob {
   private aborter: AbortController | undefined;
 
   constructor(
-    readonly job: Job,
+    readonly job: JobStart,
     private readonly channel: ThreadChannel,
   ) {
     this.input = new WsgiInput(this, job.hasBody);

@@ -25,7 +25,12 @@ export type WsgiApplication = (environ: Record<string, unknown>, startResponse: 
 /** What the iteration came to: the whole body (an array), a file for the responder, or a body already streamed. */
 type Outcome = { readonly kind: 'whole'; readonly chunks: Chunk[] } | { readonly kind: 'file'; readonly file: FileWrapper } | { readonly kind: 'streamed' };
 
-export async function runWsgi(app: WsgiApplication, job: ThreadJob): Promise<void> {
+/**
+ * Runs the application on the job. The usual small response (an array, or a
+ * file) is done when this returns; otherwise it returns the promise of the
+ * job's end. Either way the job is over by then: answered, or failed.
+ */
+export function runWsgi(app: WsgiApplication, job: ThreadJob): Promise<void> | undefined {
   const out = job.output;
   const write = (data: unknown): void => {
     if (!out.hasHead) throw new Error('write() called before startResponse() (PEP 3333)');
@@ -45,26 +50,69 @@ export async function runWsgi(app: WsgiApplication, job: ThreadJob): Promise<voi
   };
 
   let result: unknown;
-  let outcome: Outcome | undefined;
-  let failure: { error: unknown } | undefined;
   try {
     result = app(environFor(job), startResponse);
-    if (isThenable(result)) result = await result;
-    outcome = await consume(result, job);
   } catch (error) {
-    failure = { error };
+    return conclude(job, undefined, { error });
   }
+  if (isThenable(result)) return resultLater(result, job);
+  return iterate(result, job);
+}
+
+/** An application that returned a promise of its result (an async function). */
+async function resultLater(promise: PromiseLike<unknown>, job: ThreadJob): Promise<void> {
+  let result: unknown;
   try {
-    const closing = closeResult(result);
-    if (isThenable(closing)) await closing;
+    result = await promise;
+  } catch (error) {
+    return close(promise, job, undefined, { error });
+  }
+  return iterate(result, job);
+}
+
+/** Sends the result, then calls its close(), then ends the job. */
+function iterate(result: unknown, job: ThreadJob): Promise<void> | undefined {
+  let outcome: Outcome | Promise<Outcome>;
+  try {
+    outcome = consume(result, job);
+  } catch (error) {
+    return close(result, job, undefined, { error });
+  }
+  if (!isThenable<Outcome>(outcome)) return close(result, job, outcome, undefined);
+  return outcome.then(
+    (sent) => close(result, job, sent, undefined),
+    (error: unknown) => close(result, job, undefined, { error }),
+  );
+}
+
+/** The result's close(), which PEP 3333 says is always called; then the job ends. */
+function close(result: unknown, job: ThreadJob, outcome: Outcome | undefined, failure: { error: unknown } | undefined): Promise<void> | undefined {
+  let closing: unknown;
+  try {
+    const close = (result as { close?: unknown } | null | undefined)?.close;
+    closing = typeof close === 'function' ? close.call(result) : undefined;
   } catch (error) {
     failure ??= { error };
   }
-  if (failure) return job.fail(failure.error);
+  if (!isThenable(closing)) return conclude(job, outcome, failure);
+  return Promise.resolve(closing).then(
+    () => conclude(job, outcome, failure),
+    (error: unknown) => conclude(job, outcome, failure ?? { error }),
+  );
+}
+
+/** Ends the job: its failure, or the rest of its response. */
+function conclude(job: ThreadJob, outcome: Outcome | undefined, failure: { error: unknown } | undefined): undefined {
+  if (failure) {
+    job.fail(failure.error);
+    return undefined;
+  }
+  const out = job.output;
   job.errors.flush();
   if (outcome!.kind === 'whole') out.finish(outcome!.chunks);
   else if (outcome!.kind === 'file') out.sendFile(outcome!.file.spec());
   else out.end();
+  return undefined;
 }
 
 /**
@@ -91,7 +139,8 @@ function fileWrapper(file: FileLike, blockSize?: number): FileWrapper {
   return new FileWrapper(file, blockSize);
 }
 
-async function consume(result: unknown, job: ThreadJob): Promise<Outcome> {
+/** What the application returned, as an Outcome: at once for a whole body or a file, later for a stream. */
+function consume(result: unknown, job: ThreadJob): Outcome | Promise<Outcome> {
   const out = job.output;
   if (result instanceof FileWrapper && !out.headSent) {
     requireHead(job);
@@ -107,6 +156,12 @@ async function consume(result: unknown, job: ThreadJob): Promise<Outcome> {
     requireHead(job);
     return { kind: 'whole', chunks };
   }
+  return stream(result, job);
+}
+
+/** Any other iterable, or an async one: chunk by chunk, as the client takes them. */
+async function stream(result: object, job: ThreadJob): Promise<Outcome> {
+  const out = job.output;
   const asyncIterable = Symbol.asyncIterator in result;
   if (!asyncIterable && !(Symbol.iterator in result)) throw new TypeError('the application returned an object that is not iterable');
   const iterator = asyncIterable
@@ -141,12 +196,6 @@ async function consume(result: unknown, job: ThreadJob): Promise<Outcome> {
 
 function requireHead(job: ThreadJob): void {
   if (!job.output.hasHead) throw new Error('the application sent a body without calling startResponse() (PEP 3333)');
-}
-
-/** The result's close(), which PEP 3333 says is always called. */
-function closeResult(result: unknown): unknown {
-  const close = (result as { close?: unknown } | null | undefined)?.close;
-  return typeof close === 'function' ? close.call(result) : undefined;
 }
 
 /** A chunk as the writer takes it: strings and bytes; anything else is the application's mistake. */

@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import { offerToken, type AppModule, type Job, type ThreadData, type ToThread } from './messages.js';
+import { offerToken, type AppModule, type JobStart, type ThreadData, type ToThread } from './messages.js';
 import { ThreadChannel } from './thread-channel.js';
 import { runFetch, type FetchHandler } from './thread-fetch.js';
 import { ThreadJob } from './thread-job.js';
@@ -25,7 +25,7 @@ const data = workerData as ThreadData;
 const slots = new Int32Array(data.slots);
 /** The job running, and those posted while it runs (in order). */
 let current: ThreadJob | undefined;
-const pending: Job[] = [];
+const pending: JobStart[] = [];
 /** Jobs called off before they started: they end at once. */
 const cancelledEarly = new Set<number>();
 
@@ -43,7 +43,7 @@ channel.post({
   failures: apps.flatMap((app, i) => (app.kind === 'broken' ? [{ app: i, message: app.message, stack: app.stack }] : [])),
 });
 
-/** Starts the next job; one offered ahead is run only if the pool has not taken it back. */
+/** Starts the next job, and the next while they end at once; one offered ahead is run only if the pool has not taken it back. */
 function next(): void {
   while (!current) {
     const job = pending.shift();
@@ -54,24 +54,32 @@ function next(): void {
       channel.post({ type: 'end', id: job.id });
       continue;
     }
-    void run(job);
+    const thread = new ThreadJob(job, channel);
+    current = thread;
+    const running = run(job, thread);
+    // The usual small response is over already; a longer one starts the next job when it ends.
+    if (running) running.then(() => ended(), (error: unknown) => ended(thread, error));
+    else current = undefined;
   }
 }
 
-async function run(job: Job): Promise<void> {
+/** A job that took longer has ended (`error`: its runner failed, which it does not mean to). */
+function ended(thread?: ThreadJob, error?: unknown): void {
+  if (thread) thread.fail(error);
+  current = undefined;
+  next();
+}
+
+/** Runs the job's application: the job is over when this returns, or when the promise it returns settles. */
+function run(job: JobStart, thread: ThreadJob): Promise<void> | undefined {
   const app = apps[job.app];
-  const thread = new ThreadJob(job, channel);
-  current = thread;
   try {
     if (!app) throw new Error(`no application number ${job.app}`);
     if (app.kind === 'broken') throw new Error(`the application could not be loaded: ${app.message}`);
-    if (app.kind === 'wsgi') await runWsgi(app.run, thread);
-    else await runFetch(app.run, thread);
+    return app.kind === 'wsgi' ? runWsgi(app.run, thread) : runFetch(app.run, thread);
   } catch (error) {
     thread.fail(error);
-  } finally {
-    current = undefined;
-    next();
+    return undefined;
   }
 }
 

@@ -143,6 +143,14 @@ describe('the result', () => {
     await logged(logs, /closed normal/);
   });
 
+  it('has its close() called on a whole body (an array), and waited for when it returns a promise', async () => {
+    const { port, logs } = await wsgiServer({ pool: { minThreads: 1, maxThreads: 1 } });
+    expect((await request(port, { path: '/app/close-array?array' })).text).toBe('whole\n');
+    await logged(logs, /closed array/);
+    expect((await request(port, { path: '/app/close-async?async' })).text).toBe('whole\n');
+    await logged(logs, /closed async later/);
+  });
+
   it('has its close() called when the iteration throws', async () => {
     const { port, logs } = await wsgiServer();
     await raw(port, 'GET /app/close-throw?thrown HTTP/1.1\r\nHost: x\r\n\r\n');
