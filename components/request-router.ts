@@ -250,7 +250,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       const request = entry.request;
       this.awaited.delete(seq);
       this.send('outbox', errorResponse(request, 504, { error: `the handler did not answer within ${this.handlerTimeout} ms` }));
-      if (entry.child && entry.child.state !== 'stopped') void entry.child.shutdown();
+      if (entry.child && entry.child.state !== 'stopped') entry.child.askToStop();
       else if (!entry.child) {
         entry.abandoned = true;
         this.pendingCalls--;

@@ -90,6 +90,13 @@ export class Responder extends Component<typeof responderBoxes> {
   private upstreamFinished = false;
   private writableNow = true;
   private drained: (() => void) | undefined;
+  /**
+   * The head of a streamed response, kept back until its first chunk so the
+   * two leave in one write (a CGI or WSGI reply is often head, one chunk and
+   * the end, all at once); sent on its own at the next turn of the event loop
+   * if no chunk has come by then, so a slow stream's client hears at once.
+   */
+  private heldHead: { readonly head: string; readonly ascii: boolean } | undefined;
   private readonly server: string | undefined;
   private readonly joinLimit: number;
   private readonly fileChunk: number;
@@ -206,7 +213,8 @@ export class Responder extends Component<typeof responderBoxes> {
       return this.written(response, body.length, framed);
     }
     this.writing = response;
-    if (framed.head) out.send(Buffer.from(framed.head, 'latin1'));
+    if (framed.head && !isFileBody(body) && !isPartsBody(body)) this.holdHead(framed);
+    else if (framed.head) out.send(Buffer.from(framed.head, 'latin1'));
     this.task(async () => {
       const progress: Progress = { written: 0, limit: framed.contentLength };
       try {
@@ -238,7 +246,34 @@ export class Responder extends Component<typeof responderBoxes> {
       return;
     }
     await this.pullStream(body, framed.chunked, progress);
-    if (framed.chunked && this.running) this.outboxes.outbox.send(lastChunk);
+    if (!this.running) return;
+    if (framed.chunked) this.outboxes.outbox.send(this.withHeldHead(lastChunk));
+    else this.sendHeldHead();
+  }
+
+  private holdHead(framed: Framed): void {
+    const held = { head: framed.head, ascii: framed.ascii };
+    this.heldHead = held;
+    setImmediate(() => {
+      if (this.heldHead === held) this.run(() => this.sendHeldHead());
+    });
+  }
+
+  /** Sends the held head, if any, on its own. */
+  private sendHeldHead(): void {
+    const held = this.heldHead;
+    if (!held) return;
+    this.heldHead = undefined;
+    this.outboxes.outbox.send(Buffer.from(held.head, 'latin1'));
+  }
+
+  /** `piece`, with the held head (if any) in front of it. */
+  private withHeldHead(piece: string | Uint8Array): string | Uint8Array {
+    const held = this.heldHead;
+    if (!held) return piece;
+    this.heldHead = undefined;
+    if (typeof piece === 'string' && held.ascii) return held.head + piece;
+    return Buffer.concat([Buffer.from(held.head, 'latin1'), typeof piece === 'string' ? Buffer.from(piece) : piece]);
   }
 
   /**
@@ -306,9 +341,18 @@ export class Responder extends Component<typeof responderBoxes> {
       throw new Error(`body is longer than its Content-Length of ${progress.limit}`);
     }
     const out = this.outboxes.outbox;
-    if (chunked) out.send(`${length.toString(16)}\r\n`);
-    out.send(bytes);
-    if (chunked) out.send(crlf);
+    if (length <= this.joinLimit) {
+      // A small chunk leaves in one write: its size line, the bytes and the CRLF (and a held head) together.
+      const size = `${length.toString(16)}\r\n`;
+      let piece: string | Uint8Array = bytes;
+      if (chunked) piece = typeof bytes === 'string' ? `${size}${bytes}\r\n` : Buffer.concat([Buffer.from(size, 'latin1'), bytes, crlf]);
+      out.send(this.withHeldHead(piece));
+    } else {
+      this.sendHeldHead();
+      if (chunked) out.send(`${length.toString(16)}\r\n`);
+      out.send(bytes);
+      if (chunked) out.send(crlf);
+    }
     progress.written += length;
     if (this.writableNow) return false;
     await new Promise<void>((resolve) => (this.drained = resolve));
@@ -317,6 +361,8 @@ export class Responder extends Component<typeof responderBoxes> {
 
   /** The body failed after its head went out: drop the connection so the client sees it is cut short. */
   private cutShort(response: HttpResponse, written: number, error: unknown): void {
+    // As ever, the head goes out and the connection is then dropped: the client sees the response cut short.
+    this.sendHeldHead();
     const why = error instanceof Error ? error.message : String(error);
     this.send('log', logRecord('errors', 'error', `${requestLine(response.request)}: response cut short after ${written} bytes: ${why}`));
     this.report(response, written, false, true, response.headers);

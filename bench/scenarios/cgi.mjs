@@ -11,6 +11,10 @@
 // python3 is the system one (/usr/bin/python3 when there is one; never a
 // version-manager shim), first on every server's PATH. Python's server runs
 // scripts as "nobody" when started as root, so the files must be world-readable.
+// A second table gives the CPU time each server process used per request
+// (from /proc, the server's own process only: not the scripts, nor the
+// children Python's server forks), which varies much less with what else the
+// machine runs than requests/s do.
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -18,7 +22,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kill, measured, medianRow, startServer, table, which } from '../harness.mjs';
+import { cpuTime } from '../cpu-time.mjs';
+import { kill, median, measured, medianRow, startServer, table, which } from '../harness.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 3);
@@ -30,7 +35,7 @@ const scripts = [
 ];
 
 /** `connections` clients, each sending its next request once the last is read in full, for `seconds`. */
-async function hammer(port, path, expected, { connections = CONNECTIONS, seconds = DURATION } = {}) {
+async function hammer({ port, pid }, path, expected, { connections = CONNECTIONS, seconds = DURATION } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const latencies = [];
   let errors = 0;
@@ -57,11 +62,13 @@ async function hammer(port, path, expected, { connections = CONNECTIONS, seconds
   const worker = async () => {
     while (performance.now() < end) await one();
   };
+  const cpu0 = cpuTime(pid);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: connections }, worker));
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = cpu0 === undefined ? undefined : cpuTime(pid) - cpu0;
   agent.destroy();
-  return measured({ latencies, bytes, seconds: elapsed, errors });
+  return { ...measured({ latencies, bytes, seconds: elapsed, errors }), cpuPerRequest: cpu === undefined || latencies.length === 0 ? undefined : (cpu * 1000) / latencies.length };
 }
 
 function freePort() {
@@ -90,7 +97,7 @@ async function waitForPort(port, child) {
 async function startProgram(command, args, { cwd, env }, port) {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'ignore', 'ignore'] });
   await waitForPort(port, child);
-  return { port, stop: () => kill(child) };
+  return { port, pid: child.pid, stop: () => kill(child) };
 }
 
 export async function run() {
@@ -128,12 +135,17 @@ export async function run() {
     servers.push({ name: 'boxwire', ...(await startServer('boxwire-cgi', env)) });
 
     const rows = [];
+    const cpuRows = [];
     for (const [script, expected] of scripts) {
       const results = new Map(servers.map((s) => [s.name, []]));
       const path = `/cgi-bin/${script}`;
-      for (const s of servers) await hammer(s.port, path, expected, { seconds: 0.5 }); // warm up
+      for (const s of servers) await hammer(s, path, expected, { seconds: 0.5 }); // warm up
       for (let round = 0; round < ROUNDS; round++) {
-        for (const s of servers) results.get(s.name).push(await hammer(s.port, path, expected));
+        for (const s of servers) results.get(s.name).push(await hammer(s, path, expected));
+      }
+      for (const s of servers) {
+        const cpu = results.get(s.name).map((r) => r.cpuPerRequest).filter((c) => c !== undefined);
+        if (cpu.length > 0) cpuRows.push(`| CGI ${script} | ${s.name} | ${Math.round(median(cpu))} |`);
       }
       const summary = (name) => medianRow(results.get(name));
       const ours = summary('boxwire');
@@ -145,6 +157,11 @@ export async function run() {
       }
     }
     table(`CGI hello world: ${CONNECTIONS} connections, median of ${ROUNDS} rounds of ${DURATION} s${which('lighttpd') ? '' : ' (lighttpd not installed: not measured)'}`, rows);
+    if (cpuRows.length > 0) {
+      console.log('\n### CGI hello world: CPU time of the server process per request (median of the rounds; scripts and forked children not counted)\n');
+      console.log('| scenario | server | CPU µs/request |\n| --- | --- | ---: |');
+      for (const row of cpuRows) console.log(row);
+    }
   } finally {
     for (const s of servers) await s.stop();
     rmSync(work, { recursive: true, force: true });

@@ -10,10 +10,13 @@
 // bursts of BENCH_BURST seconds, BENCH_ROUNDS times; each figure is the
 // median of its bursts, measured side by side on a shared machine. A second
 // table gives each server's CPU time per request, all its processes
-// counted (from /proc), which the machine's other load skews less.
+// counted (from /proc), which the machine's other load skews less, split
+// between its first process (boxwire's node, gunicorn's arbiter) and the
+// processes it started (the python workers), with what autocannon itself
+// spent per request beside it: they all share the machine's cores.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpuTimeOfTree } from '../cpu-time.mjs';
+import { cpuTime, cpuTimeOfTree } from '../cpu-time.mjs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { figures, kill, median, medianRow, startServer, table, which } from '../harness.mjs';
@@ -49,10 +52,20 @@ function startProgram(command, args, portIn) {
 
 async function burst(server, seconds) {
   const before = cpuTimeOfTree(server.pid);
+  const ownBefore = cpuTime(server.pid);
+  const loadBefore = process.cpuUsage();
   const r = await autocannon({ url: `http://127.0.0.1:${server.port}/`, connections: CONNECTIONS, duration: seconds });
+  const load = process.cpuUsage(loadBefore);
   const after = cpuTimeOfTree(server.pid);
+  const ownAfter = cpuTime(server.pid);
   const requests = r.requests.total;
-  return { ...figures(r), cpu: before === undefined || requests === 0 ? undefined : ((after - before) * 1000) / requests };
+  const perRequest = (ms) => (before === undefined || ownBefore === undefined || requests === 0 ? undefined : (ms * 1000) / requests);
+  return {
+    ...figures(r),
+    cpu: perRequest(after - before),
+    own: perRequest(ownAfter - ownBefore),
+    load: requests === 0 ? undefined : (load.user + load.system) / requests,
+  };
 }
 
 export async function run() {
@@ -71,9 +84,10 @@ export async function run() {
     const results = new Map(servers.map((s) => [s.name, []]));
     for (const s of servers) await burst(s, 1); // warm up
     for (let round = 0; round < ROUNDS; round++) for (const s of servers) results.get(s.name).push(await burst(s, BURST));
+    const medianOf = (runs, key) => (runs.every((r) => r[key] !== undefined) ? median(runs.map((r) => r[key])) : undefined);
     const summary = (name) => {
       const runs = results.get(name);
-      return { ...medianRow(runs), cpu: runs.every((r) => r.cpu !== undefined) ? median(runs.map((r) => r.cpu)) : undefined };
+      return { ...medianRow(runs), cpu: medianOf(runs, 'cpu'), own: medianOf(runs, 'own'), load: medianOf(runs, 'load') };
     };
     const rows = [];
     const simple = summary('wsgiref.simple_server');
@@ -89,11 +103,12 @@ export async function run() {
       }
     }
     table(`Python WSGI hello world: ${CONNECTIONS} connections, median of ${ROUNDS} bursts of ${BURST} s, ${python}${gunicorn ? '' : ' (gunicorn not installed: not measured)'}`, rows);
-    console.log('\n| server | CPU µs per request (all its processes) |');
-    console.log('| --- | ---: |');
+    const us = (value) => (value === undefined ? 'n/a' : value.toFixed(0));
+    console.log('\n| server | CPU µs per request (all its processes) | its first process | the processes it started | autocannon |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
     for (const s of servers) {
-      const cpu = summary(s.name).cpu;
-      console.log(`| ${s.name} | ${cpu === undefined ? 'n/a' : cpu.toFixed(0)} |`);
+      const { cpu, own, load } = summary(s.name);
+      console.log(`| ${s.name} | ${us(cpu)} | ${us(own)} | ${us(cpu === undefined || own === undefined ? undefined : cpu - own)} | ${us(load)} |`);
     }
   } finally {
     for (const s of servers) await s.stop();

@@ -16,7 +16,6 @@
  * otherwise the response is cut short), a bad header section (502), the
  * client going away (`shutdown`), the responder giving up on the body.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { basename, dirname } from 'node:path';
 import { logRecord, type LogLevel } from '../../src/core/log.js';
 import { cgiEnvironment, type CgiEnvSettings, type CgiScript } from '../../src/http/cgi-env.js';
@@ -30,6 +29,7 @@ import { HttpHandler, handlerBoxes } from '../http-handler.js';
 import { commandFor, type ResolvedCgiMapping, type ResolvedCgiOptions } from './options.js';
 import { OutputBody } from './output-body.js';
 import type { CgiProcesses, Lease } from './processes.js';
+import type { ScriptChild } from './spawner.js';
 import { SpooledBody, feedStdin } from './request-input.js';
 import { StderrLines } from './stderr-lines.js';
 
@@ -69,7 +69,7 @@ export class CgiHandler extends HttpHandler {
   private request!: HttpRequest;
   private script: Found | undefined;
   private lease: Lease | undefined;
-  private child: ChildProcessWithoutNullStreams | undefined;
+  private child: ScriptChild | undefined;
   private output: OutputBody | undefined;
   private stage: OutputState = 'head';
   private head: CgiHeadParser | undefined;
@@ -165,12 +165,12 @@ export class CgiHandler extends HttpHandler {
       inherit: options.inherit,
       extra: options.env,
     };
-    const env = cgiEnvironment(request, script, { bodyLength, identity: options.authenticate?.(request) }, settings, process.env);
-    let child: ChildProcessWithoutNullStreams;
+    const env = cgiEnvironment(request, script, { bodyLength, identity: options.authenticate?.(request) }, settings, options.serverEnv);
+    let child: ScriptChild;
     try {
       // RFC 3875 §7.2: run in the script's directory. No arguments from the
       // request (§4.4's "indexed" query): "?-s" once made php-cgi show source.
-      child = lease.spawn(script.argv[0]!, script.argv.slice(1), { cwd: dirname(script.filename), env });
+      child = lease.spawn(script.argv[0]!, script.argv.slice(1), { cwd: dirname(script.filename), env, input: input !== undefined, spawner: options.spawner });
     } catch (error) {
       return this.cannotStart(error);
     }
@@ -186,9 +186,12 @@ export class CgiHandler extends HttpHandler {
     this.listen(child.stdout, 'end', () => this.onStdoutEnd());
     this.listen(child.stderr, 'data', (chunk: Buffer) => stderr.push(chunk));
     this.listen(child.stderr, 'end', () => stderr.end());
+    // No request body: the script's stdin is /dev/null.
+    const stdin = child.stdin;
+    if (!stdin) return;
     this.task(async () => {
       try {
-        await feedStdin(child.stdin, input);
+        await feedStdin(stdin, input);
       } catch (error) {
         this.run(() => this.bodyFailed(error));
       }
@@ -332,7 +335,7 @@ export class CgiHandler extends HttpHandler {
   private timedOut(): void {
     const name = this.script?.scriptName ?? this.request.path;
     const limit = this.context.options.timeLimit;
-    this.log('monitor', 'warn', `${name}: over its time limit of ${limit} ms${this.child ? `: killing process group ${this.child.pid}` : ''}`);
+    this.log('monitor', 'warn', `${name}: over its time limit of ${limit} ms${this.child?.pid !== undefined ? `: killing process group ${this.child.pid}` : ''}`);
     if (!this.answered) {
       this.answer(errorResponse(this.request, 504, { error: `${name} did not answer within ${limit} ms` }));
     } else if (this.output && !this.output.settled) {

@@ -12,14 +12,16 @@
  *   SIGTERM to the group, then SIGKILL after `killGrace` ms to whatever is
  *   left. A lease's `end()` does that, and it is called on every way a
  *   request ends, so nothing a script started outlives its request.
- * - Node reaps every child it spawned as soon as it exits: no zombies.
+ * - Every child is reaped as soon as it exits (by Node, or by the native
+ *   spawner's pidfd watch): no zombies.
+ * - Scripts start with the native spawner or child_process.spawn, as the
+ *   options say (spawner.ts).
  *
  * Stdio streams get an error listener for their whole life here, because a
  * pipe may fail (EPIPE when a script exits without reading its input) after
  * the handler that used it has gone.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { signalGroup } from '../process-group.js';
+import { signalGroupQuietly, spawnNative, spawnWithNode, type ScriptChild, type ScriptSpawnOptions } from './spawner.js';
 
 export interface ProcessLimits {
   readonly concurrency: number;
@@ -27,15 +29,19 @@ export interface ProcessLimits {
   readonly killGrace: number;
 }
 
-export interface SpawnOptions {
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string>>;
+export interface SpawnOptions extends ScriptSpawnOptions {
+  /** Which spawner starts it (resolveSpawner() in spawner.ts); child_process when not said. */
+  readonly spawner?: 'native' | 'node';
 }
 
 /** The right to run one script, from `acquire`. */
 export interface Lease {
-  /** Starts the script, in a new process group; throws if it cannot be started at all. Once per lease. */
-  spawn(command: string, args: readonly string[], options: SpawnOptions): ChildProcessWithoutNullStreams;
+  /**
+   * Starts the script, in a new process group. Once per lease. A script that
+   * cannot be started is an `error` event on the child, which has no pid;
+   * throws only when not even its stdio can be made.
+   */
+  spawn(command: string, args: readonly string[], options: SpawnOptions): ScriptChild;
   /**
    * The request is over: kill whatever may still run in the script's process
    * group (SIGTERM, then SIGKILL after the grace period) and close its pipes.
@@ -118,7 +124,8 @@ const noTicket: Ticket = { cancel() {} };
 function noop(): void {}
 
 class ProcessLease implements Lease {
-  private child: ChildProcessWithoutNullStreams | undefined;
+  private child: ScriptChild | undefined;
+  private started = false;
   private slotHeld = true;
   private exited = false;
   private ended = false;
@@ -126,24 +133,27 @@ class ProcessLease implements Lease {
 
   constructor(private readonly owner: CgiProcesses) {}
 
-  spawn(command: string, args: readonly string[], options: SpawnOptions): ChildProcessWithoutNullStreams {
-    if (this.child || this.ended) throw new Error('this lease has been used');
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      // A session and process group of its own (setsid): the group can be killed as one.
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      windowsHide: true,
-    });
+  spawn(command: string, args: readonly string[], options: SpawnOptions): ScriptChild {
+    if (this.started || this.ended) throw new Error('this lease has been used');
+    this.started = true;
+    let child: ScriptChild;
+    try {
+      child = (options.spawner === 'native' ? spawnNative : spawnWithNode)(command, args, options);
+    } catch (error) {
+      // Not even its stdio could be made: there is no process to wait for.
+      this.gone();
+      throw error;
+    }
     this.child = child;
-    for (const stream of [child.stdin, child.stdout, child.stderr]) stream.on('error', noop);
+    child.stdin?.on('error', noop);
+    child.stdout.on('error', noop);
+    child.stderr.on('error', noop);
     child.on('error', () => {
-      // Could not start (ENOENT, EACCES): there is no process to wait for.
+      // Could not be started (ENOENT, EACCES): there is no process to wait for.
       if (child.pid === undefined) this.gone();
     });
     child.once('exit', () => this.gone());
-    if (child.pid !== undefined) this.owner.track(this, true);
+    this.owner.track(this, true);
     return child;
   }
 
@@ -151,18 +161,24 @@ class ProcessLease implements Lease {
     if (this.ended) return;
     this.ended = true;
     const child = this.child;
-    if (!child || child.pid === undefined) {
-      this.gone();
-      return;
-    }
-    child.stdin.destroy();
+    if (!child) return this.gone();
+    child.stdin?.destroy();
     child.stdout.destroy();
     child.stderr.destroy();
+    if (child.pid !== undefined) return this.killGroup(child.pid);
+    // Could not be started: nothing to kill.
+    if (this.exited) return this.settle();
+    // Still starting (the native spawner): its group goes as soon as it runs (or it fails, and that is the end too).
+    child.once('spawn', () => this.killGroup(child.pid!));
+  }
+
+  /** SIGTERM to the group, SIGKILL after the grace period to whatever is left. */
+  private killGroup(pgid: number): void {
     // After a normal exit the group is usually empty; anything the script left running in it goes too.
-    if (!signalGroup(child.pid, 'SIGTERM')) return this.settle();
+    if (!signalGroupQuietly(pgid, 'SIGTERM')) return this.settle();
     this.killTimer = setTimeout(() => {
       this.killTimer = undefined;
-      signalGroup(child.pid!, 'SIGKILL');
+      signalGroupQuietly(pgid, 'SIGKILL');
       this.settle();
     }, this.owner.limits.killGrace);
   }
@@ -177,7 +193,7 @@ class ProcessLease implements Lease {
     }
     if (!this.ended) return;
     // Killed: once the leader is gone and nothing else is left in the group, no SIGKILL is needed.
-    if (this.killTimer && !signalGroup(this.child!.pid!, 0)) {
+    if (this.killTimer && !signalGroupQuietly(this.child!.pid!, 0)) {
       clearTimeout(this.killTimer);
       this.killTimer = undefined;
     }

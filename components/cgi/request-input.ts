@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
+import type { ScriptInput } from './spawner.js';
 import type { RequestBody } from '../../src/http/request-body.js';
 
 const readSize = 64 * 1024;
@@ -82,7 +82,7 @@ async function openTemporary(): Promise<FileHandle> {
  * taken, then closes stdin. Stops early, without error, when stdin closes
  * (the script exited without reading it all, or its run was ended).
  */
-export async function feedStdin(stdin: Writable, source: AsyncIterable<Uint8Array> | undefined): Promise<void> {
+export async function feedStdin(stdin: ScriptInput, source: AsyncIterable<Uint8Array> | undefined): Promise<void> {
   try {
     if (!source) return;
     for await (const chunk of source) {
@@ -94,7 +94,7 @@ export async function feedStdin(stdin: Writable, source: AsyncIterable<Uint8Arra
   }
 }
 
-function drained(stream: Writable): Promise<void> {
+function drained(stream: ScriptInput): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       stream.off('drain', done);

@@ -67,12 +67,15 @@ function frame(kind: number, id: number, payloadLength: number, room = payloadLe
  * NAME NUL VALUE NUL ... Values must not hold NUL (see nulField).
  */
 export function requestFrame(id: number, environ: Readonly<CgiVariables>, credit: { readonly bytes: number; readonly chunks: number }, hasBody: boolean): Buffer {
-  let text = '';
-  let first = true;
-  for (const name in environ) {
-    const pair = `${nativeString(name)}\0${nativeValue(name, environ[name]!)}`;
-    text += first ? pair : `\0${pair}`;
-    first = false;
+  const parts: string[] = [];
+  for (const name in environ) parts.push(name, environ[name]!);
+  let text = parts.join('\0');
+  if (!isNative(text, environ)) {
+    for (let i = 0; i < parts.length; i += 2) {
+      parts[i + 1] = nativeValue(parts[i]!, parts[i + 1]!);
+      parts[i] = nativeString(parts[i]!);
+    }
+    text = parts.join('\0');
   }
   const buffer = frame(toWorker.request, id, 9 + text.length);
   buffer.writeUInt32BE(credit.bytes, headerSize);
@@ -80,6 +83,20 @@ export function requestFrame(id: number, environ: Readonly<CgiVariables>, credit
   buffer[headerSize + 8] = hasBody ? 1 : 0;
   buffer.write(text, headerSize + 9, 'latin1');
   return buffer;
+}
+
+const beyondLatin1 = /[^\x00-\xff]/;
+const beyondAscii = /[^\x00-\x7f]/;
+
+/**
+ * Whether the variables, joined as `text`, are native strings as they are,
+ * as most requests' are: nativeString and nativeValue change only what goes
+ * beyond latin-1, and the paths beyond ASCII. One test of the whole text
+ * instead of one per name and per value; the others are converted field by
+ * field.
+ */
+function isNative(text: string, environ: Readonly<CgiVariables>): boolean {
+  return !beyondLatin1.test(text) && !beyondAscii.test(environ.PATH_INFO ?? '') && !beyondAscii.test(environ.SCRIPT_NAME ?? '');
 }
 
 /** What the gateway says about a running job, as frames (a body chunk as a header and the chunk itself, not copied). */

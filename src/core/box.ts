@@ -48,6 +48,8 @@ export class Box<T> extends Observable<T> {
   /** Boxes linked to this one, so closing it can undo their links. */
   private sources: Box<T>[] | undefined;
   private subscribers: Set<Subscriber<T>> | undefined;
+  /** Whether messages are kept until release(): an inbox's, until its component has started. */
+  private holding = false;
   /** Messages that reached an inbox before its component started; handed over at start. */
   private held: T[] | undefined;
   /** Messages sent while nothing was attached. */
@@ -86,7 +88,7 @@ export class Box<T> extends Observable<T> {
     // Read now: delivering to the links may close this box (its component stopping) before the handler's turn.
     const dispatcher = this.dispatcher;
     if (out.length === 0 && fns.length === 0 && handler === undefined) {
-      if (this.held) this.held.push(message);
+      if (this.holding) (this.held ??= []).push(message);
       else this.dropped++;
       return;
     }
@@ -106,12 +108,13 @@ export class Box<T> extends Observable<T> {
 
   /** Keeps what arrives until `release()`: an inbox does this until its component has started. */
   hold(): void {
-    this.held ??= [];
+    this.holding = true;
   }
 
   /** Delivers what was held, in order, and stops holding. */
   release(): void {
     const held = this.held;
+    this.holding = false;
     this.held = undefined;
     if (held) for (const message of held) this.send(message);
   }
@@ -181,6 +184,7 @@ export class Box<T> extends Observable<T> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.holding = false;
     this.held = undefined;
     const sources = this.sources;
     this.sources = undefined;
@@ -205,7 +209,7 @@ export class Box<T> extends Observable<T> {
     const sources = this.sources;
     if (!sources) return;
     const at = sources.indexOf(source);
-    if (at >= 0) sources.splice(at, 1);
+    if (at >= 0) removeAt(sources, at);
   }
 
   override toString(): string {
@@ -214,6 +218,12 @@ export class Box<T> extends Observable<T> {
 }
 
 function noop(): void {}
+
+/** Removes `list[at]` in place, keeping the order; unlike splice it makes no array of what it removed. */
+export function removeAt(list: unknown[], at: number): void {
+  for (let i = at + 1; i < list.length; i++) list[i - 1] = list[i];
+  list.length--;
+}
 
 /** A copy of `list` with `item` at the end: lists are copied on write, so delivery may go on over the old one. */
 function appended<I>(list: readonly I[], item: I): readonly I[] {

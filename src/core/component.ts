@@ -17,11 +17,12 @@
  * undoes every link of its boxes.
  */
 import { type Observable, type Unsubscribable } from 'rxjs';
-import { Box, box, type BoxOwner, type BoxSpec, type Dispatcher, type MessageOf } from './box.js';
+import { Box, box, removeAt, type BoxOwner, type BoxSpec, type Dispatcher, type MessageOf } from './box.js';
 import {
   endsInput,
   failed,
   producerFinished,
+  shutdown,
   type Ended,
   type Lifecycle,
   type Shutdown,
@@ -145,18 +146,23 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     this.state = 'running';
     this.live = true;
     stats.components++;
-    this.on('control', (message) => this.onControl(message as Lifecycle));
-    this.run(() => this.main());
+    this.on('control', handleControl as (message: unknown) => void);
+    this.dispatch(runMain as (message: unknown) => void, undefined);
     const boxes = this.boxes();
     for (let i = 0; i < boxes.length; i++) if (boxes[i]!.direction === 'in') boxes[i]!.release();
     return this;
   }
 
   /** Asks the component to stop, as a `shutdown` message on its `control` inbox. */
-  shutdown(message: Shutdown = { type: 'shutdown' }): Promise<Ended> {
-    if (this.state === 'created') this.stop({ reason: 'shutdown' }, message);
-    else (this.inboxes as unknown as Record<string, Box<unknown>>).control!.send(message);
+  shutdown(message: Shutdown = shutdown): Promise<Ended> {
+    this.askToStop(message);
     return this.done;
+  }
+
+  /** @internal shutdown() without the promise: what a parent stopping its children uses (a server does it per connection). */
+  askToStop(message: Shutdown = shutdown): void {
+    if (this.state === 'created') this.stop({ reason: 'shutdown' }, message);
+    else if (this.state === 'running') (this.inboxes as unknown as Record<string, Box<unknown>>).control!.send(message);
   }
 
   get running(): boolean {
@@ -230,8 +236,11 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     event: string,
     handler: (...args: A) => void,
   ): void {
-    const listener = (...args: unknown[]): void =>
-      this.dispatch(() => handler.apply(this, args as A), undefined);
+    // Most events carry one argument: the handler is dispatched with it, with no closure per event.
+    const listener =
+      handler.length <= 1
+        ? (arg: unknown): void => this.dispatch(handler as unknown as (message: unknown) => void, arg)
+        : (...args: unknown[]): void => this.dispatch(() => handler.apply(this, args as A), undefined);
     emitter.on(event, listener);
     this.own(() => emitter.off(event, listener));
   }
@@ -273,7 +282,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
   protected disown(resource: Resource, releaseIt = true): void {
     const at = this.resources ? this.resources.indexOf(resource) : -1;
     if (at < 0) return;
-    this.resources!.splice(at, 1);
+    removeAt(this.resources!, at);
     stats.resources--;
     if (releaseIt) release(resource);
   }
@@ -317,7 +326,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    */
   protected adopt<C extends Component<any>>(child: C, onEnded?: (ended: Ended) => void): C {
     if (this.state === 'stopped') {
-      void child.shutdown();
+      child.askToStop();
       return child;
     }
     child.adopter = this;
@@ -333,7 +342,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     const adopted = this.adopted;
     const at = adopted ? adopted.indexOf(child) : -1;
     if (at < 0) return;
-    adopted!.splice(at, 1);
+    removeAt(adopted!, at);
     stats.resources--;
     const onEnded = child.onAdoptedEnd;
     child.onAdoptedEnd = undefined;
@@ -384,7 +393,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
         const child = adopted[i]!;
         child.adopter = undefined;
         child.onAdoptedEnd = undefined;
-        if (child.state !== 'stopped') void child.shutdown();
+        if (child.state !== 'stopped') child.askToStop();
       }
     }
     const owned = this.resources;
@@ -457,6 +466,14 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
   toString(): string {
     return this.name;
   }
+}
+
+function handleControl(this: Component<any>, message: Lifecycle): void {
+  (this as unknown as { onControl(message: Lifecycle): void }).onControl(message);
+}
+
+function runMain(this: Component<any>): void {
+  (this as unknown as { main(): void }).main();
 }
 
 function makeBoxes(owner: BoxOwner, specs: BoxSpecs, direction: 'in' | 'out'): Record<string, Box<unknown>> {

@@ -98,7 +98,7 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
   private stopChildren(): void {
     for (const name in this.children) {
       const child = this.children[name]!;
-      if (child.state !== 'stopped') void child.shutdown(shutdown);
+      if (child.state !== 'stopped') child.askToStop(shutdown);
     }
   }
 

@@ -81,11 +81,22 @@ function plainAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
+/** Whether the allow-list names `name` ("LC_*" takes every name with that prefix). */
 function inherited(name: string, inherit: readonly string[]): boolean {
   for (const pattern of inherit) {
     if (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern) return true;
   }
   return false;
+}
+
+/** The variables of `env` that the allow-list names. */
+export function inheritedVariables(env: Readonly<Record<string, string | undefined>>, inherit: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of Object.keys(env)) {
+    const value = env[name];
+    if (value !== undefined && inherited(name, inherit)) picked[name] = value;
+  }
+  return picked;
 }
 
 /**

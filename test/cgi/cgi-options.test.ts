@@ -36,6 +36,14 @@ describe('resolveCgiOptions', () => {
     expect(r.inherit).toEqual(['PATH', 'LANG', 'LANGUAGE', 'LC_*', 'TZ', 'TMPDIR']);
   });
 
+  it("keeps the allow-listed part of the server's environment, read once", () => {
+    const env: Record<string, string> = { PATH: '/bin', LC_ALL: 'C', LANGUAGE: 'fr', HOME: '/root', LANGUAGES: 'no', SECRET: 'no' };
+    const r = resolveCgiOptions(false, { passEnv: ['HOME'] }, dir, env);
+    expect(r.serverEnv).toEqual({ PATH: '/bin', LC_ALL: 'C', LANGUAGE: 'fr', HOME: '/root' });
+    env.TZ = 'UTC';
+    expect(r.serverEnv).not.toHaveProperty('TZ');
+  });
+
   it('maps .php to php-cgi only when php-cgi is on the PATH', () => {
     const bin = join(dir, 'bin');
     mkdirSync(bin, { recursive: true });

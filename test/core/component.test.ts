@@ -190,6 +190,63 @@ describe('component lifecycle', () => {
     await expectNoLeaks(before);
   });
 
+
+  it('listens to an emitter at its boundary, with every argument, until it stops', async () => {
+    const { EventEmitter } = await import('node:events');
+    const emitter = new EventEmitter();
+    const heard: unknown[] = [];
+    class Listener extends Component {
+      constructor() {
+        super(boxes({ inboxes: {}, outboxes: {} }) as never);
+      }
+      protected main(): void {
+        this.listen(emitter, 'one', (value: string) => {
+          heard.push(['one', value]);
+          // Re-entry: an event emitted from inside a handler waits for the handler to end.
+          if (value === 'again') emitter.emit('one', 'inner');
+          heard.push(['end of', value]);
+        });
+        this.listen(emitter, 'two', (code: number, signal: string) => heard.push(['two', code, signal]));
+        this.listen(emitter, 'bad', () => {
+          throw new Error('listener failed');
+        });
+      }
+    }
+    const l = new Listener().start();
+    emitter.emit('one', 'a');
+    emitter.emit('two', 1, 'SIGTERM');
+    emitter.emit('one', 'again');
+    expect(heard).toEqual([['one', 'a'], ['end of', 'a'], ['two', 1, 'SIGTERM'], ['one', 'again'], ['end of', 'again'], ['one', 'inner'], ['end of', 'inner']]);
+    emitter.emit('bad');
+    expect(l.state).toBe('stopped');
+    expect((await l.done).reason).toBe('failed');
+    expect(emitter.listenerCount('one') + emitter.listenerCount('two') + emitter.listenerCount('bad')).toBe(0);
+  });
+
+  it('a stopping parent stops its children without waiting for them, and each stops once', async () => {
+    const stops: string[] = [];
+    class Child extends Component {
+      constructor(readonly label: string) {
+        super(boxes({ inboxes: {}, outboxes: {} }) as never);
+      }
+      protected main(): void {
+        this.own(() => stops.push(this.label));
+      }
+    }
+    class Parent extends Component {
+      constructor() {
+        super(boxes({ inboxes: {}, outboxes: {} }) as never);
+      }
+      protected main(): void {
+        this.adopt(new Child('x'));
+        this.adopt(new Child('y'));
+      }
+    }
+    const p = new Parent().start();
+    await p.shutdown();
+    await p.shutdown();
+    expect(stops).toEqual(['x', 'y']);
+  });
   it('a timer fires again when refreshed after it was cancelled or had fired', async () => {
     const before = snapshot();
     const fired: number[] = [];

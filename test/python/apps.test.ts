@@ -262,9 +262,12 @@ describe('Python applications', () => {
       ['/not-bytes', /WSGI applications yield bytes, not str/],
     ])('answers 500 when the application breaks a rule of PEP 3333 (%s)', async (path, reason) => {
       const { port, logs } = await pythonServer();
-      const res = await get(port, `/py${path}`);
-      expect(res.status).toBe(500);
-      expect(res.headers['x-split']).toBeUndefined();
+      // Twice: what was refused once is refused again (the runner remembers only the names and statuses it found valid).
+      for (let i = 0; i < 2; i++) {
+        const res = await get(port, `/py${path}`);
+        expect(res.status).toBe(500);
+        expect(res.headers['x-split']).toBeUndefined();
+      }
       await logged(logs, reason);
     });
   });

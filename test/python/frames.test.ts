@@ -4,6 +4,7 @@
  * (every frame type, however the reads cut it, and broken workers refused).
  */
 import { describe, expect, it } from 'vitest';
+import { nativeEnviron } from '../../src/http/wsgi-native.js';
 import { FrameReader, decode, fromWorker, maxFrame, requestFrame, toWorker, updateFrames, withdrawFrame, type FromWorker } from '../../components/wsgi/python-frames.js';
 
 function frame(kind: number, id: number, payload: Buffer = Buffer.alloc(0)): Buffer {
@@ -43,6 +44,18 @@ describe('frames to the worker', () => {
     expect(buffer.readUInt32BE(13)).toBe(64);
     expect(buffer[17]).toBe(1);
     expect(buffer.subarray(18)).toEqual(Buffer.concat([Buffer.from('REQUEST_METHOD\0GET\0PATH_INFO\0/'), Buffer.from('é'), Buffer.from('\0HTTP_X\0caf\xe9', 'latin1')]));
+  });
+
+  it.each([
+    ['plain: latin-1 values, ASCII paths', { REQUEST_METHOD: 'GET', SCRIPT_NAME: '/app', PATH_INFO: '/x', HTTP_X: 'caf\xe9' }],
+    ['a path beyond ASCII', { SCRIPT_NAME: '', PATH_INFO: '/\xe9' }],
+    ['a mount beyond ASCII', { SCRIPT_NAME: '/\xfc', PATH_INFO: '/' }],
+    ['a value beyond latin-1', { SERVER_SOFTWARE: 'b\u2603', PATH_INFO: '/' }],
+    ['a name beyond latin-1', { 'HTTP_\u2603': 'x' }],
+  ])('REQUEST carries the variables as nativeEnviron makes them: %s', (_, environ: Record<string, string>) => {
+    const buffer = requestFrame(1, environ, { bytes: 1, chunks: 1 }, false);
+    expect(buffer.readUInt32BE(5)).toBe(buffer.length - 9);
+    expect(buffer.subarray(18).toString('latin1')).toBe(Object.entries(nativeEnviron(environ)).flat().join('\0'));
   });
 
   it('an empty environ, and no body', () => {

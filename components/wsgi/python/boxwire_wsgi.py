@@ -79,6 +79,8 @@ FRAME = struct.Struct(">BII")
 CREDIT_PAIR = struct.Struct(">II")
 REQUEST_FIXED = struct.Struct(">IIB")
 HEAD_FIXED = struct.Struct(">BHI")
+# A HEAD frame's header and fixed fields, packed at once.
+HEAD_START = struct.Struct(">BII" + HEAD_FIXED.format[1:])
 FILE_FIXED = struct.Struct(">HQQI")
 FAIL_FIXED = struct.Struct(">HI")
 STATUS = struct.Struct(">H")
@@ -122,41 +124,52 @@ class Channel:
     def __init__(self, sock):
         self.sock = sock
         self.lock = threading.Lock()
-        # Bytes read but not yet a whole frame.
-        self.buffer = bytearray()
+        # The start of a frame not yet whole, from the last read.
+        self.partial = b""
         # Where reads land: one buffer for every read (recv() would allocate a new one each time).
         self.landing = memoryview(bytearray(1 << 18))
 
     def send(self, kind, rid, payload=b""):
-        header = FRAME.pack(kind, rid, len(payload))
-        with self.lock:
-            if len(payload) <= 4096:
-                self.sock.sendall(header + payload)
-            else:
-                # Big payloads go without being copied behind the header.
-                self.sock.sendall(header)
-                self.sock.sendall(payload)
+        self.send_parts(FRAME.pack(kind, rid, len(payload)), payload)
 
-    def read(self):
-        """The whole frames that one read brings, as (kind, id, payload), blocking until there is one; None once boxwire has closed its end."""
-        buffer = self.buffer
-        frames = []
-        while not frames:
-            count = self.sock.recv_into(self.landing)
-            if not count:
-                return None
-            buffer += self.landing[:count]
-            at = 0
-            size = len(buffer)
-            while size - at >= 9:
-                kind, rid, length = FRAME.unpack_from(buffer, at)
-                if size - at - 9 < length:
-                    break
-                frames.append((kind, rid, bytes(buffer[at + 9:at + 9 + length])))
-                at += 9 + length
-            if at:
-                del buffer[:at]
-        return frames
+    def send_parts(self, head, payload):
+        """One frame, given as its first bytes and the rest: in one write, without copying a big rest behind the head."""
+        with self.lock:
+            if len(payload) <= 16384:
+                self.sock.sendall(head + payload)
+                return
+            sent = self.sock.sendmsg((head, payload))
+            if sent < len(head):
+                self.sock.sendall(head[sent:])
+                sent = len(head)
+            if sent < len(head) + len(payload):
+                self.sock.sendall(memoryview(payload)[sent - len(head):])
+
+    def read(self, handle):
+        """Reads once (blocking) and hands each whole frame to handle(kind, id, payload); False once boxwire has closed its end.
+
+        The payload is a memoryview of the read buffer, valid only during
+        the call: what a handler keeps, it copies (as it decodes it). Only
+        the start of a frame cut by the read is kept for the next one.
+        """
+        count = self.sock.recv_into(self.landing)
+        if not count:
+            return False
+        data = self.landing[:count]
+        if self.partial:
+            data = memoryview(self.partial + data)
+        size = len(data)
+        at = 0
+        unpack = FRAME.unpack_from
+        while size - at >= 9:
+            kind, rid, length = unpack(data, at)
+            end = at + 9 + length
+            if end > size:
+                break
+            handle(kind, rid, data[at + 9:end])
+            at = end
+        self.partial = bytes(data[at:]) if at < size else b""
+        return True
 
 
 class Pump:
@@ -180,6 +193,9 @@ class Pump:
 
 class Exchange:
     """One request in flight: its body coming in, its credit for the response going out."""
+
+    __slots__ = ("rid", "channel", "cond", "body", "body_done", "body_error", "asked", "credit_bytes", "credit_chunks",
+                 "told_blocked", "aborted", "number", "started", "withdrawn")
 
     def __init__(self, rid, channel, cond, credit_bytes, credit_chunks, has_body):
         self.rid = rid
@@ -407,20 +423,50 @@ def file_range(result):
         return None
 
 
+# Statuses and field names found valid already, each checked once; bounded, so that an application cannot grow them without end.
+KNOWN_STATUSES = {}
+# Field name -> whether it is Content-Length.
+KNOWN_NAMES = {}
+KNOWN_AT_MOST = 1024
+
+
 def status_code(status):
     """PEP 3333: "999 Message here", a final status."""
     if type(status) is not str:
         raise AssertionError("status must be a str such as '200 OK', not %s" % type(status).__name__)
+    code = KNOWN_STATUSES.get(status)
+    if code is not None:
+        return code
     matched = STATUS_LINE.fullmatch(status)
     if matched is None:
         raise AssertionError("status must be three digits (200 to 599), a space and a reason phrase, such as '200 OK' (got %r)" % status)
-    return int(matched.group(1))
+    code = int(matched.group(1))
+    if len(KNOWN_STATUSES) < KNOWN_AT_MOST:
+        KNOWN_STATUSES[status] = code
+    return code
+
+
+def field_name(name):
+    """Whether a field name an application gives is Content-Length; refuses one that is not a token, or hop-by-hop (PEP 3333)."""
+    if TOKEN.fullmatch(name) is None:
+        raise AssertionError("header name %r is not a token (RFC 9110 section 5.1)" % name)
+    lower = name.lower()
+    if lower in HOP_BY_HOP:
+        raise AssertionError("%s is a hop-by-hop header: the server manages the connection (PEP 3333)" % name)
+    is_length = lower == "content-length"
+    if len(KNOWN_NAMES) < KNOWN_AT_MOST:
+        KNOWN_NAMES[name] = is_length
+    return is_length
 
 
 def check_headers(headers):
-    """PEP 3333: a list of (name, value) native strings; names are tokens, values hold no control character, no hop-by-hop field."""
+    """PEP 3333: a list of (name, value) native strings; names are tokens, values hold no control character, no hop-by-hop field.
+
+    Returns the declared Content-Length (the first that is a number), or None.
+    """
     if type(headers) is not list:
         raise AssertionError("headers must be a list of (name, value) tuples, not %s" % type(headers).__name__)
+    length = None
     for pair in headers:
         # PEP 3333 says tuples; wsgiref and gunicorn take any pair, and so do we.
         if type(pair) is not tuple and type(pair) is not list or len(pair) != 2:
@@ -428,33 +474,27 @@ def check_headers(headers):
         name, value = pair
         if type(name) is not str or type(value) is not str:
             raise AssertionError("header names and values must be str: %r" % (pair,))
-        if TOKEN.fullmatch(name) is None:
-            raise AssertionError("header name %r is not a token (RFC 9110 section 5.1)" % name)
+        is_length = KNOWN_NAMES.get(name)
+        if is_length is None:
+            is_length = field_name(name)
         if FIELD_VALUE.fullmatch(value) is None:
             raise AssertionError("the value of %s holds a control character (CR, LF, NUL...) or is not a latin-1 native string" % name)
-        if name.lower() in HOP_BY_HOP:
-            raise AssertionError("%s is a hop-by-hop header: the server manages the connection (PEP 3333)" % name)
-
-
-def declared_length(headers):
-    for name, value in headers:
-        if len(name) == 14 and name.lower() == "content-length":
+        if is_length and length is None:
             value = value.strip()
             if value.isdigit() and value.isascii():
-                return int(value)
-    return None
+                length = int(value)
+    return length
 
 
 def encode_head(headers):
-    parts = []
-    for name, value in headers:
-        parts.append(name)
-        parts.append(value)
-    return "\0".join(parts).encode("latin-1")
+    """NAME NUL VALUE NUL ... as bytes (the values were checked to be latin-1)."""
+    return "\0".join([part for pair in headers for part in pair]).encode("latin-1")
 
 
 class Response:
     """start_response and write(), with PEP 3333's rules, and the response's frames."""
+
+    __slots__ = ("exchange", "channel", "status", "code", "headers", "head_sent", "limit", "sent")
 
     def __init__(self, exchange):
         self.exchange = exchange
@@ -478,11 +518,11 @@ class Response:
         elif self.status is not None:
             raise AssertionError("start_response called a second time without exc_info (PEP 3333)")
         code = status_code(status)
-        check_headers(headers)
+        limit = check_headers(headers)
         self.status = status
         self.code = code
         self.headers = headers
-        self.limit = declared_length(headers)
+        self.limit = limit
         return self.write
 
     @property
@@ -530,7 +570,8 @@ class Response:
 
     def send_head(self, body, last):
         head = encode_head(self.headers)
-        self.channel.send(HEAD, self.exchange.rid, HEAD_FIXED.pack(1 if last else 0, self.code, len(head)) + head + body)
+        start = HEAD_START.pack(HEAD, self.exchange.rid, HEAD_FIXED.size + len(head) + len(body), 1 if last else 0, self.code, len(head))
+        self.channel.send_parts(start + head, body)
 
     def finish(self, body=b""):
         """Ends the response: the head with the whole body when nothing has gone yet, else the rest and END."""
@@ -579,8 +620,19 @@ class Runner:
         self.exchanges = {}
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wsgi") if threads > 1 else None
-        # One thread: requests read while another runs, in order.
+        # One thread: requests read while another runs, in order; what their exchanges wait on.
         self.pending = collections.deque()
+        self.one_thread = Pump(self)
+        # The environ's entries that are the same for every request (PEP 3333), copied into each.
+        self.shared = {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.multithread": threads > 1,
+            "wsgi.multiprocess": multiprocess,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+            "wsgi.file_wrapper": FileWrapper,
+        }
         self.closed = False
         # REQUEST frames read so far, and the numbers of those taken back before they were read.
         self.requests = 0
@@ -605,20 +657,17 @@ class Runner:
 
     def pump(self):
         """Reads the next frames and hands them out; at the end of the socket, every exchange is aborted."""
-        frames = self.channel.read() if not self.closed else None
-        if frames is None:
+        if self.closed or not self.channel.read(self.dispatch):
             self.closed = True
             with self.lock:
                 for exchange in self.exchanges.values():
                     exchange.abort()
-            return
-        for kind, rid, payload in frames:
-            self.dispatch(kind, rid, payload)
 
     def dispatch(self, kind, rid, payload):
+        """One frame from boxwire; `payload` is only lent (Channel.read): what is kept is copied."""
         if kind == REQUEST:
             credit_bytes, credit_chunks, flags = REQUEST_FIXED.unpack_from(payload)
-            cond = Pump(self) if self.pool is None else threading.Condition(threading.Lock())
+            cond = self.one_thread if self.pool is None else threading.Condition(threading.Lock())
             exchange = Exchange(rid, self.channel, cond, credit_bytes, credit_chunks, flags & 1)
             with self.lock:
                 self.requests += 1
@@ -628,11 +677,12 @@ class Runner:
                     self.withdrawn.discard(exchange.number)
                     return
                 self.exchanges[rid] = exchange
-            encoded = payload[REQUEST_FIXED.size:]
+            # The variables, decoded now: the payload's bytes are not ours to keep.
+            variables = str(payload[REQUEST_FIXED.size:], "latin-1")
             if self.pool is None:
-                self.pending.append((exchange, encoded))
+                self.pending.append((exchange, variables))
             else:
-                self.pool.submit(self.handle, exchange, encoded)
+                self.pool.submit(self.handle, exchange, variables)
             return
         with self.lock:
             exchange = self.exchanges.get(rid)
@@ -643,24 +693,24 @@ class Runner:
         elif kind == BODY_END:
             exchange.end_body()
         elif kind == CREDIT:
-            exchange.add_credit(*CREDIT_PAIR.unpack(payload))
+            exchange.add_credit(*CREDIT_PAIR.unpack_from(payload))
         elif kind == BODY_ERROR:
             (status,) = STATUS.unpack_from(payload)
-            exchange.end_body(InputError(status, payload[2:].decode("utf-8", "replace")))
+            exchange.end_body(InputError(status, str(payload[2:], "utf-8", "replace")))
         elif kind == ABORT:
             exchange.abort()
 
     def watch_withdrawals(self, sock):
         """On its own thread: answers WITHDRAW frames at once, whatever the other threads are doing."""
         channel = Channel(sock)
+
+        def handle(kind, rid, payload):
+            if kind == WITHDRAW:
+                self.withdraw(rid, NUMBER.unpack_from(payload)[0])
+
         try:
-            while True:
-                frames = channel.read()
-                if frames is None:
-                    return
-                for kind, rid, payload in frames:
-                    if kind == WITHDRAW:
-                        self.withdraw(rid, NUMBER.unpack(payload)[0])
+            while channel.read(handle):
+                pass
         except OSError:
             return
 
@@ -691,25 +741,19 @@ class Runner:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def environ(self, exchange, encoded):
-        fields = encoded.decode("latin-1").split("\0")
-        environ = dict(zip(fields[0::2], fields[1::2]))
+    def environ(self, exchange, variables):
+        """The request's environ: a copy of what every request shares, and the request's own variables and streams."""
+        environ = self.shared.copy()
+        fields = iter(variables.split("\0"))
+        environ.update(zip(fields, fields))
+        if environ.get("HTTPS") == "on":
+            environ["wsgi.url_scheme"] = "https"
         length = environ.get("CONTENT_LENGTH")
-        errors = Errors(self.channel, exchange.rid)
-        environ.update({
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "https" if environ.get("HTTPS") == "on" else "http",
-            "wsgi.input": Input(exchange, int(length) if length else (None if not exchange.body_done else 0)),
-            "wsgi.errors": errors,
-            "wsgi.multithread": self.threads > 1,
-            "wsgi.multiprocess": self.multiprocess,
-            "wsgi.run_once": False,
-            "wsgi.input_terminated": True,
-            "wsgi.file_wrapper": FileWrapper,
-        })
+        environ["wsgi.input"] = Input(exchange, int(length) if length else (None if not exchange.body_done else 0))
+        environ["wsgi.errors"] = errors = Errors(self.channel, exchange.rid)
         return environ, errors
 
-    def handle(self, exchange, encoded):
+    def handle(self, exchange, variables):
         with self.lock:
             if exchange.withdrawn:
                 return
@@ -724,7 +768,7 @@ class Runner:
             if exchange.aborted:
                 # Cancelled before it started: the application never hears of it.
                 raise Aborted()
-            environ, errors = self.environ(exchange, encoded)
+            environ, errors = self.environ(exchange, variables)
             result = self.app(environ, response.start_response)
             outcome = self.consume(result, response)
         except BaseException as error:  # noqa: BLE001 - the application's failure is answered, the worker goes on
