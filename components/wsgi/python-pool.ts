@@ -72,6 +72,8 @@ interface Process extends PoolWorker {
   readonly withdrawals: Socket;
   /** REQUEST frames sent to it so far. */
   sent: number;
+  /** Jobs offered ahead are being held (its channel corked) until the end of this turn of the event loop. */
+  holding: boolean;
   readonly pid: number | undefined;
   /** How it ended ("exit code 1", "killed by SIGKILL"), once it has. */
   ended: string | undefined;
@@ -169,6 +171,12 @@ export class PythonPool extends JobPool<Process, Lease> {
 
   /** The runner keeps a job sent while its threads are busy, and starts it when one is free. */
   protected postAhead(worker: Process, lease: Lease): void {
+    // The process is busy: the jobs offered to it in this turn go in one write, and it wakes once for them.
+    if (!worker.holding) {
+      worker.holding = true;
+      worker.channel.cork();
+      setImmediate(() => sendHeld(worker));
+    }
     this.runJob(worker, lease);
   }
 
@@ -180,11 +188,14 @@ export class PythonPool extends JobPool<Process, Lease> {
    */
   protected withdraw(worker: Process, lease: Lease, why: 'steal' | 'cancel' | 'recycle'): Withdrawal {
     if (why !== 'steal') return 'taken';
+    // The job must have reached the runner before it is asked to give it back.
+    sendHeld(worker);
     worker.withdrawals.write(withdrawFrame(lease.job.id, lease.number));
     return 'asked';
   }
 
   protected forward(worker: Process, update: JobUpdate): void {
+    sendHeld(worker);
     const frames = updateFrames(update);
     if (!isPair(frames)) {
       worker.channel.write(frames);
@@ -218,6 +229,7 @@ export class PythonPool extends JobPool<Process, Lease> {
       channel,
       withdrawals,
       sent: 0,
+      holding: false,
       pid: child.pid,
       ended: undefined,
       closed: false,
@@ -285,6 +297,7 @@ export class PythonPool extends JobPool<Process, Lease> {
   protected stopWorker(worker: Process, now: boolean): void {
     if (worker.ended !== undefined) return;
     if (now) return kill(worker);
+    sendHeld(worker);
     worker.channel.end();
     worker.withdrawals.end();
     worker.killTimer ??= setTimeout(() => kill(worker), this.options.killGrace);
@@ -377,4 +390,11 @@ function lines(stream: Readable | null, line: (text: string) => void): () => voi
     stream.off('data', onData);
     stream.off('end', onEnd);
   };
+}
+
+/** Sends the jobs held for a process, if any. */
+function sendHeld(worker: Process): void {
+  if (!worker.holding) return;
+  worker.holding = false;
+  worker.channel.uncork();
 }
