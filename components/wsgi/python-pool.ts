@@ -72,6 +72,8 @@ interface Process extends PoolWorker {
   readonly withdrawals: Socket;
   /** REQUEST frames sent to it so far. */
   sent: number;
+  /** Jobs offered ahead are being held (its channel corked) until the end of this turn of the event loop. */
+  holding: boolean;
   readonly pid: number | undefined;
   /** How it ended ("exit code 1", "killed by SIGKILL"), once it has. */
   ended: string | undefined;
@@ -106,6 +108,9 @@ export const runnerScript = fileURLToPath(
 /** The longest line of a process's stdout or stderr kept whole; longer ones are logged in pieces. */
 const maxLine = 16 * 1024;
 
+/** Jobs offered ahead to a busy process: a burst of quick requests then crosses with fewer wake-ups on either side. */
+export const processOffers = 8;
+
 export class PythonPool extends JobPool<Process, Lease> {
   /** Why the application cannot run (it could not be loaded, python could not be started); its requests get 503. */
   private broken: string | undefined;
@@ -134,6 +139,13 @@ export class PythonPool extends JobPool<Process, Lease> {
     return new Lease(job, out);
   }
 
+  /** A busy process is offered up to processOffers jobs ahead (its runner starts them in order, and gives back any not started). */
+  protected override offerRoom(worker: Process): number {
+    const max = this.scheduling.maxRequests;
+    const left = max > 0 ? max - worker.served - worker.running : processOffers;
+    return Math.min(processOffers, left) - worker.offers.length;
+  }
+
   protected override admit(lease: Lease): Failure | undefined {
     const id = lease.job.id;
     if (this.broken) return failure(id, 503, this.broken);
@@ -159,6 +171,12 @@ export class PythonPool extends JobPool<Process, Lease> {
 
   /** The runner keeps a job sent while its threads are busy, and starts it when one is free. */
   protected postAhead(worker: Process, lease: Lease): void {
+    // The process is busy: the jobs offered to it in this turn go in one write, and it wakes once for them.
+    if (!worker.holding) {
+      worker.holding = true;
+      worker.channel.cork();
+      setImmediate(() => sendHeld(worker));
+    }
     this.runJob(worker, lease);
   }
 
@@ -170,11 +188,14 @@ export class PythonPool extends JobPool<Process, Lease> {
    */
   protected withdraw(worker: Process, lease: Lease, why: 'steal' | 'cancel' | 'recycle'): Withdrawal {
     if (why !== 'steal') return 'taken';
+    // The job must have reached the runner before it is asked to give it back.
+    sendHeld(worker);
     worker.withdrawals.write(withdrawFrame(lease.job.id, lease.number));
     return 'asked';
   }
 
   protected forward(worker: Process, update: JobUpdate): void {
+    sendHeld(worker);
     const frames = updateFrames(update);
     if (!isPair(frames)) {
       worker.channel.write(frames);
@@ -208,6 +229,7 @@ export class PythonPool extends JobPool<Process, Lease> {
       channel,
       withdrawals,
       sent: 0,
+      holding: false,
       pid: child.pid,
       ended: undefined,
       closed: false,
@@ -275,6 +297,7 @@ export class PythonPool extends JobPool<Process, Lease> {
   protected stopWorker(worker: Process, now: boolean): void {
     if (worker.ended !== undefined) return;
     if (now) return kill(worker);
+    sendHeld(worker);
     worker.channel.end();
     worker.withdrawals.end();
     worker.killTimer ??= setTimeout(() => kill(worker), this.options.killGrace);
@@ -367,4 +390,11 @@ function lines(stream: Readable | null, line: (text: string) => void): () => voi
     stream.off('data', onData);
     stream.off('end', onEnd);
   };
+}
+
+/** Sends the jobs held for a process, if any. */
+function sendHeld(worker: Process): void {
+  if (!worker.holding) return;
+  worker.holding = false;
+  worker.channel.uncork();
 }

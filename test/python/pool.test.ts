@@ -180,6 +180,17 @@ describe('the Python pool', () => {
     await logged(logs, /stopped: recycled after 2 requests/, 'monitor');
   });
 
+  it('a burst on one busy process that recycles every 3 requests: every job offered ahead runs once, on some process, and none serves more than 3', async () => {
+    const { port, logs } = await pythonServer(app, { processes: 1, maxRequests: 3 });
+    const pids = (await Promise.all(Array.from({ length: 12 }, () => get(port, '/py/pid')))).map((res) => pidOf(res.text));
+    const served = new Map<number, number>();
+    for (const pid of pids) served.set(pid, (served.get(pid) ?? 0) + 1);
+    expect(pids).toHaveLength(12);
+    expect(Math.max(...served.values())).toBeLessThanOrEqual(3);
+    expect(served.size).toBeGreaterThanOrEqual(4);
+    await logged(logs, /stopped: recycled after 3 requests/, 'monitor');
+  });
+
   it('reports an application that cannot be imported once, with its traceback, and answers 503 without starting process after process', async () => {
     const { port, server, logs } = await pythonServer(['/py/=python:broken:application'], { processes: 2 });
     const record = await waitFor(() => logs.errors!.some((r) => r.message.includes('could not be loaded'))).then(() => logs.errors!.find((r) => r.message.includes('could not be loaded'))!);
