@@ -30,9 +30,9 @@
  *   posted ahead to a busy worker, which starts it the moment it has room,
  *   without a trip back through the pool (on a busy machine, waking a
  *   worker that has gone to sleep costs more than a small request). A
- *   worker holds the offers `offerRoom` allows, started in the order given
- *   (a process one; a thread several, so that it runs quick requests back
- *   to back and a batch of them travels in one message). An offer can be
+ *   worker holds up to `maxOffers` offers, started in the order given (so
+ *   that it runs quick requests back to back, and a batch of them travels
+ *   in one message or one write). An offer can be
  *   withdrawn until the worker starts it: a worker with room takes back the
  *   oldest offer rather than leave it behind a slow job, first come, first
  *   served. Workers withdraw synchronously (threads: a compare-and-swap) or
@@ -226,9 +226,14 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     return true;
   }
 
-  /** How many more jobs a busy worker may be offered now: one at a time, unless a kind of pool says otherwise. */
+  /** How many jobs a busy worker may hold offered ahead. */
+  protected abstract readonly maxOffers: number;
+
+  /** How many more jobs a busy worker may be offered now: up to maxOffers, never more than it may still serve before recycling. */
   protected offerRoom(worker: W): number {
-    return worker.offers.length === 0 ? 1 : 0;
+    const max = this.scheduling.maxRequests;
+    const left = max > 0 ? max - worker.served - worker.running : this.maxOffers;
+    return Math.min(this.maxOffers, left) - worker.offers.length;
   }
 
   /** Jobs not yet running: queued, or offered to a busy worker. */
@@ -605,7 +610,7 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     this.workers.add(this.startWorker(++this.numbered));
   }
 
-  /** Stops a worker the pool no longer wants; the jobs it still runs get a 502, the one offered to it goes back to the queue. */
+  /** Stops a worker the pool no longer wants; the jobs it still runs get a 502, those offered to it go back to the queue. */
   protected retire(worker: W, why: string, now = false): void {
     worker.status = 'stopping';
     this.forget(worker, `the application's ${this.wording.noun} was stopped: ${why}`);

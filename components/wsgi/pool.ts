@@ -142,11 +142,7 @@ export class WorkerPool extends JobPool<Thread, Lease> {
    * Up to threadOffers jobs offered ahead, but never more than the thread
    * may still serve before it is recycled: it runs whatever reaches it.
    */
-  protected override offerRoom(thread: Thread): number {
-    const max = this.scheduling.maxRequests;
-    const left = max > 0 ? max - thread.served - thread.running : threadOffers;
-    return Math.min(threadOffers, left) - thread.offers.length;
-  }
+  protected readonly maxOffers = threadOffers;
 
   protected lease(job: Job, out: Box<PoolReply>): Lease {
     return new Lease(job, out);

@@ -139,12 +139,8 @@ export class PythonPool extends JobPool<Process, Lease> {
     return new Lease(job, out);
   }
 
-  /** A busy process is offered up to processOffers jobs ahead (its runner starts them in order, and gives back any not started). */
-  protected override offerRoom(worker: Process): number {
-    const max = this.scheduling.maxRequests;
-    const left = max > 0 ? max - worker.served - worker.running : processOffers;
-    return Math.min(processOffers, left) - worker.offers.length;
-  }
+  /** A busy process's runner starts the jobs offered to it in order, and gives back any not started. */
+  protected readonly maxOffers = processOffers;
 
   protected override admit(lease: Lease): Failure | undefined {
     const id = lease.job.id;
