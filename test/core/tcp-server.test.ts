@@ -189,6 +189,29 @@ describe('TcpServer', () => {
     await expectNoLeaks(before);
   });
 
+  it('counts connections closing in any order, and a graceful shutdown reaches every one still open', async () => {
+    const before = snapshot();
+    const server = upperServer(0);
+    const port = await listening(server);
+    const clients = await Promise.all(Array.from({ length: 5 }, () => connect(port)));
+    await waitFor(() => server.connectionCount === 5);
+    // The middle one, the newest, then the oldest: the rest stay counted.
+    for (const i of [2, 4, 0]) {
+      clients[i]!.end();
+      await readAll(clients[i]!);
+    }
+    await waitFor(() => server.connectionCount === 2);
+    const replies = [1, 3].map((i) => readAll(clients[i]!));
+    for (const i of [1, 3]) clients[i]!.write(`client ${i}\n`);
+    await new Promise((r) => setTimeout(r, 20));
+    server.inboxes.control.send(gracefulShutdown);
+    // Each remaining connection hears the shutdown: it finishes what it read and closes, though its client never ends.
+    expect(await Promise.all(replies)).toEqual(['CLIENT 1\n', 'CLIENT 3\n']);
+    expect(await server.done).toEqual({ reason: 'finished' });
+    expect(server.connectionCount).toBe(0);
+    await expectNoLeaks(before);
+  });
+
   it('refuses connections beyond its cap and serves the rest', async () => {
     const before = snapshot();
     const server = new TcpServer({
