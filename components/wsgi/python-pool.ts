@@ -160,9 +160,9 @@ export class PythonPool extends JobPool<Process, Lease> {
   }
 
   protected runJob(worker: Process, lease: Lease): void {
-    // The frame is kept: a job taken back from one process is sent to another.
-    lease.number = ++worker.sent;
-    worker.channel.write(lease.frame!);
+    post(worker, lease);
+    // A process with a thread free takes its job now (with any held for it).
+    sendHeld(worker);
   }
 
   /** The runner keeps a job sent while its threads are busy, and starts it when one is free. */
@@ -173,7 +173,7 @@ export class PythonPool extends JobPool<Process, Lease> {
       worker.channel.cork();
       setImmediate(() => sendHeld(worker));
     }
-    this.runJob(worker, lease);
+    post(worker, lease);
   }
 
   /**
@@ -386,6 +386,12 @@ function lines(stream: Readable | null, line: (text: string) => void): () => voi
     stream.off('data', onData);
     stream.off('end', onEnd);
   };
+}
+
+/** Writes a job's REQUEST frame to a process. The frame is kept: a job taken back from one process is sent to another. */
+function post(worker: Process, lease: Lease): void {
+  lease.number = ++worker.sent;
+  worker.channel.write(lease.frame!);
 }
 
 /** Sends the jobs held for a process, if any. */

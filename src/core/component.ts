@@ -237,6 +237,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     handler: (...args: A) => void,
   ): void {
     // Most events carry one argument: the handler is dispatched with it, with no closure per event.
+    // A handler is given every argument when it declares more than one (its `length`: so no rest parameter alone).
     const listener =
       handler.length <= 1
         ? (arg: unknown): void => this.dispatch(handler as unknown as (message: unknown) => void, arg)
