@@ -50,7 +50,8 @@
  *   scripts; nothing else leaks into it (every descriptor Node opens is
  *   close-on-exec, and so are ours).
  * - A child is forgotten (its id no longer valid) once it has exited (or
- *   failed to start) and its pipes are closed. Until it has exited, the
+ *   failed to start) and its output pipes are closed (its stdin, if still
+ *   open, is closed then). Until it has exited, the
  *   pidfd watch keeps the event loop alive, as a ChildProcess does.
  */
 #define _GNU_SOURCE
@@ -337,9 +338,15 @@ static int take_slot(module_state *state, child_t *child) {
   return 0;
 }
 
-/* Forgets a child once nothing more can happen to it. */
+/*
+ * Forgets a child once nothing more can happen to it. Its stdin may still be
+ * open, unwatched (a request whose body was still coming when the script
+ * exited): nobody reads it now, and a forgotten id cannot close it, so it
+ * goes here.
+ */
 static void forget_if_done(child_t *child) {
   if (!child->over || child->handles > 0) return;
+  if (child->pipes[STDIN_PIPE].fd >= 0) close(child->pipes[STDIN_PIPE].fd);
   module_state *state = child->state;
   state->slots[child->slot] = NULL;
   if (child->slot < state->next_free) state->next_free = child->slot;

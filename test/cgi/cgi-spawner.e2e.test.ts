@@ -4,11 +4,12 @@
  * other CGI tests use, and child_process.spawn, the fallback. Both must
  * start scripts the same way, fail the same way, and leave nothing behind.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveCgiOptions } from '../../components/cgi/options.js';
 import { CgiProcesses } from '../../components/cgi/processes.js';
-import { nativeChildrenWatched, nativeSpawnerMissing, type ScriptChild } from '../../components/cgi/spawner.js';
+import { nativeChildrenWatched, nativeSpawnerMissing, spawnNative, type ScriptChild } from '../../components/cgi/spawner.js';
 import { raw, request, waitFor } from '../helpers/http.js';
 import { expectNoLeaks, snapshot } from '../helpers/leaks.js';
 import { childProcesses, groupAlive } from '../helpers/processes.js';
@@ -46,6 +47,19 @@ describe('the native spawner', () => {
     const pid = await new Promise<number>((resolve) => child!.once('spawn', () => resolve(child!.pid!)));
     await waitFor(() => processes.running === 0 && !groupAlive(pid) && nativeChildrenWatched() === 0);
     expect(childProcesses()).toEqual([]);
+  });
+
+  it('a script that exits while its stdin is still open (more body to come): once its output has ended, no descriptor is left', async () => {
+    const openFds = (): number => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    const child = spawnNative('/bin/sh', ['-c', 'exit 0'], { cwd: fixtures, env: { PATH: process.env.PATH! } });
+    expect(child.stdin!.write(Buffer.from('some of the body'))).toBe(true);
+    const ended = (stream: NodeJS.EventEmitter): Promise<unknown> => new Promise((resolve) => stream.once('end', resolve));
+    await Promise.all([ended(child.stdout), ended(child.stderr), new Promise((resolve) => child.once('exit', resolve))]);
+    await waitFor(() => nativeChildrenWatched() === 0);
+    // Its request ends only now, and closes what is left.
+    child.stdin!.destroy();
+    expect(openFds()).toBe(before);
   });
 });
 
