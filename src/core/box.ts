@@ -45,8 +45,13 @@ export class Box<T> extends Observable<T> {
   /** The one handler most inboxes have, its component's own, called through that component's boundary. */
   private handler: ((message: T) => void) | undefined;
   private dispatcher: Dispatcher | undefined;
-  /** Boxes linked to this one, so closing it can undo their links. */
-  private sources: Box<T>[] | undefined;
+  /**
+   * How many open links run to this box, so closing it counts them off. A
+   * count, not a list of the boxes: a long-lived box (a pool's, a server's
+   * log) is linked to from every short-lived one, and a list kept in the old
+   * generation would hold each of them through young collections.
+   */
+  private sourceCount = 0;
   private subscribers: Set<Subscriber<T>> | undefined;
   /** Whether messages are kept until release(): an inbox's, until its component has started. */
   private holding = false;
@@ -147,8 +152,7 @@ export class Box<T> extends Observable<T> {
   connect(to: Box<T>): boolean {
     if (this.closed || to.closed || to === this) return false;
     this.out = appended(this.out, to);
-    if (to.sources) to.sources.push(this);
-    else to.sources = [this];
+    to.sourceCount++;
     stats.links++;
     return true;
   }
@@ -158,7 +162,7 @@ export class Box<T> extends Observable<T> {
     const at = this.out.indexOf(to);
     if (at < 0 || to.closed) return false;
     this.out = removed(this.out, at);
-    to.forgetSource(this);
+    to.sourceCount--;
     stats.links--;
     return true;
   }
@@ -186,15 +190,14 @@ export class Box<T> extends Observable<T> {
     this.closed = true;
     this.holding = false;
     this.held = undefined;
-    const sources = this.sources;
-    this.sources = undefined;
-    if (sources) for (let i = 0; i < sources.length; i++) if (!sources[i]!.closed) stats.links--;
+    stats.links -= this.sourceCount;
+    this.sourceCount = 0;
     const out = this.out;
     this.out = noBoxes;
     for (let i = 0; i < out.length; i++) {
       const target = out[i]!;
       if (target.closed) continue;
-      target.forgetSource(this);
+      target.sourceCount--;
       stats.links--;
     }
     this.fns = noTargets;
@@ -205,12 +208,6 @@ export class Box<T> extends Observable<T> {
     if (subscribers) for (const subscriber of subscribers) subscriber.complete();
   }
 
-  private forgetSource(source: Box<T>): void {
-    const sources = this.sources;
-    if (!sources) return;
-    const at = sources.indexOf(source);
-    if (at >= 0) removeAt(sources, at);
-  }
 
   override toString(): string {
     return `${this.owner.name}.${this.name}`;
