@@ -10,7 +10,8 @@
 // thread (the event loop) spent: the rest is the pool's threads, and V8's
 // compiler and garbage collector threads.
 import { readFileSync } from 'node:fs';
-import { startServer, load, table } from '../harness.mjs';
+import autocannon from 'autocannon';
+import { burstOf, inTurn, startServer, table, totalsRow } from '../harness.mjs';
 import { cpuTime } from '../cpu-time.mjs';
 
 /** CPU milliseconds used so far by a process's main thread (Linux); undefined elsewhere. */
@@ -24,37 +25,48 @@ function mainThreadTime(pid) {
   }
 }
 
-async function measure(name, env, options) {
-  const server = await startServer(name, env);
-  try {
-    const before = cpuTime(server.pid);
-    const mainBefore = mainThreadTime(server.pid);
-    const result = await load(`http://127.0.0.1:${server.port}/`, options);
-    const after = cpuTime(server.pid);
-    const mainAfter = mainThreadTime(server.pid);
-    // load() warms up for a second before it measures: count those requests too, at the measured rate.
-    const requests = result.rps * (options.duration + 1);
-    const perRequest = (from, to) => (from === undefined || to === undefined ? undefined : ((to - from) * 1000) / requests);
-    return { ...result, cpu: perRequest(before, after), mainCpu: perRequest(mainBefore, mainAfter) };
-  } finally {
-    await server.stop();
-  }
-}
-
 export async function run() {
-  const duration = Number(process.env.BENCH_DURATION ?? 5);
+  // As in the http scenario: both servers run at once, are warmed up, then
+  // take the load in turn, in bursts (BENCH_ROUNDS of BENCH_BURST seconds),
+  // so a change in what else the machine does falls on both; CPU time is
+  // counted over the bursts only.
+  const seconds = Number(process.env.BENCH_BURST ?? 2);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
   const pairs = [
-    ['hello', 'node-hello', { BENCH_APP: 'hello', BENCH_THREADS: '2' }, { duration }],
-    ['~5 ms CPU per request', 'node-cpu', { BENCH_APP: 'cpu', BENCH_THREADS: '2' }, { duration, connections: 8 }],
+    ['hello', 'node-hello', { BENCH_APP: 'hello', BENCH_THREADS: '2' }, 50],
+    ['~5 ms CPU per request', 'node-cpu', { BENCH_APP: 'cpu', BENCH_THREADS: '2' }, 8],
   ];
   const rows = [];
-  for (const [scenario, peer, env, options] of pairs) {
-    const theirs = await measure(peer, {}, options);
-    const ours = await measure('boxwire-wsgi', env, options);
+  for (const [scenario, peer, env, connections] of pairs) {
+    const servers = { [peer]: await startServer(peer), ours: await startServer('boxwire-wsgi', env) };
+    const names = Object.keys(servers);
+    const url = (name) => `http://127.0.0.1:${servers[name].port}/`;
+    const mainCpu = Object.fromEntries(names.map((name) => [name, 0]));
+    let totals;
+    try {
+      for (const name of names) await autocannon({ url: url(name), connections, duration: 1 });
+      totals = await inTurn(names, rounds, async (name) => {
+        const pid = servers[name].pid;
+        const [before, mainBefore] = [cpuTime(pid), mainThreadTime(pid)];
+        const r = await autocannon({ url: url(name), connections, duration: seconds });
+        const [after, mainAfter] = [cpuTime(pid), mainThreadTime(pid)];
+        if (mainBefore !== undefined && mainAfter !== undefined) mainCpu[name] += mainAfter - mainBefore;
+        return { ...burstOf(r), cpu: before !== undefined && after !== undefined ? after - before : undefined };
+      });
+    } finally {
+      for (const server of Object.values(servers)) await server.stop();
+    }
+    const row = (name) => {
+      const t = totals[name];
+      const perRequest = (ms) => (ms * 1000) / Math.max(1, t.requests);
+      return { ...totalsRow(t, rounds * seconds), cpu: perRequest(t.cpu), mainCpu: perRequest(mainCpu[name]) };
+    };
+    const theirs = row(peer);
+    const ours = row('ours');
     rows.push({ scenario, server: 'node:http (peer)', ...theirs });
     rows.push({ scenario, server: 'boxwire WSGI, 2 threads', ...ours, ratio: ours.rps / theirs.rps });
   }
-  table('WSGI: applications on the thread pool', rows);
+  table(`WSGI: applications on the thread pool, ${rounds} rounds of ${seconds} s bursts per server`, rows);
   const us = (value) => (value === undefined ? 'n/a' : value.toFixed(0));
   console.log('\n| scenario | server | CPU µs per request (all threads) | main thread | other threads |');
   console.log('| --- | --- | ---: | ---: | ---: |');
