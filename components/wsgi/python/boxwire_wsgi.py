@@ -292,6 +292,9 @@ class Input:
         self.remaining = length
 
     def _cap(self, size):
+        # None, like a negative size, means all there is (PEP 3333 callers pass either).
+        if size is None:
+            size = -1
         if self.remaining is None:
             return size
         return self.remaining if size < 0 else min(size, self.remaining)
@@ -302,8 +305,6 @@ class Input:
         return data
 
     def read(self, size=-1):
-        if size is None:
-            size = -1
         size = self._cap(size)
         if size == 0:
             return b""
@@ -312,8 +313,6 @@ class Input:
         return self._took(self.exchange.take(lambda body, ended: size if len(body) >= size else (len(body) if ended else None)))
 
     def readline(self, size=-1):
-        if size is None:
-            size = -1
         size = self._cap(size)
         if size == 0:
             return b""
