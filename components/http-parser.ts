@@ -95,9 +95,9 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
   /** Requests emitted whose responses have not been sent. */
   private inFlight = 0;
   /** The request whose body is on the wire, or was last: the next is parsed once it is done with. */
-  private current: { request: HttpRequest; body: RequestBody; sent: boolean } | undefined;
+  private current: { request: HttpRequest; body: RequestBody; sent: boolean } | undefined = undefined;
   private remaining = 0;
-  private chunked: ChunkedDecoder | undefined;
+  private chunked: ChunkedDecoder | undefined = undefined;
   private paused = false;
   private draining = false;
   private peerEnded = false;
@@ -106,9 +106,9 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
   private headStarted = false;
   /** How much of a partial head has been checked for bare LFs. */
   private scanned = 0;
-  private idleTimer: OwnedTimer | undefined;
-  private headerTimer: OwnedTimer | undefined;
-  private bodyTimer: OwnedTimer | undefined;
+  private idleTimer: OwnedTimer | undefined = undefined;
+  private headerTimer: OwnedTimer | undefined = undefined;
+  private bodyTimer: OwnedTimer | undefined = undefined;
 
   constructor(
     private readonly connection: ConnectionInfo,

@@ -84,19 +84,19 @@ export class Responder extends Component<typeof responderBoxes> {
   private readonly continues = new Set<number>();
   private closeAfter = Infinity;
   /** A body is being streamed; nothing else may be written until it is done. */
-  private writing: HttpResponse | undefined;
+  private writing: HttpResponse | undefined = undefined;
   /** A response that closes the connection has been written. */
   private closing = false;
   private upstreamFinished = false;
   private writableNow = true;
-  private drained: (() => void) | undefined;
+  private drained: (() => void) | undefined = undefined;
   /**
    * The head of a streamed response, kept back until its first chunk so the
    * two leave in one write (a CGI or WSGI reply is often head, one chunk and
    * the end, all at once); sent on its own at the next turn of the event loop
    * if no chunk has come by then, so a slow stream's client hears at once.
    */
-  private heldHead: { readonly head: string; readonly ascii: boolean } | undefined;
+  private heldHead: { readonly head: string; readonly ascii: boolean } | undefined = undefined;
   private readonly server: string | undefined;
   private readonly joinLimit: number;
   private readonly fileChunk: number;

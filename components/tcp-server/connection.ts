@@ -69,7 +69,7 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
   private ending = false;
   private lingering = false;
   private isWritable = true;
-  private writeTimer: OwnedTimer | undefined;
+  private writeTimer: OwnedTimer | undefined = undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -165,7 +165,7 @@ class SocketInfo implements ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly family: 'IPv4' | 'IPv6';
-  private local: { address: string; port: number } | undefined;
+  private local: { address: string; port: number } | undefined = undefined;
   private certificate: PeerCertificate | undefined | null = null;
 
   constructor(private readonly socket: Socket) {

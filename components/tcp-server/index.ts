@@ -83,7 +83,7 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
    * collections and was promoted (under Connection: close, about 10 times
    * node:http's promoted bytes per request).
    */
-  private newest: Connection | undefined;
+  private newest: Connection | undefined = undefined;
   private open = 0;
   private draining = false;
   private bound: BoundAddress[] = [];

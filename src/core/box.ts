@@ -43,8 +43,8 @@ export class Box<T> extends Observable<T> {
   /** Handlers and subscribers, after the links. Copied on write likewise. */
   private fns: readonly Target<T>[] = noTargets;
   /** The one handler most inboxes have, its component's own, called through that component's boundary. */
-  private handler: ((message: T) => void) | undefined;
-  private dispatcher: Dispatcher | undefined;
+  private handler: ((message: T) => void) | undefined = undefined;
+  private dispatcher: Dispatcher | undefined = undefined;
   /**
    * How many open links run to this box, so closing it counts them off. A
    * count, not a list of the boxes: a long-lived box (a pool's, a server's
@@ -52,11 +52,11 @@ export class Box<T> extends Observable<T> {
    * generation would hold each of them through young collections.
    */
   private sourceCount = 0;
-  private subscribers: Set<Subscriber<T>> | undefined;
+  private subscribers: Set<Subscriber<T>> | undefined = undefined;
   /** Whether messages are kept until release(): an inbox's, until its component has started. */
   private holding = false;
   /** Messages that reached an inbox before its component started; handed over at start. */
-  private held: T[] | undefined;
+  private held: T[] | undefined = undefined;
   /** Messages sent while nothing was attached. */
   dropped = 0;
   closed = false;

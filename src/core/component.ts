@@ -87,69 +87,78 @@ export interface OwnedTimer {
 
 let serial = 0;
 
-export abstract class Component<S extends ComponentSpec = DefaultSpec> implements BoxOwner, Dispatcher {
+export abstract class Component<S extends ComponentSpec = DefaultSpec> implements BoxOwner {
   readonly inboxes: Inboxes<S>;
   readonly outboxes: Outboxes<S>;
-  state: ComponentState = 'created';
-
-  // What most components never need is made on first use: a server builds
-  // several components per connection, and each allocation shows.
-  private name_: string | undefined;
-  private readonly serial = ++serial;
-  private ended: Ended | undefined;
-  private done_: Promise<Ended> | undefined;
-  private endWatchers: ((ended: Ended) => void)[] | undefined;
-  private resources: Resource[] | undefined;
-  /** Children this component runs (adopt), and, on a child, who runs it. */
-  private adopted: Component<any>[] | undefined;
-  private adopter: Component<any> | undefined;
-  private onAdoptedEnd: ((ended: Ended) => void) | undefined;
-  /** Every box, inboxes first; made once, at start (a graph's boxes are settled by then). */
-  private boxList: Box<unknown>[] | undefined;
-  private busy = false;
-  /** state === 'running', as a field the hot path can test cheaply. */
-  private live = false;
-  /** Messages that arrived while a handler ran: handler, message, handler, message, ... */
-  private pending: unknown[] | undefined;
-  /** Set by `finishOnceIdle`: whether work is in flight, and whether the input has ended. */
-  private awaitingIdle: { readonly inFlight: () => boolean; inputEnded: boolean } | undefined;
+  /** @internal Everything else the runtime keeps of the component: see `Core`. */
+  private readonly core: Core;
 
   constructor(readonly spec: S, name?: string) {
-    this.name_ = name;
+    const core = new Core(this, name);
+    this.core = core;
     // Inboxes hold what arrives before start() and hand it over once main() has run.
-    this.inboxes = makeBoxes(this, spec.inboxes, 'in') as Inboxes<S>;
-    this.outboxes = makeBoxes(this, spec.outboxes, 'out') as Outboxes<S>;
+    this.inboxes = makeBoxes(this, spec.inboxes, 'in', core.boxList) as Inboxes<S>;
+    core.inboxCount = core.boxList.length;
+    this.outboxes = makeBoxes(this, spec.outboxes, 'out', core.boxList) as Outboxes<S>;
+  }
+
+  get state(): ComponentState {
+    return this.core.state;
+  }
+
+  /**
+   * @internal Its boxes by position (what graphs link by, as the same graph is
+   * built again and again): its inboxes in its spec's order, its outboxes,
+   * then (a graph's) the children's boxes it passes through as its own.
+   */
+  boxAt(index: number): Box<unknown> {
+    return this.core.boxList[index]!;
+  }
+
+  /** @internal The position of one of its boxes, for `boxAt`; -1 if it has no such box. */
+  positionOf(box: Box<unknown>): number {
+    return this.core.boxList.indexOf(box);
+  }
+
+  /** Makes another component's box one of this component's own: a graph passing a child's box through. */
+  protected takeBox(direction: 'in' | 'out', name: string, box: Box<unknown>): void {
+    ((direction === 'in' ? this.inboxes : this.outboxes) as Record<string, Box<unknown>>)[name] = box;
+    this.core.boxList.push(box);
   }
 
   get name(): string {
-    return (this.name_ ??= `${this.constructor.name}#${this.serial}`);
+    const core = this.core;
+    return (core.name ??= `${this.constructor.name}#${core.serial}`);
   }
 
   /** Resolves with how the component ended, once it has stopped. Never rejects. */
   get done(): Promise<Ended> {
-    if (!this.done_) {
-      const ended = this.ended;
-      this.done_ = ended ? Promise.resolve(ended) : new Promise((resolve) => this.whenEnded(resolve));
+    const core = this.core;
+    if (!core.done) {
+      const ended = core.ended;
+      core.done = ended ? Promise.resolve(ended) : new Promise((resolve) => this.whenEnded(resolve));
     }
-    return this.done_;
+    return core.done;
   }
 
   /** @internal Calls `watcher` (synchronously) when the component stops: what parents use instead of `done`. */
   whenEnded(watcher: (ended: Ended) => void): void {
-    if (this.ended) watcher(this.ended);
-    else (this.endWatchers ??= []).push(watcher);
+    const core = this.core;
+    if (core.ended) watcher(core.ended);
+    else (core.endWatchers ??= []).push(watcher);
   }
 
   /** Runs `main()` once. Starting twice, or after stopping, does nothing. */
   start(): this {
-    if (this.state !== 'created') return this;
-    this.state = 'running';
-    this.live = true;
+    const core = this.core;
+    if (core.state !== 'created') return this;
+    core.state = 'running';
+    core.live = true;
     stats.components++;
     this.on('control', handleControl as (message: unknown) => void);
-    this.dispatch(runMain as (message: unknown) => void, undefined);
-    const boxes = this.boxes();
-    for (let i = 0; i < boxes.length; i++) if (boxes[i]!.direction === 'in') boxes[i]!.release();
+    core.dispatchTo(runMain as (message: unknown) => void, undefined);
+    const boxes = core.boxList;
+    for (let i = 0; i < core.inboxCount; i++) boxes[i]!.release();
     return this;
   }
 
@@ -161,12 +170,13 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
 
   /** @internal shutdown() without the promise: what a parent stopping its children uses (a server does it per connection). */
   askToStop(message: Shutdown = shutdown): void {
-    if (this.state === 'created') this.stop({ reason: 'shutdown' }, message);
-    else if (this.state === 'running') (this.inboxes as unknown as Record<string, Box<unknown>>).control!.send(message);
+    const state = this.core.state;
+    if (state === 'created') this.stop({ reason: 'shutdown' }, message);
+    else if (state === 'running') (this.inboxes as unknown as Record<string, Box<unknown>>).control!.send(message);
   }
 
   get running(): boolean {
-    return this.state === 'running';
+    return this.core.state === 'running';
   }
 
   /** Sets up the component: attaches handlers with `on()`, starts its work. */
@@ -180,8 +190,9 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    * overriding this; override for anything else, and call `super` for the rest.
    */
   protected onControl(message: Lifecycle): void {
-    if (this.awaitingIdle && endsInput(message)) {
-      this.awaitingIdle.inputEnded = true;
+    const awaitingIdle = this.core.awaitingIdle;
+    if (awaitingIdle && endsInput(message)) {
+      awaitingIdle.inputEnded = true;
       this.finishIfIdle();
       return;
     }
@@ -210,18 +221,14 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     inbox: K,
     handler: (message: InMessage<S, K>) => void,
   ): void {
-    (this.inboxes[inbox] as Box<unknown>).handleWith(this, handler as (message: unknown) => void);
-  }
-
-  /** @internal How boxes deliver to this component's handlers: at its boundary. */
-  dispatchTo(handler: (message: unknown) => void, message: unknown): void {
-    this.dispatch(handler, message);
+    (this.inboxes[inbox] as Box<unknown>).handleWith(this.core, handler as (message: unknown) => void);
   }
 
   /** Subscribes to any observable for the life of the component; an error in it fails the component. */
   protected subscribe<T>(source: Observable<T>, next: (value: T) => void): void {
+    const core = this.core;
     const subscription = source.subscribe({
-      next: (value) => this.dispatch(next as (value: unknown) => void, value),
+      next: (value) => core.dispatchTo(next as (value: unknown) => void, value),
       error: (error: unknown) => this.fail(error),
     });
     this.own(subscription);
@@ -236,12 +243,13 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     event: string,
     handler: (...args: A) => void,
   ): void {
+    const core = this.core;
     // Most events carry one argument: the handler is dispatched with it, with no closure per event.
     // A handler is given every argument when it declares more than one (its `length`: so no rest parameter alone).
     const listener =
       handler.length <= 1
-        ? (arg: unknown): void => this.dispatch(handler as unknown as (message: unknown) => void, arg)
-        : (...args: unknown[]): void => this.dispatch(() => handler.apply(this, args as A), undefined);
+        ? (arg: unknown): void => core.dispatchTo(handler as unknown as (message: unknown) => void, arg)
+        : (...args: unknown[]): void => core.dispatchTo(() => handler.apply(this, args as A), undefined);
     emitter.on(event, listener);
     this.own(() => emitter.off(event, listener));
   }
@@ -253,7 +261,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    * object it handed out), so they never re-enter it.
    */
   protected run(work: () => void): void {
-    this.dispatch(work as (m: unknown) => void, undefined);
+    this.core.dispatchTo(work as (m: unknown) => void, undefined);
   }
 
   /** Runs an asynchronous task; a rejection fails the component. */
@@ -270,20 +278,22 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
 
   /** Takes ownership of a resource: it is released when the component stops. */
   protected own<R extends Resource>(resource: R): R {
-    if (this.state === 'stopped') {
+    const core = this.core;
+    if (core.state === 'stopped') {
       release(resource);
       return resource;
     }
-    (this.resources ??= []).push(resource);
+    (core.resources ??= []).push(resource);
     stats.resources++;
     return resource;
   }
 
   /** Releases an owned resource early. */
   protected disown(resource: Resource, releaseIt = true): void {
-    const at = this.resources ? this.resources.indexOf(resource) : -1;
+    const resources = this.core.resources;
+    const at = resources ? resources.indexOf(resource) : -1;
     if (at < 0) return;
-    removeAt(this.resources!, at);
+    removeAt(resources!, at);
     stats.resources--;
     if (releaseIt) release(resource);
   }
@@ -295,6 +305,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    * a new one is made then).
    */
   protected timer(ms: number, fire: () => void): OwnedTimer {
+    const core = this.core;
     let handle: NodeJS.Timeout | undefined;
     const cancel = (): void => {
       if (handle) clearTimeout(handle);
@@ -304,7 +315,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
       handle = setTimeout(() => {
         handle = undefined;
         this.disown(cancel, false);
-        this.dispatch(fire as (m: unknown) => void, undefined);
+        core.dispatchTo(fire as (m: unknown) => void, undefined);
       }, ms);
       handle.unref();
       this.own(cancel);
@@ -313,7 +324,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     return {
       refresh: () => {
         if (handle) handle.refresh();
-        else if (this.state === 'running') arm();
+        else if (core.state === 'running') arm();
       },
       cancel: () => this.disown(cancel),
     };
@@ -326,28 +337,18 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    * undone when either side stops, because closing a box undoes its links.
    */
   protected adopt<C extends Component<any>>(child: C, onEnded?: (ended: Ended) => void): C {
-    if (this.state === 'stopped') {
+    const core = this.core;
+    if (core.state === 'stopped') {
       child.askToStop();
       return child;
     }
-    child.adopter = this;
-    child.onAdoptedEnd = onEnded;
-    (this.adopted ??= []).push(child);
+    const childCore = child.core;
+    childCore.adopter = core;
+    childCore.onAdoptedEnd = onEnded;
+    (core.adopted ??= []).push(childCore);
     stats.resources++;
     child.start();
     return child;
-  }
-
-  /** A child has stopped: forget it, and tell whoever adopted it. */
-  private childStopped(child: Component<any>, ended: Ended): void {
-    const adopted = this.adopted;
-    const at = adopted ? adopted.indexOf(child) : -1;
-    if (at < 0) return;
-    removeAt(adopted!, at);
-    stats.resources--;
-    const onEnded = child.onAdoptedEnd;
-    child.onAdoptedEnd = undefined;
-    if (onEnded) this.dispatch(onEnded as (m: unknown) => void, ended);
   }
 
   /**
@@ -357,12 +358,13 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    * `finishIfIdle()` whenever a piece of work ends.
    */
   protected finishOnceIdle(inFlight: () => boolean): void {
-    this.awaitingIdle = { inFlight, inputEnded: false };
+    this.core.awaitingIdle = { inFlight, inputEnded: false };
   }
 
   /** Finishes if the input has ended and no work is in flight (see `finishOnceIdle`). */
   protected finishIfIdle(): void {
-    if (this.awaitingIdle?.inputEnded && !this.awaitingIdle.inFlight()) this.finish();
+    const awaitingIdle = this.core.awaitingIdle;
+    if (awaitingIdle?.inputEnded && !awaitingIdle.inFlight()) this.finish();
   }
 
   /** Has nothing more to send: says `producerFinished` on `signal` and stops. */
@@ -380,25 +382,26 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    * sends the last word on `signal` and closes every box, which undoes their links.
    */
   protected stop(ended: Ended, lastWord?: Lifecycle): void {
-    if (this.state === 'stopped') return;
-    const wasRunning = this.state === 'running';
-    this.state = 'stopped';
-    this.live = false;
-    this.pending = undefined;
+    const core = this.core;
+    if (core.state === 'stopped') return;
+    const wasRunning = core.state === 'running';
+    core.state = 'stopped';
+    core.live = false;
+    core.pending = undefined;
     // Children first, in the order they were adopted; then what it owns, last owned first.
-    const adopted = this.adopted;
-    this.adopted = undefined;
+    const adopted = core.adopted;
+    core.adopted = undefined;
     if (adopted) {
       stats.resources -= adopted.length;
       for (let i = 0; i < adopted.length; i++) {
         const child = adopted[i]!;
         child.adopter = undefined;
         child.onAdoptedEnd = undefined;
-        if (child.state !== 'stopped') child.askToStop();
+        if (child.state !== 'stopped') child.component.askToStop();
       }
     }
-    const owned = this.resources;
-    this.resources = undefined;
+    const owned = core.resources;
+    core.resources = undefined;
     if (owned) {
       stats.resources -= owned.length;
       for (let i = owned.length - 1; i >= 0; i--) {
@@ -410,21 +413,64 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
       }
     }
     if (wasRunning) stats.components--;
-    this.ended = ended;
-    const watchers = this.endWatchers;
-    this.endWatchers = undefined;
+    core.ended = ended;
+    const watchers = core.endWatchers;
+    core.endWatchers = undefined;
     if (watchers) for (const watcher of watchers) watcher(ended);
-    const adopter = this.adopter;
-    this.adopter = undefined;
-    if (adopter) adopter.childStopped(this, ended);
-    const boxes = this.boxes();
-    for (let i = 0; i < boxes.length; i++) if (boxes[i]!.direction === 'in') boxes[i]!.close();
+    const adopter = core.adopter;
+    core.adopter = undefined;
+    if (adopter) adopter.childStopped(core, ended);
+    const boxes = core.boxList;
+    for (let i = 0; i < core.inboxCount; i++) boxes[i]!.close();
     if (lastWord) (this.outboxes as unknown as Record<string, Box<unknown>>).signal!.send(lastWord);
-    for (let i = 0; i < boxes.length; i++) boxes[i]!.close();
+    for (let i = core.inboxCount; i < boxes.length; i++) boxes[i]!.close();
   }
 
+  toString(): string {
+    return this.name;
+  }
+}
+
+/**
+ * What the runtime keeps of each component besides its boxes, in one object
+ * of one class. The runtime's hot paths (delivering a message, starting,
+ * stopping, adopting) read these fields for components of every class; read
+ * on the component itself, each field would see as many object shapes as
+ * there are component classes in a graph, and V8 turns such an access into a
+ * slow generic lookup. Here each is a plain field read. It is also the
+ * component's boundary: boxes deliver to it.
+ */
+class Core implements Dispatcher {
+  state: ComponentState = 'created';
+  /** state === 'running', as a field the hot path can test cheaply. */
+  live = false;
+  busy = false;
+  /** Messages that arrived while a handler ran: handler, message, handler, message, ... */
+  pending: unknown[] | undefined = undefined;
+  readonly serial = ++serial;
+  /** Every box of the component: those it made, its inboxes first, then any taken from its children (see `boxAt`). */
+  readonly boxList: Box<unknown>[] = [];
+  inboxCount = 0;
+  // What most components never need is made on first use: a server builds
+  // several components per connection, and each allocation shows.
+  ended: Ended | undefined = undefined;
+  done: Promise<Ended> | undefined = undefined;
+  endWatchers: ((ended: Ended) => void)[] | undefined = undefined;
+  resources: Resource[] | undefined = undefined;
+  /** Children this component runs (adopt), and, on a child, who runs it. */
+  adopted: Core[] | undefined = undefined;
+  adopter: Core | undefined = undefined;
+  onAdoptedEnd: ((ended: Ended) => void) | undefined = undefined;
+  /** Set by `finishOnceIdle`: whether work is in flight, and whether the input has ended. */
+  awaitingIdle: { readonly inFlight: () => boolean; inputEnded: boolean } | undefined = undefined;
+
+  constructor(
+    readonly component: Component<any>,
+    public name: string | undefined,
+  ) {}
+
   /** Runs a handler at the component's boundary: to completion, with its exceptions caught. */
-  private dispatch(handler: (message: unknown) => void, message: unknown): void {
+  dispatchTo(handler: (message: unknown) => void, message: unknown): void {
     if (!this.live) return;
     if (this.busy) {
       (this.pending ??= []).push(handler, message);
@@ -432,11 +478,11 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     }
     this.busy = true;
     try {
-      handler.call(this, message);
+      handler.call(this.component, message);
       if (this.pending !== undefined && this.pending.length !== 0) this.drainPending();
     } catch (error) {
       this.pending = undefined;
-      this.fail(error);
+      (this.component as unknown as { fail(error: unknown): void }).fail(error);
     } finally {
       this.busy = false;
     }
@@ -445,27 +491,23 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
   /** Handles the messages that arrived while a handler ran, in arrival order. */
   private drainPending(): void {
     const pending = this.pending!;
+    const component = this.component;
     for (let i = 0; i < pending.length && this.live; i += 2) {
-      (pending[i] as (message: unknown) => void).call(this, pending[i + 1]);
+      (pending[i] as (message: unknown) => void).call(component, pending[i + 1]);
     }
     pending.length = 0;
   }
 
-  /** Every box of the component, inboxes first. */
-  private boxes(): Box<unknown>[] {
-    if (!this.boxList) {
-      const list: Box<unknown>[] = [];
-      const inboxes = this.inboxes as unknown as Record<string, Box<unknown>>;
-      const outboxes = this.outboxes as unknown as Record<string, Box<unknown>>;
-      for (const name in inboxes) list.push(inboxes[name]!);
-      for (const name in outboxes) list.push(outboxes[name]!);
-      this.boxList = list;
-    }
-    return this.boxList;
-  }
-
-  toString(): string {
-    return this.name;
+  /** A child has stopped: forget it, and tell whoever adopted it. */
+  childStopped(child: Core, ended: Ended): void {
+    const adopted = this.adopted;
+    const at = adopted ? adopted.indexOf(child) : -1;
+    if (at < 0) return;
+    removeAt(adopted!, at);
+    stats.resources--;
+    const onEnded = child.onAdoptedEnd;
+    child.onAdoptedEnd = undefined;
+    if (onEnded) this.dispatchTo(onEnded as (m: unknown) => void, ended);
   }
 }
 
@@ -477,12 +519,18 @@ function runMain(this: Component<any>): void {
   (this as unknown as { main(): void }).main();
 }
 
-function makeBoxes(owner: BoxOwner, specs: BoxSpecs, direction: 'in' | 'out'): Record<string, Box<unknown>> {
+function makeBoxes(
+  owner: BoxOwner,
+  specs: BoxSpecs,
+  direction: 'in' | 'out',
+  list: Box<unknown>[],
+): Record<string, Box<unknown>> {
   const made: Record<string, Box<unknown>> = {};
   for (const name in specs) {
     const b = new Box(owner, name, direction, specs[name]!.description);
     if (direction === 'in') b.hold();
     made[name] = b;
+    list.push(b);
   }
   return made;
 }

@@ -40,12 +40,13 @@ type GraphSpec = ComponentSpec<Record<string, BoxSpec<any>>, Record<string, BoxS
 export class Graphline<C extends Children = Children> extends Component<GraphSpec> {
   readonly children: Readonly<C>;
   readonly links: readonly LinkSpec<C>[];
-  /** Children whose control no sibling feeds: control messages to the graph go to them. */
-  private readonly heads: Component<any>[];
+  /** The children, in the order they were named. */
+  private readonly childList: Component<any>[];
+  private readonly plan: Plan;
   private readonly controlPassedThrough: boolean;
   private readonly signalPassedThrough: boolean;
   private running_ = 0;
-  private firstError: { error: unknown } | undefined;
+  private firstError: { error: unknown } | undefined = undefined;
   private shutdownRequested = false;
 
   constructor(children: C, links: readonly LinkSpec<C>[], name?: string) {
@@ -54,28 +55,36 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
     if ('self' in children) throw new TypeError('Graphline: "self" names the graph itself, not a child');
     this.children = children;
     this.links = links;
-    // A passthrough box linked to one child box only is that box (Axon collapsed such chains too).
-    for (let i = 0; i < shape.aliases.length; i++) {
-      const [selfBox, direction, child, childBox] = shape.aliases[i]!;
-      // An inbox of the graph is a child's inbox (a link's "to" end); an outbox, a child's outbox.
-      const found = this.resolve(child, childBox, direction === 'in' ? 'to' : 'from');
-      ((direction === 'in' ? this.inboxes : this.outboxes) as Record<string, Box<unknown>>)[selfBox] = found;
+    // A server builds the same graph for every connection: where each link runs is worked out
+    // by name once, and then followed by position while the children's names and specs stay the same.
+    let plan = shape.plan;
+    const list: Component<any>[] = [];
+    for (const key in children) {
+      const child = children[key]!;
+      if (plan && (plan.names[list.length] !== key || plan.specs[list.length] !== child.spec)) plan = undefined;
+      list.push(child);
     }
-    const links_ = shape.links;
-    for (let i = 0; i < links_.length; i++) {
-      const l = links_[i]!;
-      this.resolve(l[0], l[1], 'from').connect(this.resolve(l[2], l[3], 'to'));
+    this.childList = list;
+    if (!plan || plan.names.length !== list.length) plan = shape.plan = this.planFor(shape, list);
+    this.plan = plan;
+    // A passthrough box linked to one child box only is that box (Axon collapsed such chains too).
+    const aliases = plan.aliases;
+    for (let i = 0; i < aliases.length; i++) {
+      const [selfBox, direction, child, at] = aliases[i]!;
+      this.takeBox(direction, selfBox, list[child]!.boxAt(at));
+    }
+    const ends = plan.links;
+    for (let i = 0; i < ends.length; i += 4) {
+      const from = ends[i]! < 0 ? this.boxAt(ends[i + 1]!) : list[ends[i]!]!.boxAt(ends[i + 1]!);
+      const to = ends[i + 2]! < 0 ? this.boxAt(ends[i + 3]!) : list[ends[i + 2]!]!.boxAt(ends[i + 3]!);
+      from.connect(to);
     }
     this.controlPassedThrough = shape.controlPassedThrough;
     this.signalPassedThrough = shape.signalPassedThrough;
-    const heads: Component<any>[] = [];
-    for (const name in children) if (!shape.fedControls.has(name)) heads.push(children[name]!);
-    this.heads = heads;
   }
 
   protected main(): void {
-    const all: Component<any>[] = [];
-    for (const name in this.children) all.push(this.children[name]!);
+    const all = this.childList;
     this.running_ = all.length;
     // Consumers first, so that a producer that sends from its main() is heard.
     const ended = (how: Ended): void => this.childEnded(how);
@@ -85,7 +94,11 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
 
   protected override onControl(message: Lifecycle): void {
     if (message.type === 'shutdown') this.shutdownRequested = true;
-    if (!this.controlPassedThrough) for (const head of this.heads) head.inboxes.control.send(message);
+    if (!this.controlPassedThrough) {
+      // The heads: children whose control no sibling feeds.
+      const heads = this.plan.heads;
+      for (let i = 0; i < heads.length; i++) this.childList[heads[i]!]!.inboxes.control.send(message);
+    }
     if (message.type === 'shutdown' && !message.graceful) this.stopChildren();
   }
 
@@ -96,8 +109,9 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
   }
 
   private stopChildren(): void {
-    for (const name in this.children) {
-      const child = this.children[name]!;
+    const all = this.childList;
+    for (let i = 0; i < all.length; i++) {
+      const child = all[i]!;
       if (child.state !== 'stopped') child.askToStop(shutdown);
     }
   }
@@ -114,17 +128,51 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
     else this.stop({ reason: 'finished' }, producerFinished);
   }
 
-  private resolve(owner: string, name: string, end: 'from' | 'to'): Box<unknown> {
-    if (owner === 'self') return (end === 'from' ? this.inboxes : this.outboxes)[name] as Box<unknown>;
-    const child = this.children[owner];
-    if (!child) throw new TypeError(`Graphline: no child named "${owner}" (in "${owner}.${name}")`);
-    const found = ((end === 'from' ? child.outboxes : child.inboxes) as Record<string, Box<unknown>>)[name];
-    if (!found) {
-      const kind = end === 'from' ? 'outbox' : 'inbox';
-      throw new TypeError(`Graphline: ${owner} has no ${kind} "${name}" (in "${owner}.${name}")`);
-    }
-    return found;
+  /** Works out, by name, where the shape's links run among these children. */
+  private planFor(shape: Shape, list: readonly Component<any>[]): Plan {
+    const names = Object.keys(this.children);
+    const index = (owner: string, name: string, end: 'from' | 'to'): [number, number] => {
+      if (owner === 'self') {
+        const own = (end === 'from' ? this.inboxes : this.outboxes) as Record<string, Box<unknown>>;
+        return [-1, this.positionOf(own[name]!)];
+      }
+      const child = names.indexOf(owner);
+      if (child < 0) throw new TypeError(`Graphline: no child named "${owner}" (in "${owner}.${name}")`);
+      const boxes = (end === 'from' ? list[child]!.outboxes : list[child]!.inboxes) as Record<string, Box<unknown>>;
+      if (!Object.hasOwn(boxes, name)) {
+        const kind = end === 'from' ? 'outbox' : 'inbox';
+        throw new TypeError(`Graphline: ${owner} has no ${kind} "${name}" (in "${owner}.${name}")`);
+      }
+      return [child, list[child]!.positionOf(boxes[name]!)];
+    };
+    const aliases = shape.aliases.map(([selfBox, direction, child, childBox]) => {
+      // An inbox of the graph is a child's inbox (a link's "to" end); an outbox, a child's outbox.
+      const [at, box] = index(child, childBox, direction === 'in' ? 'to' : 'from');
+      return [selfBox, direction, at, box] as const;
+    });
+    const ends: number[] = [];
+    for (const [fromOwner, fromBox, toOwner, toBox] of shape.links) ends.push(...index(fromOwner, fromBox, 'from'), ...index(toOwner, toBox, 'to'));
+    const heads: number[] = [];
+    names.forEach((name, i) => {
+      if (!shape.fedControls.has(name)) heads.push(i);
+    });
+    return new Plan(names, list.map((child) => child.spec), aliases, ends, heads);
   }
+}
+
+/** Where a shape's links run, by position, among children named so and made from these specs. */
+class Plan {
+  constructor(
+    readonly names: readonly string[],
+    readonly specs: readonly ComponentSpec[],
+    /** The graph's boxes that are a child's: [own box, direction, child, the child's box]. */
+    readonly aliases: readonly (readonly [string, 'in' | 'out', number, number])[],
+    /** Four numbers a link: from child (-1: the graph itself), its box, to child, its box. */
+    readonly links: readonly number[],
+    /** Children whose control no sibling feeds: control messages to the graph go to them. */
+    readonly heads: readonly number[],
+  ) {}
+
 }
 
 /** What a list of links says, worked out once per list (a server reuses one list for every connection). */
@@ -138,6 +186,8 @@ interface Shape {
   readonly signalPassedThrough: boolean;
   /** Children whose control a sibling feeds. */
   readonly fedControls: ReadonlySet<string>;
+  /** The last plan made for it: the next graph of this shape most likely has the same children. */
+  plan?: Plan;
 }
 
 const shapes = new WeakMap<readonly (readonly [string, string])[], Shape>();
@@ -171,6 +221,7 @@ function shapeOf(links: readonly (readonly [string, string])[]): Shape {
   for (const [name, direction] of aliases) delete (direction === 'in' ? spec.inboxes : spec.outboxes)[name];
   shape = {
     spec,
+    plan: undefined,
     links: kept,
     aliases,
     fedControls: new Set(parsed.filter(([from, , to, box]) => from !== 'self' && to !== 'self' && box === 'control').map(([, , to]) => to)),

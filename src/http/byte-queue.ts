@@ -7,7 +7,7 @@
  * store is made when it fills.
  */
 export class ByteQueue {
-  private buf: Buffer | undefined;
+  private buf: Buffer | undefined = undefined;
   private start = 0;
   private end = 0;
   private owned = false;

@@ -30,11 +30,11 @@ export class RequestBody implements AsyncIterable<Uint8Array> {
   /** Whether a consumer has asked for the body. */
   started = false;
   /** Trailer fields of a chunked body, once it has ended. */
-  trailers: HeaderMap | undefined;
-  failure: Error | undefined;
+  trailers: HeaderMap | undefined = undefined;
+  failure: Error | undefined = undefined;
 
   private readonly queue: Uint8Array[] = [];
-  private waiting: { resolve(chunk: Uint8Array | null): void; reject(error: Error): void } | undefined;
+  private waiting: { resolve(chunk: Uint8Array | null): void; reject(error: Error): void } | undefined = undefined;
 
   /** Set once the response has gone: later bytes are counted and dropped. */
   private dropping = false;

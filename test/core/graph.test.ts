@@ -169,6 +169,43 @@ describe('Graphline', () => {
     await expectNoLeaks(before);
   });
 
+  it('built again from the same links, follows them to the right boxes whatever the children are', async () => {
+    // Links are followed by position once worked out; other children, or the same ones named in
+    // another order, put the named boxes at other positions.
+    const links = [
+      ['self.inbox', 'first.inbox'],
+      ['first.odds', 'second.inbox'],
+      ['second.outbox', 'self.outbox'],
+    ] as const;
+    const run = async (children: Record<string, Component<any>>, input: number[]): Promise<number[]> => {
+      const g = new Graphline(children, links as never);
+      const out = new Sink<number>().start();
+      link(g.outboxes.outbox!, out.inboxes.inbox);
+      g.start();
+      for (const n of input) g.inboxes.inbox!.send(n);
+      await g.shutdown();
+      await out.shutdown();
+      return out.received;
+    };
+    class Odds extends Component<typeof oddsBoxes> {
+      constructor() {
+        super(oddsBoxes);
+      }
+      protected main(): void {
+        this.on('inbox', (n) => this.send('odds', n * 100));
+      }
+    }
+    const oddsBoxes = boxes({
+      inboxes: { extra: box<number>('an inbox before the usual one'), inbox: box<number>('numbers') },
+      outboxes: { odds: box<number>('every number, times 100') },
+    });
+    expect(await run({ first: new Splitter(), second: map((n: number) => n + 1) }, [1, 2, 3])).toEqual([2, 4]);
+    expect(await run({ first: new Odds(), second: map((n: number) => n + 1) }, [1, 2])).toEqual([101, 201]);
+    expect(await run({ second: map((n: number) => n - 1), first: new Splitter() }, [5, 6])).toEqual([4]);
+    expect(await run({ first: new Splitter(), second: new Pipeline(map((n: number) => n * 2)) }, [7])).toEqual([14]);
+    expect(await run({ first: new Splitter(), second: map((n: number) => n + 1) }, [9])).toEqual([10]);
+  });
+
   it('refuses links to boxes that do not exist, with a clear message', () => {
     expect(() => new Graphline({ a: map((n: number) => n) }, [['a.nothing' as 'a.outbox', 'self.outbox']])).toThrow(
       /a has no outbox "nothing"/,
