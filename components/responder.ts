@@ -80,8 +80,10 @@ const lastChunk = Buffer.from('0\r\n\r\n');
 
 export class Responder extends Component<typeof responderBoxes> {
   private nextSeq = 0;
-  private readonly waiting = new Map<number, HttpResponse>();
-  private readonly continues = new Set<number>();
+  /** Responses ready before their turn (made when the first comes: most connections never need it). */
+  private waiting: Map<number, HttpResponse> | undefined = undefined;
+  /** Requests owed a 100 Continue, by position. */
+  private continues: Set<number> | undefined = undefined;
   private closeAfter = Infinity;
   /** A body is being streamed; nothing else may be written until it is done. */
   private writing: HttpResponse | undefined = undefined;
@@ -115,13 +117,13 @@ export class Responder extends Component<typeof responderBoxes> {
       const seq = response.request.seq;
       if (this.closing || seq < this.nextSeq) return releaseBody(response.body);
       // The usual case, the response that is next in line and nothing being written: straight out.
-      if (seq === this.nextSeq && !this.writing && !this.continues.has(seq)) this.write(response);
-      else this.waiting.set(seq, response);
+      if (seq === this.nextSeq && !this.writing && !this.continues?.has(seq)) this.write(response);
+      else (this.waiting ??= new Map()).set(seq, response);
       this.flush();
     });
     this.on('framing', (message) => {
       if (message.type === 'closeAfter') this.closeAfter = Math.min(this.closeAfter, message.seq);
-      else if (message.seq >= this.nextSeq) this.continues.add(message.seq);
+      else if (message.seq >= this.nextSeq) (this.continues ??= new Set()).add(message.seq);
       this.flush();
     });
     this.on('writable', (message) => {
@@ -133,8 +135,8 @@ export class Responder extends Component<typeof responderBoxes> {
       }
     });
     this.own(() => {
-      for (const response of this.waiting.values()) releaseBody(response.body);
-      this.waiting.clear();
+      if (this.waiting) for (const response of this.waiting.values()) releaseBody(response.body);
+      this.waiting?.clear();
       this.drained?.();
     });
   }
@@ -154,17 +156,17 @@ export class Responder extends Component<typeof responderBoxes> {
   private flush(): void {
     while (!this.writing && !this.closing && this.running) {
       const seq = this.nextSeq;
-      const response = this.waiting.get(seq);
+      const response = this.waiting?.get(seq);
       if (!response) {
-        if (this.continues.delete(seq)) this.send('outbox', continueHead);
+        if (this.continues?.delete(seq)) this.send('outbox', continueHead);
         break;
       }
-      this.waiting.delete(seq);
-      this.continues.delete(seq);
+      this.waiting!.delete(seq);
+      this.continues?.delete(seq);
       this.write(response);
     }
     if (this.writing || !this.running) return;
-    if (this.closing || (this.upstreamFinished && this.waiting.size === 0)) this.finish();
+    if (this.closing || (this.upstreamFinished && !this.waiting?.size)) this.finish();
   }
 
   private write(response: HttpResponse): void {

@@ -86,16 +86,16 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
       if (!socket.destroyed) socket.destroy();
     });
     const outbox = this.outboxes.outbox;
-    this.listen(socket, 'data', (chunk: Buffer) => outbox.send(chunk));
-    this.listen(socket, 'end', () => {
+    this.listenToOwn(socket, 'data', (chunk: Buffer) => outbox.send(chunk));
+    this.listenToOwn(socket, 'end', () => {
       if (!this.ending) this.send('signal', producerFinished);
     });
-    this.listen(socket, 'error', () => {
+    this.listenToOwn(socket, 'error', () => {
       // 'close' follows; a reset peer is not our failure.
     });
     // Once the socket is gone nothing more can be written: whatever the protocol is still doing stops.
-    this.listen(socket, 'close', () => this.stop({ reason: this.ending ? 'finished' : 'shutdown' }, shutdown));
-    this.listen(socket, 'drain', () => {
+    this.listenToOwn(socket, 'close', () => this.stop({ reason: this.ending ? 'finished' : 'shutdown' }, shutdown));
+    this.listenToOwn(socket, 'drain', () => {
       if (this.isWritable) return;
       this.isWritable = true;
       this.writeTimer?.cancel();

@@ -166,10 +166,6 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
   }
 
   private accept(raw: Socket): void {
-    const boxOf = (connection: Connection, [owner, name]: Ref, direction: 'in' | 'out'): Box<unknown> => {
-      const component = owner === 'server' ? this : connection[owner];
-      return ((direction === 'in' && owner !== 'server' ? component.inboxes : component.outboxes) as Record<string, Box<unknown>>)[name]!;
-    };
     const max = this.options.maxConnections;
     if (this.draining || (max !== undefined && this.open >= max)) {
       this.refused++;
@@ -184,7 +180,9 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     const socket = new TcpConnection(raw, this.options);
     const protocol = this.options.protocol(socket.info);
     const connection: Connection = { socket, protocol, open: 2, older: this.newest, newer: undefined };
-    for (const [from, to] of connectionLinks(protocol)) boxOf(connection, from, 'out').connect(boxOf(connection, to, 'in'));
+    const ends: readonly Component<any>[] = [socket, protocol, this];
+    const plan = connectionPlan(ends);
+    for (let i = 0; i < plan.length; i += 4) ends[plan[i]!]!.boxAt(plan[i + 1]!).connect(ends[plan[i + 2]!]!.boxAt(plan[i + 3]!));
     if (this.newest) this.newest.newer = connection;
     this.newest = connection;
     this.open++;
@@ -237,7 +235,29 @@ interface Connection {
 }
 
 type Ref = readonly ['socket' | 'protocol' | 'server', string];
-const connectionShapes = new Map<string, (readonly [Ref, Ref])[]>();
+const connectionPlans = new WeakMap<object, readonly number[]>();
+
+/**
+ * Where a connection's links run, by position ([socket, protocol, server]
+ * and a box's place in `boxAt`), four numbers a link: worked out by name
+ * once per kind of protocol, then followed for every connection.
+ */
+function connectionPlan(ends: readonly Component<any>[]): readonly number[] {
+  const protocol = ends[1]!;
+  let plan = connectionPlans.get(protocol.spec);
+  if (plan) return plan;
+  const order = ['socket', 'protocol', 'server'] as const;
+  const place = ([owner, name]: Ref, direction: 'in' | 'out'): [number, number] => {
+    const at = order.indexOf(owner);
+    const component = ends[at]!;
+    const boxes = (direction === 'in' && owner !== 'server' ? component.inboxes : component.outboxes) as Record<string, Box<unknown>>;
+    return [at, component.positionOf(boxes[name]!)];
+  };
+  const found: number[] = [];
+  for (const [from, to] of connectionLinks(protocol)) found.push(...place(from, 'out'), ...place(to, 'in'));
+  connectionPlans.set(protocol.spec, found);
+  return found;
+}
 
 /**
  * The links of one connection, as data: socket bytes to the protocol and
@@ -248,10 +268,7 @@ function connectionLinks(protocol: Component<any>): readonly (readonly [Ref, Ref
   const flow = 'flow' in protocol.outboxes;
   const writable = 'writable' in protocol.inboxes;
   const log = 'log' in protocol.outboxes;
-  const key = `${flow}${writable}${log}`;
-  let links = connectionShapes.get(key);
-  if (links) return links;
-  links = [
+  const links: (readonly [Ref, Ref])[] = [
     [['socket', 'outbox'], ['protocol', 'inbox']],
     [['protocol', 'outbox'], ['socket', 'inbox']],
     [['socket', 'signal'], ['protocol', 'control']],
@@ -260,6 +277,5 @@ function connectionLinks(protocol: Component<any>): readonly (readonly [Ref, Ref
   if (flow) links.push([['protocol', 'flow'], ['socket', 'flow']]);
   if (writable) links.push([['socket', 'writable'], ['protocol', 'writable']]);
   if (log) links.push([['protocol', 'log'], ['server', 'log']]);
-  connectionShapes.set(key, links);
   return links;
 }

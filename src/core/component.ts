@@ -243,15 +243,28 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     event: string,
     handler: (...args: A) => void,
   ): void {
+    const listener = this.listenerFor(handler);
+    emitter.on(event, listener);
+    this.own(() => emitter.off(event, listener));
+  }
+
+  /**
+   * Listens, like `listen`, to an emitter this component owns and discards
+   * when it stops (its socket, say): the listener is never taken off, as
+   * what the emitter says after that is dropped at the boundary, and a
+   * connection's worth of removals is saved.
+   */
+  protected listenToOwn<A extends unknown[]>(emitter: NodeJS.EventEmitter, event: string, handler: (...args: A) => void): void {
+    emitter.on(event, this.listenerFor(handler));
+  }
+
+  private listenerFor<A extends unknown[]>(handler: (...args: A) => void): (...args: unknown[]) => void {
     const core = this.core;
     // Most events carry one argument: the handler is dispatched with it, with no closure per event.
     // A handler is given every argument when it declares more than one (its `length`: so no rest parameter alone).
-    const listener =
-      handler.length <= 1
-        ? (arg: unknown): void => core.dispatchTo(handler as unknown as (message: unknown) => void, arg)
-        : (...args: unknown[]): void => core.dispatchTo(() => handler.apply(this, args as A), undefined);
-    emitter.on(event, listener);
-    this.own(() => emitter.off(event, listener));
+    return handler.length <= 1
+      ? (arg: unknown): void => core.dispatchTo(handler as unknown as (message: unknown) => void, arg)
+      : (...args: unknown[]): void => core.dispatchTo(() => handler.apply(this, args as A), undefined);
   }
 
   /**
@@ -278,24 +291,13 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
 
   /** Takes ownership of a resource: it is released when the component stops. */
   protected own<R extends Resource>(resource: R): R {
-    const core = this.core;
-    if (core.state === 'stopped') {
-      release(resource);
-      return resource;
-    }
-    (core.resources ??= []).push(resource);
-    stats.resources++;
+    this.core.own(resource);
     return resource;
   }
 
   /** Releases an owned resource early. */
   protected disown(resource: Resource, releaseIt = true): void {
-    const resources = this.core.resources;
-    const at = resources ? resources.indexOf(resource) : -1;
-    if (at < 0) return;
-    removeAt(resources!, at);
-    stats.resources--;
-    if (releaseIt) release(resource);
+    this.core.disown(resource, releaseIt);
   }
 
   /**
@@ -305,29 +307,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    * a new one is made then).
    */
   protected timer(ms: number, fire: () => void): OwnedTimer {
-    const core = this.core;
-    let handle: NodeJS.Timeout | undefined;
-    const cancel = (): void => {
-      if (handle) clearTimeout(handle);
-      handle = undefined;
-    };
-    const arm = (): void => {
-      handle = setTimeout(() => {
-        handle = undefined;
-        this.disown(cancel, false);
-        core.dispatchTo(fire as (m: unknown) => void, undefined);
-      }, ms);
-      handle.unref();
-      this.own(cancel);
-    };
-    arm();
-    return {
-      refresh: () => {
-        if (handle) handle.refresh();
-        else if (core.state === 'running') arm();
-      },
-      cancel: () => this.disown(cancel),
-    };
+    return new Timer(this.core, ms, fire).arm();
   }
 
   /**
@@ -498,6 +478,24 @@ class Core implements Dispatcher {
     pending.length = 0;
   }
 
+  own(resource: Resource): void {
+    if (this.state === 'stopped') {
+      release(resource);
+      return;
+    }
+    (this.resources ??= []).push(resource);
+    stats.resources++;
+  }
+
+  disown(resource: Resource, releaseIt: boolean): void {
+    const resources = this.resources;
+    const at = resources ? resources.indexOf(resource) : -1;
+    if (at < 0) return;
+    removeAt(resources!, at);
+    stats.resources--;
+    if (releaseIt) release(resource);
+  }
+
   /** A child has stopped: forget it, and tell whoever adopted it. */
   childStopped(child: Core, ended: Ended): void {
     const adopted = this.adopted;
@@ -509,6 +507,53 @@ class Core implements Dispatcher {
     child.onAdoptedEnd = undefined;
     if (onEnded) this.dispatchTo(onEnded as (m: unknown) => void, ended);
   }
+}
+
+/**
+ * A component's timer: one object (it is its own resource and its own
+ * handle), where closures would be four per timer, and a server arms a few
+ * per connection.
+ */
+class Timer implements OwnedTimer, Unsubscribable {
+  private handle: NodeJS.Timeout | undefined = undefined;
+
+  constructor(
+    private readonly core: Core,
+    private readonly ms: number,
+    private readonly fire: () => void,
+  ) {}
+
+  arm(): this {
+    this.handle = setTimeout(timerFired, this.ms, this);
+    this.handle.unref();
+    this.core.own(this);
+    return this;
+  }
+
+  fired(): void {
+    this.handle = undefined;
+    this.core.disown(this, false);
+    this.core.dispatchTo(this.fire as (m: unknown) => void, undefined);
+  }
+
+  refresh(): void {
+    if (this.handle) this.handle.refresh();
+    else if (this.core.state === 'running') this.arm();
+  }
+
+  cancel(): void {
+    this.core.disown(this, true);
+  }
+
+  /** As a resource: released when the component stops, or cancelled. */
+  unsubscribe(): void {
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = undefined;
+  }
+}
+
+function timerFired(timer: Timer): void {
+  timer.fired();
 }
 
 function handleControl(this: Component<any>, message: Lifecycle): void {

@@ -223,6 +223,29 @@ describe('component lifecycle', () => {
     expect(emitter.listenerCount('one') + emitter.listenerCount('two') + emitter.listenerCount('bad')).toBe(0);
   });
 
+  it('listens to an emitter it owns until it stops, and leaves the listener on to drop what comes after', async () => {
+    const { EventEmitter } = await import('node:events');
+    const emitter = new EventEmitter();
+    const heard: unknown[] = [];
+    class Owner extends Component {
+      constructor() {
+        super(boxes({ inboxes: {}, outboxes: {} }) as never);
+      }
+      protected main(): void {
+        this.listenToOwn(emitter, 'data', (value: string) => heard.push(value));
+        this.listenToOwn(emitter, 'error', (error: Error) => heard.push(error.message));
+      }
+    }
+    const o = new Owner().start();
+    emitter.emit('data', 'a');
+    await o.shutdown();
+    emitter.emit('data', 'late');
+    // An 'error' with no listener would throw: the owned emitter's listener stays, and drops it.
+    expect(() => emitter.emit('error', new Error('after the end'))).not.toThrow();
+    expect(heard).toEqual(['a']);
+    expect(emitter.listenerCount('data')).toBe(1);
+  });
+
   it('a stopping parent stops its children without waiting for them, and each stops once', async () => {
     const stops: string[] = [];
     class Child extends Component {
