@@ -41,11 +41,13 @@ export class ErrorPage extends Component<typeof errorPageBoxes> {
   }
 
   protected main(): void {
-    this.on('inbox', (response) => {
-      if (response.status < 400) return this.send('outbox', response);
-      this.logError(response);
-      this.send('outbox', response.body === undefined ? this.render(response) : response);
-    });
+    this.on('inbox', this.onResponse);
+  }
+
+  private onResponse(response: HttpResponse): void {
+    if (response.status < 400) return this.send('outbox', response);
+    this.logError(response);
+    this.send('outbox', response.body === undefined ? this.render(response) : response);
   }
 
   private render(response: HttpResponse): HttpResponse {

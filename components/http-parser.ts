@@ -119,16 +119,24 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
   }
 
   protected main(): void {
-    this.on('inbox', (chunk) => {
-      if (this.phase === 'closed') return;
-      this.bytes.push(chunk);
-      if (this.phase === 'body') this.bodyTimer?.refresh();
-      this.pump();
-    });
-    this.on('sent', (sent) => this.onSent(sent));
-    this.own(() => this.current?.body.fail(new HttpError(499, 'the connection closed', true)));
+    // Methods as handlers (called with this parser as `this`): no closures per connection.
+    this.on('inbox', this.onBytes);
+    this.on('sent', this.onSent);
+    this.own(this.abandonBody);
     this.armIdle();
   }
+
+  private onBytes(chunk: Buffer): void {
+    if (this.phase === 'closed') return;
+    this.bytes.push(chunk);
+    if (this.phase === 'body') this.bodyTimer?.refresh();
+    this.pump();
+  }
+
+  /** However the parser stops, a body still being read fails for its reader. */
+  private readonly abandonBody = (): void => {
+    this.current?.body.fail(new HttpError(499, 'the connection closed', true));
+  };
 
   protected override onControl(message: Lifecycle): void {
     if (message.type === 'producerFinished') {

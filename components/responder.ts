@@ -113,32 +113,39 @@ export class Responder extends Component<typeof responderBoxes> {
   }
 
   protected main(): void {
-    this.on('inbox', (response) => {
-      const seq = response.request.seq;
-      if (this.closing || seq < this.nextSeq) return releaseBody(response.body);
-      // The usual case, the response that is next in line and nothing being written: straight out.
-      if (seq === this.nextSeq && !this.writing && !this.continues?.has(seq)) this.write(response);
-      else (this.waiting ??= new Map()).set(seq, response);
-      this.flush();
-    });
-    this.on('framing', (message) => {
-      if (message.type === 'closeAfter') this.closeAfter = Math.min(this.closeAfter, message.seq);
-      else if (message.seq >= this.nextSeq) (this.continues ??= new Set()).add(message.seq);
-      this.flush();
-    });
-    this.on('writable', (message) => {
-      this.writableNow = message.writable;
-      if (message.writable && this.drained) {
-        const resume = this.drained;
-        this.drained = undefined;
-        resume();
-      }
-    });
+    // Methods as handlers (called with this responder as `this`): no closures per connection.
+    this.on('inbox', this.onResponse);
+    this.on('framing', this.onFraming);
+    this.on('writable', this.onWritable);
     this.own(() => {
       if (this.waiting) for (const response of this.waiting.values()) releaseBody(response.body);
       this.waiting?.clear();
       this.drained?.();
     });
+  }
+
+  private onResponse(response: HttpResponse): void {
+    const seq = response.request.seq;
+    if (this.closing || seq < this.nextSeq) return releaseBody(response.body);
+    // The usual case, the response that is next in line and nothing being written: straight out.
+    if (seq === this.nextSeq && !this.writing && !this.continues?.has(seq)) this.write(response);
+    else (this.waiting ??= new Map()).set(seq, response);
+    this.flush();
+  }
+
+  private onFraming(message: Framing): void {
+    if (message.type === 'closeAfter') this.closeAfter = Math.min(this.closeAfter, message.seq);
+    else if (message.seq >= this.nextSeq) (this.continues ??= new Set()).add(message.seq);
+    this.flush();
+  }
+
+  private onWritable(message: Writable): void {
+    this.writableNow = message.writable;
+    if (message.writable && this.drained) {
+      const resume = this.drained;
+      this.drained = undefined;
+      resume();
+    }
   }
 
   protected override onControl(message: Lifecycle): void {

@@ -82,39 +82,56 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
 
   protected main(): void {
     const socket = this.socket;
-    this.own(() => {
-      if (!socket.destroyed) socket.destroy();
-    });
-    const outbox = this.outboxes.outbox;
-    this.listenToOwn(socket, 'data', (chunk: Buffer) => outbox.send(chunk));
-    this.listenToOwn(socket, 'end', () => {
-      if (!this.ending) this.send('signal', producerFinished);
-    });
-    this.listenToOwn(socket, 'error', () => {
-      // 'close' follows; a reset peer is not our failure.
-    });
-    // Once the socket is gone nothing more can be written: whatever the protocol is still doing stops.
-    this.listenToOwn(socket, 'close', () => this.stop({ reason: this.ending ? 'finished' : 'shutdown' }, shutdown));
-    this.listenToOwn(socket, 'drain', () => {
-      if (this.isWritable) return;
-      this.isWritable = true;
-      this.writeTimer?.cancel();
-      this.send('writable', nowWritable);
-    });
-    this.on('inbox', (bytes) => {
-      if (socket.destroyed || this.ending) return;
-      if (!socket.write(bytes) && this.isWritable) {
-        this.isWritable = false;
-        this.stallTimer().refresh();
-        this.send('writable', nowFull);
-      }
-    });
-    this.on('flow', (message) => {
-      if (message.type === 'linger') this.lingering = true;
-      else if (this.ending) return;
-      else if (message.type === 'pause') socket.pause();
-      else socket.resume();
-    });
+    this.own(this.destroySocket);
+    // Handlers are methods, not closures: they are called with this component as `this`, and a server makes one of these per connection.
+    this.listenToOwn(socket, 'data', this.onData);
+    this.listenToOwn(socket, 'end', this.onEnd);
+    this.listenToOwn(socket, 'error', onError);
+    this.listenToOwn(socket, 'close', this.onClose);
+    this.listenToOwn(socket, 'drain', this.onDrain);
+    this.on('inbox', this.write);
+    this.on('flow', this.onFlow);
+  }
+
+  private readonly destroySocket = (): void => {
+    if (!this.socket.destroyed) this.socket.destroy();
+  };
+
+  private onData(chunk: Buffer): void {
+    this.outboxes.outbox.send(chunk);
+  }
+
+  private onEnd(): void {
+    if (!this.ending) this.send('signal', producerFinished);
+  }
+
+  /** Once the socket is gone nothing more can be written: whatever the protocol is still doing stops. */
+  private onClose(): void {
+    this.stop({ reason: this.ending ? 'finished' : 'shutdown' }, shutdown);
+  }
+
+  private onDrain(): void {
+    if (this.isWritable) return;
+    this.isWritable = true;
+    this.writeTimer?.cancel();
+    this.send('writable', nowWritable);
+  }
+
+  private write(bytes: string | Uint8Array): void {
+    const socket = this.socket;
+    if (socket.destroyed || this.ending) return;
+    if (!socket.write(bytes) && this.isWritable) {
+      this.isWritable = false;
+      this.stallTimer().refresh();
+      this.send('writable', nowFull);
+    }
+  }
+
+  private onFlow(message: FlowControl): void {
+    if (message.type === 'linger') this.lingering = true;
+    else if (this.ending) return;
+    else if (message.type === 'pause') this.socket.pause();
+    else this.socket.resume();
   }
 
   protected override onControl(message: Lifecycle): void {
@@ -209,6 +226,9 @@ function readCertificate(socket: TLSSocket): PeerCertificate | undefined {
 }
 
 /** An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d; logs and CGI want a.b.c.d. */
+/** 'close' follows an error; a reset peer is not our failure. */
+function onError(): void {}
+
 function stripMappedPrefix(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

@@ -216,7 +216,11 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     (this.outboxes[outbox] as Box<unknown>).send(message);
   }
 
-  /** Handles the messages of one of this component's inboxes. */
+  /**
+   * Handles the messages of one of this component's inboxes. The handler is
+   * called with the component as `this`, so a method can be passed as it is
+   * (no closure per component).
+   */
   protected on<K extends keyof S['inboxes'] & string>(
     inbox: K,
     handler: (message: InMessage<S, K>) => void,
@@ -313,7 +317,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
   /**
    * Runs a child component for as long as this one runs: starts it, and when
    * this component stops, shuts the child down. `onEnded` is called (at this
-   * component's boundary) when the child stops first. Links to the child are
+   * component's boundary, with it as `this`) when the child stops first. Links to the child are
    * undone when either side stops, because closing a box undoes its links.
    */
   protected adopt<C extends Component<any>>(child: C, onEnded?: (ended: Ended) => void): C {

@@ -87,8 +87,8 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
     const all = this.childList;
     this.running_ = all.length;
     // Consumers first, so that a producer that sends from its main() is heard.
-    const ended = (how: Ended): void => this.childEnded(how);
-    for (let i = all.length - 1; i >= 0; i--) this.adopt(all[i]!, ended);
+    // childEnded is called with this graph as `this`, as every handler is.
+    for (let i = all.length - 1; i >= 0; i--) this.adopt(all[i]!, this.childEnded);
     if (all.length === 0) this.finish();
   }
 
