@@ -24,22 +24,22 @@ export function isTokenRange(text: string, start: number, end: number): boolean 
 export type FieldLineResult = { readonly name: string; readonly value: string } | 'malformed' | 'obs-fold' | 'bad-value';
 
 /**
- * Splits a field line (RFC 9112 §5) into a lower-cased name and a value
- * without its surrounding whitespace, by hand: no regular expression, so no
- * match arrays and no backtracking whatever the line holds.
+ * Splits the field line text[start, end) (RFC 9112 §5) into a lower-cased
+ * name and a value without its surrounding whitespace, by hand: no regular
+ * expression, so no match arrays and no backtracking whatever the line holds.
  */
-export function splitFieldLine(line: string): FieldLineResult {
-  const first = line.charCodeAt(0);
+export function splitFieldLine(text: string, start = 0, end = text.length): FieldLineResult {
+  const first = text.charCodeAt(start);
   if (first === 0x20 || first === 0x09) return 'obs-fold';
-  const colon = line.indexOf(':');
-  if (!isTokenRange(line, 0, colon)) return 'malformed';
-  let start = colon + 1;
-  let end = line.length;
-  while (start < end && (line.charCodeAt(start) === 0x20 || line.charCodeAt(start) === 0x09)) start++;
-  while (end > start && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
-  for (let i = start; i < end; i++) {
-    const c = line.charCodeAt(i);
+  const colon = text.indexOf(':', start);
+  if (colon < 0 || colon >= end || !isTokenRange(text, start, colon)) return 'malformed';
+  let from = colon + 1;
+  let to = end;
+  while (from < to && (text.charCodeAt(from) === 0x20 || text.charCodeAt(from) === 0x09)) from++;
+  while (to > from && (text.charCodeAt(to - 1) === 0x20 || text.charCodeAt(to - 1) === 0x09)) to--;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
     if ((c < 0x20 && c !== 0x09) || c === 0x7f) return 'bad-value';
   }
-  return { name: line.slice(0, colon).toLowerCase(), value: line.slice(start, end) };
+  return { name: text.slice(start, colon).toLowerCase(), value: text.slice(from, to) };
 }

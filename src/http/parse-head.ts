@@ -6,7 +6,7 @@
  * CR or LF, whitespace before a colon, obs-fold, and every ambiguity in
  * Content-Length and Transfer-Encoding are refused.
  */
-import { isToken, splitFieldLine } from './grammar.js';
+import { isTokenRange, splitFieldLine } from './grammar.js';
 import { HeaderMap, listElements } from './headers.js';
 import type { HttpVersion } from './messages.js';
 import { parseAuthority, parseTarget, type TargetForm } from './target.js';
@@ -50,7 +50,6 @@ export interface HeadLimits {
   readonly maxBody: number;
 }
 
-const targetChars = /^[\x21-\x22\x24-\x7e]+$/; // visible ASCII but '#'
 const fieldProblems = {
   malformed: 'malformed header field',
   'obs-fold': 'obsolete line folding',
@@ -58,20 +57,37 @@ const fieldProblems = {
 } as const;
 const versionPattern = /^HTTP\/(\d)\.(\d)$/;
 
+/** Whether text[start, end) is a non-empty run of visible ASCII but '#': what a request-target may hold. */
+function isTargetRange(text: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e || c === 0x23) return false;
+  }
+  return true;
+}
+
 /** Parses a head: `text` is the bytes before the blank line, read as latin1, without the final CRLF CRLF. */
 export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
   const eol = text.indexOf('\r\n');
-  const line = eol < 0 ? text : text.slice(0, eol);
-  const parts = line.split(' ');
-  if (parts.length !== 3) return refuse(400, 'malformed request-line');
-  const [method, target, versionText] = parts as [string, string, string];
-  if (!isToken.test(method)) return refuse(400, 'malformed method');
-  if (!targetChars.test(target)) return refuse(400, 'malformed request-target', { method });
-  const v = versionPattern.exec(versionText);
-  if (!v) return refuse(400, 'malformed HTTP version', { method, target });
-  if (v[1] !== '1' || (v[2] !== '0' && v[2] !== '1')) return refuse(505, `${versionText} is not supported`, { method, target });
-  const version: HttpVersion = v[2] === '1' ? 'HTTP/1.1' : 'HTTP/1.0';
-  const seen = { method, target, version };
+  const lineEnd = eol < 0 ? text.length : eol;
+  // request-line = method SP request-target SP HTTP-version (RFC 9112 §3): exactly two spaces.
+  const sp1 = text.indexOf(' ');
+  const sp2 = sp1 < 0 || sp1 >= lineEnd ? -1 : text.indexOf(' ', sp1 + 1);
+  if (sp2 < 0 || sp2 >= lineEnd || text.lastIndexOf(' ', lineEnd - 1) !== sp2) return refuse(400, 'malformed request-line');
+  const method = text.slice(0, sp1);
+  if (!isTokenRange(text, 0, sp1)) return refuse(400, 'malformed method');
+  const target = text.slice(sp1 + 1, sp2);
+  if (!isTargetRange(text, sp1 + 1, sp2)) return refuse(400, 'malformed request-target', { method });
+  const versionText = text.slice(sp2 + 1, lineEnd);
+  let version: HttpVersion;
+  if (versionText === 'HTTP/1.1') version = 'HTTP/1.1';
+  else if (versionText === 'HTTP/1.0') version = 'HTTP/1.0';
+  else {
+    const v = versionPattern.exec(versionText);
+    if (!v) return refuse(400, 'malformed HTTP version', { method, target });
+    return refuse(505, `${versionText} is not supported`, { method, target });
+  }
 
   // One pass over the field lines; the fields that decide framing are noted on the way.
   const headers = new HeaderMap();
@@ -87,10 +103,10 @@ export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
     while (start <= text.length) {
       let stop = text.indexOf('\r\n', start);
       if (stop < 0) stop = text.length;
-      if (++count > limits.maxHeaders) return refuse(431, `more than ${limits.maxHeaders} header fields`, seen);
-      const field = splitFieldLine(text.slice(start, stop));
+      if (++count > limits.maxHeaders) return refuse(431, `more than ${limits.maxHeaders} header fields`, { method, target, version });
+      const field = splitFieldLine(text, start, stop);
       start = stop + 2;
-      if (typeof field === 'string') return refuse(400, fieldProblems[field], seen);
+      if (typeof field === 'string') return refuse(400, fieldProblems[field], { method, target, version });
       const { name, value } = field;
       headers.appendLower(name, value);
       switch (name) {
@@ -115,22 +131,22 @@ export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
   }
 
   const parsed = parseTarget(method, target);
-  if (!parsed.ok) return refuse(400, parsed.reason, seen);
+  if (!parsed.ok) return refuse(400, parsed.reason, { method, target, version });
 
   // Host (RFC 9112 §3.2): exactly one on HTTP/1.1; an absolute-form target's authority wins.
-  if (hostCount > 1) return refuse(400, 'more than one Host', seen);
-  if (hostCount === 0 && version === 'HTTP/1.1') return refuse(400, 'missing Host', seen);
+  if (hostCount > 1) return refuse(400, 'more than one Host', { method, target, version });
+  if (hostCount === 0 && version === 'HTTP/1.1') return refuse(400, 'missing Host', { method, target, version });
   const fromHeader = parseAuthority(hostValue ?? '');
-  if (!fromHeader) return refuse(400, 'malformed Host', seen);
+  if (!fromHeader) return refuse(400, 'malformed Host', { method, target, version });
   const authority = parsed.authority !== undefined ? parseAuthority(parsed.authority)! : fromHeader;
 
   const framing = bodyFraming(transferEncoding, contentLength, version, limits.maxBody);
-  if ('status' in framing) return refuse(framing.status, framing.reason, seen);
+  if ('status' in framing) return refuse(framing.status, framing.reason, { method, target, version });
 
   // Expect (RFC 9110 §10.1.1): only 100-continue is known; HTTP/1.0 clients' is ignored.
   let expectContinue = false;
   if (expect !== undefined) {
-    if (expect.trim().toLowerCase() !== '100-continue') return refuse(417, `cannot meet the expectation "${expect}"`, seen);
+    if (expect.trim().toLowerCase() !== '100-continue') return refuse(417, `cannot meet the expectation "${expect}"`, { method, target, version });
     expectContinue = version === 'HTTP/1.1' && framing.kind !== 'none';
   }
 

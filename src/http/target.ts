@@ -130,13 +130,48 @@ export interface Authority {
   readonly port: number | undefined;
 }
 
-const authorityPattern = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::(\d{0,5}))?$/;
+/** reg-name characters (RFC 3986 §3.2.2): unreserved, sub-delims and '%', by character code. */
+const regNameChars = new Uint8Array(128);
+for (const c of "-._~!$&'()*+,;=%") regNameChars[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) regNameChars[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) regNameChars[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) regNameChars[c] = 1;
 
-/** Parses `host[:port]` (RFC 3986 §3.2.2 and §3.2.3); undefined when it is not one. */
+const ipLiteralChars = /^\[[0-9A-Fa-f:.]+\]$/;
+
+/**
+ * Parses `host[:port]` (RFC 3986 §3.2.2 and §3.2.3); undefined when it is
+ * not one. The host is a bracketed IP literal or a reg-name (possibly
+ * empty); the port is up to five digits, at most 65535. By hand, as every
+ * request's Host goes through it.
+ */
 export function parseAuthority(value: string): Authority | undefined {
-  const m = authorityPattern.exec(value);
-  if (!m) return undefined;
-  const port = m[2] ? Number(m[2]) : undefined;
-  if (port !== undefined && port > 65535) return undefined;
-  return { host: m[1]!.toLowerCase(), port };
+  let hostEnd: number;
+  if (value.charCodeAt(0) === 0x5b /* [ */) {
+    hostEnd = value.indexOf(']') + 1;
+    if (hostEnd === 0 || !ipLiteralChars.test(value.slice(0, hostEnd))) return undefined;
+  } else {
+    hostEnd = 0;
+    while (hostEnd < value.length) {
+      const c = value.charCodeAt(hostEnd);
+      if (c >= 128 || regNameChars[c] === 0) break;
+      hostEnd++;
+    }
+  }
+  let port: number | undefined;
+  if (hostEnd < value.length) {
+    if (value.charCodeAt(hostEnd) !== 0x3a /* : */) return undefined;
+    const digits = value.length - hostEnd - 1;
+    if (digits > 5) return undefined;
+    let n = 0;
+    for (let i = hostEnd + 1; i < value.length; i++) {
+      const c = value.charCodeAt(i) - 0x30;
+      if (c < 0 || c > 9) return undefined;
+      n = n * 10 + c;
+    }
+    // "host:" has an empty port, which RFC 3986 allows: no port.
+    if (digits > 0) port = n;
+    if (n > 65535) return undefined;
+  }
+  return { host: value.slice(0, hostEnd).toLowerCase(), port };
 }

@@ -85,9 +85,13 @@ describe('paths: decode once, normalise, refuse', () => {
     ['[::1]:443', { host: '[::1]', port: 443 }],
     ['', { host: '', port: undefined }],
     ['a:', { host: 'a', port: undefined }],
+    ['a:00080', { host: 'a', port: 80 }],
+    ['[::1]', { host: '[::1]', port: undefined }],
+    ['[::1]:', { host: '[::1]', port: undefined }],
+    ["x-y.z_~!$&'()*+,;=%41:1", { host: "x-y.z_~!$&'()*+,;=%41", port: 1 }],
   ])('parseAuthority(%j)', (value, expected) => expect(parseAuthority(value)).toEqual(expected));
 
-  it.each(['a b', 'a:99999', 'a@b', 'a/b', '[::1', 'a:b'])('parseAuthority(%j) refuses', (value) => expect(parseAuthority(value)).toBeUndefined());
+  it.each(['a b', 'a:99999', 'a:65536', 'a:065535', 'a@b', 'a/b', '[::1', 'a:b', '[::1]x', '[zz]', 'a:1:2', 'h\u00e9', 'a:-1'])('parseAuthority(%j) refuses', (value) => expect(parseAuthority(value)).toBeUndefined());
 });
 
 describe('frameResponse', () => {
