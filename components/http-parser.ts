@@ -106,6 +106,8 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
   private headStarted = false;
   /** How much of a partial head has been checked for bare LFs. */
   private scanned = 0;
+  /** Where the partial head's request-line ends, once its CRLF has been seen; -1 before. */
+  private lineEnd = -1;
   private idleTimer: OwnedTimer | undefined = undefined;
   private headerTimer: OwnedTimer | undefined = undefined;
   private bodyTimer: OwnedTimer | undefined = undefined;
@@ -182,6 +184,7 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
       this.bytes.consume(skip);
       data = this.bytes.view();
       this.scanned = 0;
+      this.lineEnd = -1;
     }
     if (data.length === 0) {
       if (this.peerEnded) return this.close(false);
@@ -190,8 +193,9 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
       return false;
     }
     // The bytes scanned before held no CRLF CRLF: search on from where one could still begin.
-    const end = data.indexOf('\r\n\r\n', Math.max(this.scanned - 3, 0));
-    const lineEnd = data.indexOf('\r\n');
+    // Both searches go on from where the last one stopped, so a head that arrives a byte at a time costs linear time.
+    const end = indexOfHeadEnd(data, Math.max(this.scanned - 3, 0));
+    const lineEnd = this.lineEnd >= 0 ? this.lineEnd : indexOfCrlf(data, Math.max(this.scanned - 1, 0));
     // While the line is incomplete, its last byte may be the CR of its CRLF.
     if (lineEnd < 0 ? data.length > this.limits.requestLine + 1 : lineEnd > this.limits.requestLine) {
       return this.refuse({ status: 414, reason: `request-line over ${this.limits.requestLine} bytes` });
@@ -205,6 +209,7 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
         if (data[i] === 10 && (i === 0 || data[i - 1] !== 13)) return this.refuse({ status: 400, reason: 'bare LF in the request head' });
       }
       this.scanned = data.length;
+      this.lineEnd = lineEnd;
       if (this.peerEnded) return this.close(false);
       if (!this.headStarted) {
         this.headStarted = true;
@@ -217,6 +222,7 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
     const text = data.toString('latin1', 0, end);
     this.bytes.consume(end + 4);
     this.scanned = 0;
+    this.lineEnd = -1;
     if (this.headStarted) {
       this.headStarted = false;
       this.headerTimer!.cancel();
@@ -433,4 +439,20 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
   private log(level: 'warn' | 'error', message: string): void {
     this.send('log', logRecord('errors', level, `${this.connection.remoteAddress}: ${message}`));
   }
+}
+
+/** The offset of the first CRLF CRLF in `bytes` at or after `from`, or -1. (A loop: Buffer.indexOf with a string needle costs more on a short head.) */
+function indexOfHeadEnd(bytes: Uint8Array, from: number): number {
+  for (let i = from + 3; i < bytes.length; i++) {
+    if (bytes[i] === 10 && bytes[i - 1] === 13 && bytes[i - 2] === 10 && bytes[i - 3] === 13) return i - 3;
+  }
+  return -1;
+}
+
+/** The offset of the first CRLF in `bytes` at or after `from`, or -1. */
+function indexOfCrlf(bytes: Uint8Array, from: number): number {
+  for (let i = from + 1; i < bytes.length; i++) {
+    if (bytes[i] === 10 && bytes[i - 1] === 13) return i - 1;
+  }
+  return -1;
 }

@@ -7,14 +7,11 @@
  * the response (a CR or LF in a value, a name that is not a token) is never
  * written: the head is refused and the caller answers 500 instead.
  */
-import { isToken } from './grammar.js';
+import { isTokenRange } from './grammar.js';
 import type { HeaderMap } from './headers.js';
 import type { HttpVersion } from './messages.js';
 import { reasonPhrase, statusHasNoBody } from './status.js';
 
-/** Field values may hold HTAB, visible ASCII and obs-text (RFC 9110 §5.5), nothing else. */
-const validValue = /^[\t\x20-\x7e\x80-\xff]*$/;
-const nonAscii = /[^\x00-\x7f]/;
 /** Fields the responder owns; a handler's are dropped (Connection: close is honoured first). */
 const hopByHop = new Set(['connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 
@@ -48,19 +45,44 @@ export type FrameResult = { readonly ok: true; readonly framed: Framed } | { rea
 
 /** The reason a field cannot be written, or undefined when every field is fine. */
 export function invalidField(headers: HeaderMap): string | undefined {
+  const found = checkFields(headers);
+  return typeof found === 'string' ? found : undefined;
+}
+
+/**
+ * One pass over a handler's fields: the reason one cannot be written (a name
+ * that is not a token, a value with a character RFC 9110 §5.5 does not
+ * allow, such as CR or LF), else whether every value is ASCII (the head can
+ * then be joined to a UTF-8 body string).
+ */
+function checkFields(headers: HeaderMap): string | boolean {
   let reason: string | undefined;
+  let ascii = true;
   headers.forEach((value, name) => {
-    if (reason) return;
-    if (!isToken.test(name)) reason = `invalid header name ${JSON.stringify(name)}`;
-    else if (!validValue.test(value)) reason = `invalid character in the value of ${name}`;
+    if (reason !== undefined) return;
+    if (!isTokenRange(name, 0, name.length)) {
+      reason = `invalid header name ${JSON.stringify(name)}`;
+      return;
+    }
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x20 && c < 0x7f) continue;
+      if (c === 0x09) continue;
+      if (c >= 0x80 && c <= 0xff) ascii = false;
+      else {
+        reason = `invalid character in the value of ${name}`;
+        return;
+      }
+    }
   });
-  return reason;
+  return reason ?? ascii;
 }
 
 export function frameResponse(input: FrameInput): FrameResult {
   const { status, headers, version } = input;
-  const invalid = invalidField(headers);
-  if (invalid) return { ok: false, reason: invalid };
+  const checked = checkFields(headers);
+  if (typeof checked === 'string') return { ok: false, reason: checked };
+  const ascii = checked && (input.server === undefined || isAscii(input.server));
   const noContent = statusHasNoBody(status);
   const hasBody = input.method !== 'HEAD' && !noContent;
   let close = !input.keepAlive;
@@ -101,8 +123,13 @@ export function frameResponse(input: FrameInput): FrameResult {
   head += '\r\n';
   return {
     ok: true,
-    framed: { head, ascii: !nonAscii.test(head), hasBody, contentLength, chunked, close },
+    framed: { head, ascii, hasBody, contentLength, chunked, close },
   };
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 /**
