@@ -37,11 +37,11 @@ export interface HttpConnectionOptions {
 
 type Children = Record<string, Component<any>>;
 
-const shapes = new Map<string, LinkSpec<Children>[]>();
+const shapes = new Map<number, LinkSpec<Children>[]>();
 
 /** The links of the default graph, with `stages` (named stage0, stage1, ...) between router and errorPage. */
 export function httpConnectionLinks(stageCount = 0, accessLog = true): readonly LinkSpec<Children>[] {
-  const key = `${stageCount}:${accessLog}`;
+  const key = stageCount * 2 + (accessLog ? 1 : 0);
   const known = shapes.get(key);
   if (known) return known;
   const chain = ['router', ...Array.from({ length: stageCount }, (_, i) => `stage${i}`), 'errorPage'];
@@ -81,9 +81,9 @@ export function httpConnection(info: ConnectionInfo, options: HttpConnectionOpti
     errorPage: new ErrorPage(options.errorPages),
     responder: new Responder({ server: options.server, counters: options.counters }),
   };
-  const stages = options.stages ?? [];
-  stages.forEach((make, i) => (children[`stage${i}`] = make()));
+  const stages = options.stages;
+  if (stages) for (let i = 0; i < stages.length; i++) children[`stage${i}`] = stages[i]!();
   const accessLog = options.accessLog !== false;
   if (accessLog) children.accessLog = new AccessLog(options.accessLog || 'combined');
-  return new Graphline(children, httpConnectionLinks(stages.length, accessLog), `http#${info.id}`);
+  return new Graphline(children, httpConnectionLinks(stages ? stages.length : 0, accessLog), `http#${info.id}`);
 }

@@ -27,7 +27,14 @@ export type MessageOf<S> = S extends BoxSpec<infer T> ? T : never;
 
 export interface BoxOwner {
   readonly name: string;
+  /** A component's spec, where its boxes' descriptions are read. */
+  readonly spec?: { readonly inboxes: Record<string, BoxSpec<any>>; readonly outboxes: Record<string, BoxSpec<any>> };
 }
+
+/** Descriptions of boxes made outside a component's spec (a component's own are read from its spec: one field less per box). */
+const looseDescriptions = new WeakMap<Box<any>, string>();
+/** What `held` is while a box holds and nothing has arrived yet. */
+const holdingNothing: never[] = Object.freeze([]) as never[];
 
 /** What a component's own handler is delivered through: its boundary. */
 export interface Dispatcher {
@@ -35,6 +42,8 @@ export interface Dispatcher {
 }
 
 type Target<T> = (message: T) => void;
+/** The target a subscription attaches, with its subscriber. */
+type SubscriberTarget<T> = Target<T> & { subscriber?: Subscriber<T> };
 
 export class Box<T> extends Observable<T> {
   /** Boxes linked from this one, in link order. Copied on write, so links may
@@ -52,10 +61,11 @@ export class Box<T> extends Observable<T> {
    * generation would hold each of them through young collections.
    */
   private sourceCount = 0;
-  private subscribers: Set<Subscriber<T>> | undefined = undefined;
-  /** Whether messages are kept until release(): an inbox's, until its component has started. */
-  private holding = false;
-  /** Messages that reached an inbox before its component started; handed over at start. */
+  /**
+   * While the box holds (an inbox, until its component has started), the
+   * messages that have reached it, to be handed over at start; undefined
+   * when it does not hold.
+   */
   private held: T[] | undefined = undefined;
   /** Messages sent while nothing was attached. */
   dropped = 0;
@@ -65,9 +75,19 @@ export class Box<T> extends Observable<T> {
     readonly owner: BoxOwner,
     readonly name: string,
     readonly direction: Direction,
-    readonly description: string,
+    /** Omitted when the owner's spec describes the box. */
+    description?: string,
   ) {
     super();
+    if (description !== undefined) looseDescriptions.set(this, description);
+  }
+
+  /** What flows in the box, as its declaration says. */
+  get description(): string {
+    const loose = looseDescriptions.get(this);
+    if (loose !== undefined) return loose;
+    const spec = this.owner.spec;
+    return (this.direction === 'in' ? spec?.inboxes : spec?.outboxes)?.[this.name]?.description ?? '';
   }
 
   /** @internal RxJS calls this when something subscribes to the box. */
@@ -76,13 +96,11 @@ export class Box<T> extends Observable<T> {
       subscriber.complete();
       return noop;
     }
-    const target: Target<T> = (message) => subscriber.next(message);
-    (this.subscribers ??= new Set()).add(subscriber);
+    // The target carries its subscriber, for close() to complete: subscribing is rare, and a field for it on every box is not.
+    const target = ((message: T) => subscriber.next(message)) as SubscriberTarget<T>;
+    target.subscriber = subscriber;
     this.attach(target);
-    return () => {
-      this.subscribers?.delete(subscriber);
-      this.detach(target);
-    };
+    return () => this.detach(target);
   }
 
   /** Hands a message to every box linked from this one, then to every handler. */
@@ -93,8 +111,10 @@ export class Box<T> extends Observable<T> {
     // Read now: delivering to the links may close this box (its component stopping) before the handler's turn.
     const dispatcher = this.dispatcher;
     if (out.length === 0 && fns.length === 0 && handler === undefined) {
-      if (this.holding) (this.held ??= []).push(message);
-      else this.dropped++;
+      const held = this.held;
+      if (held === undefined) this.dropped++;
+      else if (held === holdingNothing) this.held = [message];
+      else held.push(message);
       return;
     }
     for (let i = 0; i < out.length; i++) {
@@ -113,15 +133,14 @@ export class Box<T> extends Observable<T> {
 
   /** Keeps what arrives until `release()`: an inbox does this until its component has started. */
   hold(): void {
-    this.holding = true;
+    this.held ??= holdingNothing;
   }
 
   /** Delivers what was held, in order, and stops holding. */
   release(): void {
     const held = this.held;
-    this.holding = false;
     this.held = undefined;
-    if (held) for (const message of held) this.send(message);
+    if (held) for (let i = 0; i < held.length; i++) this.send(held[i]!);
   }
 
   /**
@@ -188,7 +207,6 @@ export class Box<T> extends Observable<T> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.holding = false;
     this.held = undefined;
     stats.links -= this.sourceCount;
     this.sourceCount = 0;
@@ -200,12 +218,11 @@ export class Box<T> extends Observable<T> {
       target.sourceCount--;
       stats.links--;
     }
+    const fns = this.fns;
     this.fns = noTargets;
     this.handler = undefined;
     this.dispatcher = undefined;
-    const subscribers = this.subscribers;
-    this.subscribers = undefined;
-    if (subscribers) for (const subscriber of subscribers) subscriber.complete();
+    for (let i = 0; i < fns.length; i++) (fns[i] as SubscriberTarget<T>).subscriber?.complete();
   }
 
 

@@ -40,6 +40,9 @@ export interface ComponentSpec<I extends BoxSpecs = BoxSpecs, O extends BoxSpecs
 type WithDefault<S extends BoxSpecs, K extends string, T> = S &
   (K extends keyof S ? unknown : { readonly [P in K]: BoxSpec<T> });
 
+/** @internal What a graph's spec says of a box that is one of its children's, passed through (see Graphline). */
+export const passedThrough: BoxSpec<any> = Object.freeze({ description: "a child's box, passed through as the graph's own" });
+
 export const controlBox = box<Lifecycle>('lifecycle requests: shutdown, or the producer upstream finished or failed');
 export const signalBox = box<Lifecycle>('lifecycle news: this component finished, shut down or failed');
 
@@ -576,7 +579,14 @@ function makeBoxes(
 ): Record<string, Box<unknown>> {
   const made: Record<string, Box<unknown>> = {};
   for (const name in specs) {
-    const b = new Box(owner, name, direction, specs[name]!.description);
+    const spec = specs[name]!;
+    if (spec === passedThrough) {
+      // A place in the record for the child's box the graph takes (takeBox): every record of the graph's shape stays one shape.
+      made[name] = undefined as never;
+      continue;
+    }
+    // No description: the box reads it from its owner's spec when asked.
+    const b = new Box(owner, name, direction);
     if (direction === 'in') b.hold();
     made[name] = b;
     list.push(b);

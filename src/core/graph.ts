@@ -16,7 +16,7 @@
  */
 import type { Box, BoxSpec } from './box.js';
 import { box } from './box.js';
-import { Component, type ComponentSpec } from './component.js';
+import { Component, passedThrough, type ComponentSpec } from './component.js';
 import { failed, producerFinished, shutdown, type Ended, type Lifecycle } from './signals.js';
 
 export type Children = Record<string, Component<any>>;
@@ -218,7 +218,7 @@ function shapeOf(links: readonly (readonly [string, string])[]): Shape {
     else kept.push(l);
   }
   const spec = graphSpec(links);
-  for (const [name, direction] of aliases) delete (direction === 'in' ? spec.inboxes : spec.outboxes)[name];
+  for (const [name, direction] of aliases) (direction === 'in' ? spec.inboxes : spec.outboxes)[name] = passedThrough;
   shape = {
     spec,
     plan: undefined,

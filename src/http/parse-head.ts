@@ -56,6 +56,7 @@ const fieldProblems = {
   'bad-value': 'control character in a header value',
 } as const;
 const versionPattern = /^HTTP\/(\d)\.(\d)$/;
+const noBody: BodyFraming = Object.freeze({ kind: 'none' });
 
 /** Whether text[start, end) is a non-empty run of visible ASCII but '#': what a request-target may hold. */
 function isTargetRange(text: string, start: number, end: number): boolean {
@@ -91,8 +92,9 @@ export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
 
   // One pass over the field lines; the fields that decide framing are noted on the way.
   const headers = new HeaderMap();
-  const transferEncoding: string[] = [];
-  const contentLength: string[] = [];
+  // Made when the first such field comes: most requests have neither.
+  let transferEncoding: string[] | undefined;
+  let contentLength: string[] | undefined;
   let hostValue: string | undefined;
   let hostCount = 0;
   let connection: string | undefined;
@@ -115,10 +117,10 @@ export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
           hostValue = value;
           break;
         case 'content-length':
-          contentLength.push(value);
+          (contentLength ??= []).push(value);
           break;
         case 'transfer-encoding':
-          transferEncoding.push(value);
+          (transferEncoding ??= []).push(value);
           break;
         case 'connection':
           connection = connection === undefined ? value : `${connection}, ${value}`;
@@ -140,7 +142,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
   if (!fromHeader) return refuse(400, 'malformed Host', { method, target, version });
   const authority = parsed.authority !== undefined ? parseAuthority(parsed.authority)! : fromHeader;
 
-  const framing = bodyFraming(transferEncoding, contentLength, version, limits.maxBody);
+  const framing = transferEncoding || contentLength ? bodyFraming(transferEncoding ?? [], contentLength ?? [], version, limits.maxBody) : noBody;
   if ('status' in framing) return refuse(framing.status, framing.reason, { method, target, version });
 
   // Expect (RFC 9110 §10.1.1): only 100-continue is known; HTTP/1.0 clients' is ignored.
@@ -218,9 +220,26 @@ export function wantsKeepAlive(connection: string | undefined, version: HttpVers
   const lower = connection.toLowerCase();
   if (lower === 'close') return false;
   if (lower === 'keep-alive') return true;
-  const tokens = listElements(lower);
-  if (tokens.includes('close')) return false;
-  return version === 'HTTP/1.1' || tokens.includes('keep-alive');
+  if (lower.includes('"')) {
+    const tokens = listElements(lower);
+    if (tokens.includes('close')) return false;
+    return version === 'HTTP/1.1' || tokens.includes('keep-alive');
+  }
+  // A list without quoted strings, such as "keep-alive, close" (what two Connection lines join to):
+  // its elements are read in place, with no array.
+  let keepAlive = false;
+  for (let start = 0; start <= lower.length; ) {
+    let end = lower.indexOf(',', start);
+    if (end < 0) end = lower.length;
+    let from = start;
+    let to = end;
+    while (from < to && (lower.charCodeAt(from) === 0x20 || lower.charCodeAt(from) === 0x09)) from++;
+    while (to > from && (lower.charCodeAt(to - 1) === 0x20 || lower.charCodeAt(to - 1) === 0x09)) to--;
+    if (to - from === 5 && lower.startsWith('close', from)) return false;
+    if (to - from === 10 && lower.startsWith('keep-alive', from)) keepAlive = true;
+    start = end + 1;
+  }
+  return version === 'HTTP/1.1' || keepAlive;
 }
 
 function refuse(status: number, reason: string, seen: Partial<Refusal> = {}): HeadResult {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeaderMap, listElements, hasToken } from '../../src/http/headers.js';
 import { normalizePath, parseAuthority } from '../../src/http/target.js';
+import { wantsKeepAlive } from '../../src/http/parse-head.js';
 import { frameResponse, invalidField } from '../../src/http/serialize.js';
 import { preferredEncoding, preferredMediaType, mediaQuality } from '../../src/http/negotiate.js';
 import { parseHttpDate, formatHttpDate, httpDateNow } from '../../src/http/date.js';
@@ -262,4 +263,24 @@ describe('bodies', () => {
   });
 
   it('escapes HTML', () => expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;'));
+});
+
+describe('wantsKeepAlive (RFC 9112 §9.3)', () => {
+  it.each([
+    [undefined, 'HTTP/1.1', true],
+    [undefined, 'HTTP/1.0', false],
+    ['close', 'HTTP/1.1', false],
+    ['Keep-Alive', 'HTTP/1.0', true],
+    // Two Connection lines, as a load generator sends them, join to a list.
+    ['keep-alive,  close', 'HTTP/1.1', false],
+    ['keep-alive,  close', 'HTTP/1.0', false],
+    ['Upgrade, keep-alive', 'HTTP/1.0', true],
+    ['upgrade', 'HTTP/1.0', false],
+    ['upgrade', 'HTTP/1.1', true],
+    [' ,\tclose\t, ', 'HTTP/1.1', false],
+    ['closed, keep-alives', 'HTTP/1.0', false],
+    ['closed', 'HTTP/1.1', true],
+    ['"close", keep-alive', 'HTTP/1.0', true],
+    ['x="a,close", close', 'HTTP/1.1', false],
+  ] as const)('Connection %j on %s: %s', (connection, version, expected) => expect(wantsKeepAlive(connection, version)).toBe(expected));
 });
