@@ -165,7 +165,10 @@ export class BoxwireServer {
   listen(): Promise<readonly BoundAddress[]> {
     this.listening ??= new Promise((resolve, reject) => {
       const events = new Sink<ServerEvent>((event) => {
-        if (event.type === 'listening') resolve(event.addresses);
+        if (event.type !== 'listening') return;
+        resolve(event.addresses);
+        // Its work is done: the server's events (one per connection and per disconnection) go on to whoever else listens.
+        void events.shutdown();
       });
       link(this.graph.outboxes.events!, events.inboxes.inbox);
       events.start();
