@@ -46,9 +46,14 @@ type Target<T> = (message: T) => void;
 type SubscriberTarget<T> = Target<T> & { subscriber?: Subscriber<T> };
 
 export class Box<T> extends Observable<T> {
-  /** Boxes linked from this one, in link order. Copied on write, so links may
-   *  change while a message is being delivered. */
-  private out: readonly Box<T>[] = noBoxes;
+  /**
+   * Boxes linked from this one, in link order: the first, then the others
+   * (copied on write, so links may change while a message is being
+   * delivered). Most boxes have one link, which then costs no array. The
+   * others are empty whenever there is no first.
+   */
+  private first: Box<T> | undefined = undefined;
+  private more: readonly Box<T>[] = noBoxes;
   /** Handlers and subscribers, after the links. Copied on write likewise. */
   private fns: readonly Target<T>[] = noTargets;
   /** The one handler most inboxes have, its component's own, called through that component's boundary. */
@@ -105,22 +110,27 @@ export class Box<T> extends Observable<T> {
 
   /** Hands a message to every box linked from this one, then to every handler. */
   send(message: T): void {
-    const out = this.out;
+    const first = this.first;
+    const more = this.more;
     const fns = this.fns;
     const handler = this.handler;
     // Read now: delivering to the links may close this box (its component stopping) before the handler's turn.
     const dispatcher = this.dispatcher;
-    if (out.length === 0 && fns.length === 0 && handler === undefined) {
+    if (first === undefined && fns.length === 0 && handler === undefined) {
       const held = this.held;
       if (held === undefined) this.dropped++;
       else if (held === holdingNothing) this.held = [message];
       else held.push(message);
       return;
     }
-    for (let i = 0; i < out.length; i++) {
-      const target = out[i]!;
-      if (target.closed) this.prune();
-      else target.send(message);
+    if (first !== undefined) {
+      if (first.closed) this.prune();
+      else first.send(message);
+      for (let i = 0; i < more.length; i++) {
+        const target = more[i]!;
+        if (target.closed) this.prune();
+        else target.send(message);
+      }
     }
     if (handler !== undefined) dispatcher!.dispatchTo(handler as (message: unknown) => void, message);
     for (let i = 0; i < fns.length; i++) fns[i]!(message);
@@ -128,7 +138,17 @@ export class Box<T> extends Observable<T> {
 
   /** Drops links to boxes that have closed since (their closing did not touch this box). */
   private prune(): void {
-    this.out = this.out.filter((target) => !target.closed);
+    this.setLinks(this.links().filter((target) => !target.closed));
+  }
+
+  /** Every box linked from this one, in link order. */
+  private links(): Box<T>[] {
+    return this.first === undefined ? [] : [this.first, ...this.more];
+  }
+
+  private setLinks(links: readonly Box<T>[]): void {
+    this.first = links[0];
+    this.more = links.length > 1 ? links.slice(1) : noBoxes;
   }
 
   /** Keeps what arrives until `release()`: an inbox does this until its component has started. */
@@ -170,7 +190,8 @@ export class Box<T> extends Observable<T> {
   /** @internal Links this box to `to`; see link(). False when either is closed. */
   connect(to: Box<T>): boolean {
     if (this.closed || to.closed || to === this) return false;
-    this.out = appended(this.out, to);
+    if (this.first === undefined) this.first = to;
+    else this.more = appended(this.more, to);
     to.sourceCount++;
     stats.links++;
     return true;
@@ -178,9 +199,10 @@ export class Box<T> extends Observable<T> {
 
   /** @internal Undoes one link from this box to `to`. */
   disconnect(to: Box<T>): boolean {
-    const at = this.out.indexOf(to);
+    const links = this.links();
+    const at = links.indexOf(to);
     if (at < 0 || to.closed) return false;
-    this.out = removed(this.out, at);
+    this.setLinks(removed(links, at));
     to.sourceCount--;
     stats.links--;
     return true;
@@ -188,13 +210,13 @@ export class Box<T> extends Observable<T> {
 
   /** Whether a link runs from this box to `to`. */
   linksTo(to: Box<T>): boolean {
-    return !to.closed && this.out.includes(to);
+    return !to.closed && (this.first === to || this.more.includes(to));
   }
 
   /** Number of links and handlers attached. */
   get fanout(): number {
     let open = 0;
-    for (const target of this.out) if (!target.closed) open++;
+    for (const target of this.links()) if (!target.closed) open++;
     return open + this.fns.length + (this.handler ? 1 : 0);
   }
 
@@ -210,10 +232,16 @@ export class Box<T> extends Observable<T> {
     this.held = undefined;
     stats.links -= this.sourceCount;
     this.sourceCount = 0;
-    const out = this.out;
-    this.out = noBoxes;
-    for (let i = 0; i < out.length; i++) {
-      const target = out[i]!;
+    const first = this.first;
+    const more = this.more;
+    this.first = undefined;
+    this.more = noBoxes;
+    if (first !== undefined && !first.closed) {
+      first.sourceCount--;
+      stats.links--;
+    }
+    for (let i = 0; i < more.length; i++) {
+      const target = more[i]!;
       if (target.closed) continue;
       target.sourceCount--;
       stats.links--;

@@ -7,6 +7,7 @@ import { producerFinished, shutdown, type Lifecycle } from '../../src/core/signa
 import { map } from '../../components/transform.js';
 import { Sink } from '../../components/sink.js';
 import { snapshot, expectNoLeaks } from '../helpers/leaks.js';
+import { liveCounts } from '../../src/core/stats.js';
 
 const counterBoxes = boxes({
   inboxes: { inbox: box<number>('numbers'), reset: box<void>('start again from zero') },
@@ -58,6 +59,31 @@ describe('boxes', () => {
     expect(s.received).toEqual([1, 3, 6]);
     void t.shutdown();
     void s.shutdown();
+  });
+
+  it('delivers to several links in link order, through unlinking the first and closing one mid-way', async () => {
+    const before = liveCounts();
+    const seen: string[] = [];
+    const sinks = ['a', 'b', 'c', 'd'].map((name) => new Sink<number>((n) => seen.push(`${name}${n}`)).start());
+    const [a, b, c, d] = sinks as [Sink<number>, Sink<number>, Sink<number>, Sink<number>];
+    const t = new Totaliser().start();
+    const out = t.outboxes.outbox;
+    for (const s of sinks) link(out, s.inboxes.inbox);
+    t.inboxes.inbox.send(1);
+    unlink(out, a.inboxes.inbox);
+    t.inboxes.inbox.send(1);
+    await c.shutdown();
+    t.inboxes.inbox.send(1);
+    link(out, a.inboxes.inbox);
+    t.inboxes.inbox.send(1);
+    unlink(out, b.inboxes.inbox);
+    unlink(out, d.inboxes.inbox);
+    t.inboxes.inbox.send(1);
+    expect(seen).toEqual(['a1', 'b1', 'c1', 'd1', 'b2', 'c2', 'd2', 'b3', 'd3', 'b4', 'd4', 'a4', 'a5']);
+    expect(out.fanout).toBe(1);
+    await t.shutdown();
+    for (const s of sinks) await s.shutdown();
+    expect(liveCounts().links).toBe(before.links);
   });
 
   it('is an RxJS observable, completed when its component stops', async () => {
