@@ -1,0 +1,80 @@
+/**
+ * The Python pool packs quick jobs onto a busy process that is moving
+ * rather than wake one that sleeps, driven directly (no sockets): a burst
+ * crosses to one process; a job packed onto a process that then stops
+ * moving (a slow request) runs on the free one a pack window later, not
+ * after the slow request.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Box } from '../../src/core/box.js';
+import { Sink } from '../../components/sink.js';
+import type { JobRequest, PoolReply } from '../../components/wsgi/messages.js';
+import { processPackWindow, pythonProcessCount, PythonPool } from '../../components/wsgi/python-pool.js';
+import { waitFor } from '../helpers/http.js';
+import { expectNoLeaks, snapshot } from '../helpers/leaks.js';
+import { python3, pythonFixtures } from '../helpers/python.js';
+
+let serial = 2_000_000;
+
+/** A job for the fixture application at PATH_INFO `path`, with a sink for its replies. */
+function job(path: string, query = ''): { request: JobRequest; replies: Sink<PoolReply> } {
+  const replies = new Sink<PoolReply>().start();
+  const environ = { REQUEST_METHOD: 'GET', SCRIPT_NAME: '/py', PATH_INFO: path, QUERY_STRING: query, SERVER_NAME: 'x', SERVER_PORT: '80', SERVER_PROTOCOL: 'HTTP/1.1' };
+  const id = ++serial;
+  return { request: { type: 'job', id, app: 0, environ, hasBody: false, label: `GET /py${path} HTTP/1.1`, reply: replies.inboxes.inbox as Box<PoolReply> }, replies };
+}
+
+/** The pid a whole answer names ("pid thread", as /pid and /sleep say). */
+async function pidOf(replies: Sink<PoolReply>): Promise<number> {
+  await waitFor(() => replies.received.some((r) => r.type === 'failed' || (r.type === 'head' && r.last)));
+  const head = replies.received.find((r) => r.type === 'head');
+  expect(head).toMatchObject({ status: 200 });
+  return Number(Buffer.from((head as { body: Uint8Array }).body).toString().split(' ')[0]);
+}
+
+async function startedPool(processes: number): Promise<PythonPool> {
+  const pool = new PythonPool(
+    { prefix: '/py', callable: 'apps:application', cwd: pythonFixtures, path: [] },
+    { executable: python3, processes, maxProcesses: processes, threads: 1, killGrace: 300, queueSize: 256, idleTimeout: 30_000, requestTimeout: 30_000, maxRequests: 0 },
+  );
+  pool.start();
+  await waitFor(() => pool.status.idle === processes);
+  return pool;
+}
+
+describe('the Python pool, packing', () => {
+  it('packs a burst of quick jobs onto the process that runs the first, and leaves the other asleep', async () => {
+    const before = snapshot();
+    const pool = await startedPool(2);
+    // One turn: the first runs at once; spread, the second would wake the other process and the rest alternate.
+    const jobs = Array.from({ length: 20 }, () => job('/pid'));
+    for (const { request } of jobs) pool.inboxes.jobs.send(request);
+    const pids = await Promise.all(jobs.map(({ replies }) => pidOf(replies)));
+    const byPid = new Map<number, number>();
+    for (const pid of pids) byPid.set(pid, (byPid.get(pid) ?? 0) + 1);
+    // A machine busy enough to keep the pool from hearing of the first answers within the window may let a few go.
+    expect(Math.max(...byPid.values())).toBeGreaterThanOrEqual(16);
+    await pool.shutdown();
+    for (const { replies } of jobs) await replies.shutdown();
+    await waitFor(() => pythonProcessCount() === 0, 3_000);
+    await expectNoLeaks(before);
+  });
+
+  it('hands a job packed onto a process that stops moving to the free one, a window later', async () => {
+    const pool = await startedPool(2);
+    const slow = job('/sleep', 's=1.5');
+    const quick = job('/pid');
+    const started = Date.now();
+    // The same turn: the slow job's process has only just started it, so it counts as moving and the quick one is packed onto it.
+    pool.inboxes.jobs.send(slow.request);
+    pool.inboxes.jobs.send(quick.request);
+    expect(pool.status).toMatchObject({ busy: 1, idle: 1, queued: 1 });
+    const quickPid = await pidOf(quick.replies);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(processPackWindow - 1);
+    expect(quickPid).not.toBe(await pidOf(slow.replies));
+    await pool.shutdown();
+    await Promise.all([slow.replies.shutdown(), quick.replies.shutdown()]);
+    await waitFor(() => pythonProcessCount() === 0, 3_000);
+  });
+});
