@@ -22,7 +22,7 @@
  *   `maxRequests` jobs (when set) a worker takes no more, and is replaced
  *   once its last one ends (recycling).
  * - Each job's replies go out on a box made for its lease, linked to the
- *   gateway's `replies` inbox for as long as the job lasts (messages.ts).
+ *   gateway's `replies` box for as long as the job lasts (messages.ts).
  * - Pool changes are logged on the monitor channel with the pool's state;
  *   `status` reads it at any time.
  *
@@ -131,7 +131,7 @@ export class PoolLease<W extends PoolWorker> {
 
   constructor(
     readonly job: Job,
-    /** This lease's own outbox, linked to the gateway's replies inbox. */
+    /** This lease's own outbox, linked to the gateway's replies box. */
     readonly out: Box<PoolReply>,
   ) {}
 }
