@@ -6,23 +6,16 @@
  * after the slow request.
  */
 import { describe, expect, it } from 'vitest';
-import type { Box } from '../../src/core/box.js';
 import { Sink } from '../../components/sink.js';
-import type { JobRequest, PoolReply } from '../../components/wsgi/messages.js';
+import type { PoolReply } from '../../components/wsgi/messages.js';
 import { processPackWindow, pythonProcessCount, PythonPool } from '../../components/wsgi/python-pool.js';
 import { waitFor } from '../helpers/http.js';
 import { expectNoLeaks, snapshot } from '../helpers/leaks.js';
 import { python3, pythonFixtures } from '../helpers/python.js';
-
-let serial = 2_000_000;
+import { poolJob } from '../helpers/wsgi.js';
 
 /** A job for the fixture application at PATH_INFO `path`, with a sink for its replies. */
-function job(path: string, query = ''): { request: JobRequest; replies: Sink<PoolReply> } {
-  const replies = new Sink<PoolReply>().start();
-  const environ = { REQUEST_METHOD: 'GET', SCRIPT_NAME: '/py', PATH_INFO: path, QUERY_STRING: query, SERVER_NAME: 'x', SERVER_PORT: '80', SERVER_PROTOCOL: 'HTTP/1.1' };
-  const id = ++serial;
-  return { request: { type: 'job', id, app: 0, environ, hasBody: false, label: `GET /py${path} HTTP/1.1`, reply: replies.inboxes.inbox as Box<PoolReply> }, replies };
-}
+const job = (path: string, query = '') => poolJob('/py', path, query);
 
 /** The pid a whole answer names ("pid thread", as /pid and /sleep say). */
 async function pidOf(replies: Sink<PoolReply>): Promise<number> {
