@@ -90,7 +90,7 @@ export class RouteTable {
   constructor(routes: readonly Route[]) {
     this.routes = routes.map((route) => {
       if ([route.handler, route.component, route.task].filter(Boolean).length !== 1) {
-        throw new TypeError(`route ${route.path}: give exactly one of handler, component or task`);
+        throw new TypeError(`route ${route.path}: give exactly one of handler or component or task`);
       }
       const methods = route.methods ? new Set(route.methods.map((m) => m.toUpperCase())) : undefined;
       if (methods?.has('GET')) methods.add('HEAD');

@@ -212,6 +212,6 @@ describe('RequestRouter: tasks', () => {
   });
 
   it('refuses a route with more than one kind of handler', () => {
-    expect(() => new RouteTable([{ path: '/x', handler: () => ({}), task: () => ({ cancel: () => {} }) }])).toThrow(/exactly one of handler, component or task/);
+    expect(() => new RouteTable([{ path: '/x', handler: () => ({}), task: () => ({ cancel: () => {} }) }])).toThrow(/exactly one of handler or component or task/);
   });
 });
