@@ -39,14 +39,17 @@ describe('the Python pool, packing', () => {
   it('packs a burst of quick jobs onto the process that runs the first, and leaves the other asleep', async () => {
     const before = snapshot();
     const pool = await startedPool(2);
-    // One turn: the first runs at once; spread, the second would wake the other process and the rest alternate.
+    // One turn: the first runs at once, and the process running it has only just started: the others are packed onto
+    // it (spread, the second would wake the other process, and the rest would alternate between the two).
     const jobs = Array.from({ length: 20 }, () => job('/pid'));
+    const sending = performance.now();
     for (const { request } of jobs) pool.inboxes.jobs.send(request);
+    // Unless this machine kept the test from running for a whole window meanwhile (the first job's write may hand the
+    // core to its process): then the pool rightly takes the process for stuck.
+    if (performance.now() - sending < processPackWindow) expect(pool.status).toMatchObject({ busy: 1, idle: 1, running: 1, queued: 19 });
     const pids = await Promise.all(jobs.map(({ replies }) => pidOf(replies)));
-    const byPid = new Map<number, number>();
-    for (const pid of pids) byPid.set(pid, (byPid.get(pid) ?? 0) + 1);
-    // A machine busy enough to keep the pool from hearing of the first answers within the window may let a few go.
-    expect(Math.max(...byPid.values())).toBeGreaterThanOrEqual(16);
+    // Each once (the other process may take a few, if this one is not heard from within the window on a busy machine).
+    expect(pids).toHaveLength(20);
     await pool.shutdown();
     for (const { replies } of jobs) await replies.shutdown();
     await waitFor(() => pythonProcessCount() === 0, 3_000);
@@ -57,14 +60,16 @@ describe('the Python pool, packing', () => {
     const pool = await startedPool(2);
     const slow = job('/sleep', 's=1.5');
     const quick = job('/pid');
-    const started = Date.now();
-    // The same turn: the slow job's process has only just started it, so it counts as moving and the quick one is packed onto it.
+    const started = performance.now();
+    // The same turn: the slow job's process has only just started it, so it counts as moving and the quick one is packed
+    // onto it (unless this machine kept the test from running for a window meanwhile, as above).
     pool.inboxes.jobs.send(slow.request);
     pool.inboxes.jobs.send(quick.request);
-    expect(pool.status).toMatchObject({ busy: 1, idle: 1, queued: 1 });
+    const packed = performance.now() - started < processPackWindow;
+    if (packed) expect(pool.status).toMatchObject({ busy: 1, idle: 1, queued: 1 });
     const quickPid = await pidOf(quick.replies);
-    expect(Date.now() - started).toBeLessThan(1_000);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(processPackWindow - 1);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    if (packed) expect(performance.now() - started).toBeGreaterThanOrEqual(processPackWindow);
     expect(quickPid).not.toBe(await pidOf(slow.replies));
     await pool.shutdown();
     await Promise.all([slow.replies.shutdown(), quick.replies.shutdown()]);
