@@ -407,7 +407,8 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     worker.running--;
     worker.served++;
     const now = performance.now();
-    worker.pace += (now - worker.moved - worker.pace) / 8;
+    // Its first job sets the pace at once; later ones move it an eighth of the way each.
+    worker.pace = worker.served === 1 ? now - worker.moved : worker.pace + (now - worker.moved - worker.pace) / 8;
     worker.moved = now;
     this.served++;
     const max = this.scheduling.maxRequests;

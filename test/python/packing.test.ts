@@ -56,6 +56,25 @@ describe('the Python pool, packing', () => {
     await expectNoLeaks(before);
   });
 
+  it('packs nothing onto a process whose pace is slower than the window: the free one takes the job', async () => {
+    const pool = await startedPool(2);
+    // One job of 20 ms sets the pace of the process that ran it (the first free one: the same again below).
+    const first = job('/sleep', 's=0.02');
+    pool.inboxes.jobs.send(first.request);
+    const slowPid = await pidOf(first.replies);
+    const slow = job('/sleep', 's=0.02');
+    const quick = job('/pid');
+    const sending = performance.now();
+    pool.inboxes.jobs.send(slow.request);
+    pool.inboxes.jobs.send(quick.request);
+    if (performance.now() - sending < processPackWindow) expect(pool.status).toMatchObject({ busy: 2, idle: 0, queued: 0 });
+    expect(await pidOf(slow.replies)).toBe(slowPid);
+    expect(await pidOf(quick.replies)).not.toBe(slowPid);
+    await pool.shutdown();
+    await Promise.all([first, slow, quick].map((j) => j.replies.shutdown()));
+    await waitFor(() => pythonProcessCount() === 0, 3_000);
+  });
+
   it('hands a job packed onto a process that stops moving to the free one, a window later', async () => {
     const pool = await startedPool(2);
     const slow = job('/sleep', 's=1.5');
