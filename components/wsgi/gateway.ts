@@ -40,7 +40,7 @@ let jobSerial = 0;
 
 export class WsgiGateway implements Cancellable {
   private readonly id = ++jobSerial;
-  /** Where the pool replies: handled at the router's boundary; closed once the job is over, which undoes the pool's link to it. */
+  /** Where the pool replies: handled at the router's boundary; closed when the gateway ends, which undoes the pool's link to it. */
   private readonly replies: Box<PoolReply>;
   private stream: ResponseStream | undefined;
   private responded = false;

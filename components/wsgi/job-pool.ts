@@ -244,9 +244,11 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
   protected abstract readonly maxOffers: number;
 
   /**
-   * Milliseconds a busy worker counts as moving after it started or ended
-   * a job, so that jobs are packed onto it rather than wake a free worker;
-   * 0: never packed, a free worker takes each job at once.
+   * Milliseconds within which a busy worker is expected to start a job
+   * packed onto it (from its pace and the offers it holds), and for which
+   * it counts as moving after it started or ended one: jobs are packed onto
+   * such a worker rather than wake a free one. 0: never packed, a free
+   * worker takes each job at once.
    */
   protected readonly packWindow: number = 0;
 
