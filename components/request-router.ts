@@ -5,19 +5,25 @@
  * - A route's handler is either a plain function, `(request) => response`
  *   (sync or async), called here, or a component factory: a fresh handler
  *   component per request, run as a child (Carousel-style), whose outbox
- *   comes back to this router. A handler may answer with a Reroute (CGI's
+ *   comes back to this router, or a task: a function that starts work the
+ *   router can call off (when the client goes away, or at the time limit),
+ *   for a handler that holds something per request but needs no boxes of
+ *   its own (the WSGI gateway). A handler may answer with a Reroute (CGI's
  *   local redirect): the new request is routed again, at most 10 times.
  * - No route for the path: 404. A route for the path but not the method:
  *   405 with Allow. A method no route on the server takes: 501, unless it
  *   is a standard one (RFC 9110 §9, PATCH): that is a 405 or a 404. OPTIONS is
  *   answered with Allow when no route takes it itself (RFC 9110 §9.3.7).
- * - An exception in a function handler, or a handler component that fails or
- *   stops without answering, becomes a 500 (an HttpError's own status if it
- *   throws one); the error travels with the response for the errors channel.
+ * - An exception in a function handler, or a handler component (or task)
+ *   that fails or stops without answering, becomes a 500 (an HttpError's own
+ *   status if it throws one); the error travels with the response for the
+ *   errors channel.
  * - A handler that has not answered within `handlerTimeout` gets a 504 sent
- *   for it, and is stopped (a component) or no longer waited for (a function).
+ *   for it, and is stopped (a component), called off (a task) or no longer
+ *   waited for (a function). When the router stops (the client went away),
+ *   so do its handler components and tasks.
  */
-import { box, type Box } from '../src/core/box.js';
+import { box, type Box, type Dispatcher } from '../src/core/box.js';
 import { Component, boxes, type OwnedTimer } from '../src/core/component.js';
 import type { LogRecord } from '../src/core/log.js';
 import { isHttpError } from '../src/http/errors.js';
@@ -28,6 +34,30 @@ export type HandlerResult = ResponseInit | HttpResponse;
 export type HandlerFunction = (request: HttpRequest) => HandlerResult | Promise<HandlerResult>;
 export type HandlerFactory = (request: HttpRequest) => Component<any>;
 
+/**
+ * What the router gives a task. It is a Dispatcher: a box the task makes
+ * for what it is told (replies from a pool) is handled at the router's
+ * boundary, as the router's own inboxes are, and so is `run`.
+ */
+export interface HandlerCall extends Dispatcher {
+  /** The answer: a response, or a reroute. Only the first one counts; one after the time limit is dropped. */
+  answer(result: HttpResponse | Reroute): void;
+  /** The task holds nothing more (its response body has gone, or it failed): the router no longer waits for it or calls it off. */
+  end(): void;
+  /** What the task has to say, on the router's `log` outbox. */
+  log(record: LogRecord): void;
+  /** Runs `work` at the router's boundary: for a callback from outside (a promise, a stream being pulled). */
+  run(work: () => void): void;
+}
+
+/** What calls a task off: the client went away, or it ran out of time. It releases what it holds, and need not call `end()`. */
+export interface Cancellable {
+  cancel(): void;
+}
+
+/** A task: starts the work for a request and says how to call it off; it answers through `call`. */
+export type HandlerTask = (request: HttpRequest, call: HandlerCall) => Cancellable;
+
 export interface Route {
   /** "/", "/about", "/users/:id", "/static/*" or "*". */
   readonly path: string;
@@ -37,8 +67,10 @@ export interface Route {
   readonly host?: string;
   /** A plain function answering the request... */
   readonly handler?: HandlerFunction;
-  /** ...or a factory of a fresh handler component per request. */
+  /** ...or a factory of a fresh handler component per request... */
   readonly component?: HandlerFactory;
+  /** ...or a task started per request. */
+  readonly task?: HandlerTask;
   /** A name for logs. */
   readonly name?: string;
 }
@@ -57,8 +89,8 @@ export class RouteTable {
 
   constructor(routes: readonly Route[]) {
     this.routes = routes.map((route) => {
-      if (!route.handler === !route.component) {
-        throw new TypeError(`route ${route.path}: give exactly one of handler or component`);
+      if ([route.handler, route.component, route.task].filter(Boolean).length !== 1) {
+        throw new TypeError(`route ${route.path}: give exactly one of handler or component or task`);
       }
       const methods = route.methods ? new Set(route.methods.map((m) => m.toUpperCase())) : undefined;
       if (methods?.has('GET')) methods.add('HEAD');
@@ -92,6 +124,8 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   private pendingCalls = 0;
   /** Handler components running. */
   private children = 0;
+  /** Tasks that have not ended. */
+  private tasks: Set<Task> | undefined;
   /**
    * Answers on their way, by the request's position on the connection,
    * oldest first: who owes each (an async call, a handler component) and
@@ -108,10 +142,16 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   ) {
     super(requestRouterBoxes);
     this.handlerTimeout = options.handlerTimeout ?? 60_000;
-    this.finishOnceIdle(() => this.pendingCalls > 0 || this.children > 0);
+    this.finishOnceIdle(() => this.pendingCalls > 0 || this.children > 0 || (this.tasks !== undefined && this.tasks.size > 0));
   }
 
   protected main(): void {
+    // Stopping (the client went away) calls off the tasks still at work.
+    this.own(() => {
+      const tasks = this.tasks;
+      this.tasks = undefined;
+      if (tasks) for (const task of tasks) task.cancel();
+    });
     this.on('inbox', (request) => this.route(request));
     this.on('handled', (message) => {
       if (message.type === 'reroute') {
@@ -154,6 +194,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       routed.mount = match.mount;
       routed.params = match.params;
       if (route.handler) this.call(route.handler, request);
+      else if (route.task) this.begin(route.task, request);
       else this.spawn(route.component!, request);
       return;
     }
@@ -209,6 +250,45 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     child.inboxes.inbox.send(request);
   }
 
+  private begin(start: HandlerTask, request: HttpRequest): void {
+    const task = new Task(this, request);
+    const entry = this.await(request);
+    entry.task = task;
+    try {
+      task.work = start(request, task);
+    } catch (error) {
+      entry.task = undefined;
+      return this.answerAwaited(failure(request, error));
+    }
+    // It may have ended already (a refusal given at once); that waits its turn at this boundary.
+    (this.tasks ??= new Set()).add(task);
+  }
+
+  /** @internal A task's answer, at this boundary: as a handler component's. */
+  taskAnswered(answer: HttpResponse | Reroute): void {
+    this.inboxes.handled.send(answer);
+  }
+
+  /** @internal A task has ended: one that has not answered owes a 500. */
+  taskEnded(task: Task): void {
+    this.run(() => {
+      if (!this.tasks?.delete(task)) return;
+      const entry = this.awaited.get(task.request.seq);
+      if (entry?.task === task) this.answerAwaited(failure(task.request, new Error('the handler task ended without answering')));
+      this.finishIfIdle();
+    });
+  }
+
+  /** @internal What a task logs. */
+  taskLog(record: LogRecord): void {
+    this.send('log', record);
+  }
+
+  /** @internal A task's callback, at this boundary. */
+  taskRun(work: () => void): void {
+    this.run(work);
+  }
+
   /** Passes on an answer given at once. */
   private answer(response: HttpResponse): void {
     this.send('outbox', response);
@@ -221,7 +301,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
 
   /** Notes an answer to wait for (from a handler component, or else an async call), and makes sure the deadline timer runs. */
   private await(request: HttpRequest, child?: Component<any>): Awaited {
-    const entry: Awaited = { request, deadline: performance.now() + this.handlerTimeout, child, abandoned: false };
+    const entry: Awaited = { request, deadline: performance.now() + this.handlerTimeout, child, task: undefined, abandoned: false };
     this.awaited.delete(request.seq);
     this.awaited.set(request.seq, entry);
     if (!this.deadlineTimer) this.armDeadline(this.handlerTimeout);
@@ -251,7 +331,9 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       this.awaited.delete(seq);
       this.send('outbox', errorResponse(request, 504, { error: `the handler did not answer within ${this.handlerTimeout} ms` }));
       if (entry.child && entry.child.state !== 'stopped') entry.child.askToStop();
-      else if (!entry.child) {
+      else if (entry.task) {
+        if (this.tasks?.delete(entry.task)) entry.task.cancel();
+      } else if (!entry.child) {
         entry.abandoned = true;
         this.pendingCalls--;
       }
@@ -263,10 +345,47 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
 interface Awaited {
   readonly request: HttpRequest;
   readonly deadline: number;
-  /** The handler component that owes the answer; undefined for an async call. */
+  /** The handler component that owes the answer; undefined for an async call or a task. */
   readonly child: Component<any> | undefined;
+  /** The task that owes it. */
+  task: Task | undefined;
   /** Given up on at its deadline: its late answer is dropped. */
   abandoned: boolean;
+}
+
+/** A task the router has started: what it gives the task, and what it calls off. */
+class Task implements HandlerCall {
+  /** What calls the task off, once it has started. */
+  work: Cancellable | undefined = undefined;
+
+  constructor(
+    private readonly router: RequestRouter,
+    readonly request: HttpRequest,
+  ) {}
+
+  answer(result: HttpResponse | Reroute): void {
+    this.router.taskAnswered(result);
+  }
+
+  end(): void {
+    this.router.taskEnded(this);
+  }
+
+  log(record: LogRecord): void {
+    this.router.taskLog(record);
+  }
+
+  run(work: () => void): void {
+    this.router.taskRun(work);
+  }
+
+  dispatchTo(handler: (message: unknown) => void, message: unknown): void {
+    this.router.dispatchTo(handler, message);
+  }
+
+  cancel(): void {
+    this.work?.cancel();
+  }
 }
 
 export interface RouterOptions {

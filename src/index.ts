@@ -10,7 +10,7 @@ export * from '../components/tcp-server/index.js';
 export * from './http/index.js';
 // HTTP components
 export { HttpParser, defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from '../components/http-parser.js';
-export { RequestRouter, RouteTable, type Route, type HandlerFunction, type HandlerFactory, type HandlerResult } from '../components/request-router.js';
+export { RequestRouter, RouteTable, type Route, type HandlerFunction, type HandlerFactory, type HandlerResult, type HandlerTask, type HandlerCall, type Cancellable } from '../components/request-router.js';
 export { HttpHandler, handlerBoxes, type HandlerSpec } from '../components/http-handler.js';
 export { ErrorPage, type ErrorPageOptions, type ErrorPageRenderer } from '../components/error-page.js';
 export { AccessLog, type AccessLogOption } from '../components/access-log.js';

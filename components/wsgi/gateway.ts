@@ -1,28 +1,33 @@
 /**
- * WsgiGateway: the handler the router runs for each request to a WSGI (or
- * fetch-style) application. It turns the request into a job for the
- * server's WorkerPool, and the pool's replies into the response:
+ * WsgiGateway: the task the router runs for each request to a WSGI (or
+ * fetch-style) application. It turns the request into a job for the pool
+ * that runs the application (the server's WorkerPool, or a PythonPool),
+ * and the pool's replies into the response:
  *
- *   request -> environ -> job ----jobs----> pool -> thread
- *   response <- head, chunks <--replies---- pool <- thread
+ *   request -> environ -> job ----jobs----> pool -> thread or process
+ *   response <- head, chunks <--replies---- pool <- thread or process
  *
- * It feeds the request body to the thread a chunk at a time, as the thread
+ * It feeds the request body to the worker a chunk at a time, as the worker
  * asks (so the parser reads the socket only as fast as the application
  * reads); it hands the response body to the responder as it pulls, and gives
- * the thread credit for what the responder has taken. A failure before the
+ * the worker credit for what the responder has taken. A failure before the
  * head is answered with its status (500, 502, 503, 504, or the body's 4xx);
- * after it, the response is cut short. When the client goes away, or the
- * responder abandons the body, the job is cancelled: the thread stops and
- * calls the result's close().
+ * after it, the response is cut short. When the client goes away, the
+ * handler times out, or the responder abandons the body, the job is
+ * cancelled: the worker stops and calls the result's close().
+ *
+ * It is a task, not a component: the router calls it off (`cancel`) and
+ * hears of its end, and its one box, where the pool replies, is handled at
+ * the router's boundary. A request then costs no component of its own, no
+ * boxes but that one, and no links to make and undo.
  */
-import { box } from '../../src/core/box.js';
-import { boxes } from '../../src/core/component.js';
-import { logRecord, type LogRecord } from '../../src/core/log.js';
+import { Box } from '../../src/core/box.js';
+import { logRecord } from '../../src/core/log.js';
 import { isHttpError } from '../../src/http/errors.js';
 import { HeaderMap } from '../../src/http/headers.js';
-import { errorResponse, requestLine, respond, type Body, type HttpRequest, type HttpResponse, type Reroute } from '../../src/http/messages.js';
+import { errorResponse, requestLine, respond, type Body, type HttpRequest, type HttpResponse } from '../../src/http/messages.js';
 import { wsgiEnviron } from '../../src/http/wsgi-environ.js';
-import { HttpHandler } from '../http-handler.js';
+import type { Cancellable, HandlerCall } from '../request-router.js';
 import { creditWindow, failure, type Failure, type FromGateway, type Head, type PoolReply } from './messages.js';
 import { ResponseStream } from './response-stream.js';
 
@@ -31,57 +36,52 @@ export interface GatewayOptions {
   readonly serverSoftware: string;
 }
 
-export const wsgiGatewayBoxes = boxes({
-  inboxes: {
-    inbox: box<HttpRequest>('the request to run the application on'),
-    replies: box<PoolReply>('from the pool: the head, body chunks, asks for request body bytes, the end or a failure'),
-  },
-  outboxes: {
-    outbox: box<HttpResponse | Reroute>('the response'),
-    log: box<LogRecord>('applications that failed after their response began'),
-    jobs: box<FromGateway>('to the pool: the job, then request body bytes, credit for response bytes taken, or cancel'),
-  },
-});
-
 let jobSerial = 0;
 
-export class WsgiGateway extends HttpHandler<typeof wsgiGatewayBoxes> {
+export class WsgiGateway implements Cancellable {
   private readonly id = ++jobSerial;
-  private request: HttpRequest | undefined;
+  /** Where the pool replies: handled at the router's boundary; closed when the gateway ends, which undoes the pool's link to it. */
+  private readonly replies: Box<PoolReply>;
   private stream: ResponseStream | undefined;
   private responded = false;
-  /** The pool has said its last word on the job. */
+  /** The pool has said its last word on the job (or been told to cancel it). */
   private jobOver = false;
+  /** The gateway holds nothing more: the router has been told. */
+  private ended = false;
   private reading = false;
   private creditBytes = 0;
   private creditChunks = 0;
 
   constructor(
-    /** The application's number in the server's list. */
-    private readonly app: number,
-    private readonly options: GatewayOptions,
+    private readonly request: HttpRequest,
+    private readonly call: HandlerCall,
+    /** The pool's `jobs` inbox. */
+    private readonly jobs: Box<FromGateway>,
+    /** The application's number in the pool's list. */
+    app: number,
+    options: GatewayOptions,
   ) {
-    super(wsgiGatewayBoxes);
-  }
-
-  protected main(): void {
-    this.on('inbox', (request) => this.begin(request));
-    this.on('replies', (reply) => this.reply(reply));
-    // However the gateway stops (the client went away, say), a job still running is called off.
-    this.own(() => this.cancel());
-  }
-
-  private begin(request: HttpRequest): void {
-    this.request = request;
-    this.send('jobs', {
+    this.replies = new Box<PoolReply>(this, 'replies', 'in', 'from the pool: the head, body chunks, asks for request body bytes, the end or a failure');
+    this.replies.handleWith(call, (reply) => this.reply(reply));
+    jobs.send({
       type: 'job',
       id: this.id,
-      app: this.app,
-      environ: wsgiEnviron(request, this.options),
+      app,
+      environ: wsgiEnviron(request, options),
       hasBody: request.body !== undefined,
       label: requestLine(request),
-      reply: this.inboxes.replies,
+      reply: this.replies,
     });
+  }
+
+  get name(): string {
+    return `WsgiGateway#${this.id}`;
+  }
+
+  /** The client went away, or the time ran out: a job still running is called off. */
+  cancel(): void {
+    this.callOff();
+    this.end();
   }
 
   private reply(reply: PoolReply): void {
@@ -108,21 +108,18 @@ export class WsgiGateway extends HttpHandler<typeof wsgiGatewayBoxes> {
     if (head.last) {
       this.jobOver = true;
       const body: Body = head.file ? { type: 'file', ...head.file } : head.body;
-      this.answer(respond(this.request!, { status: head.status, headers, body }));
-      return this.finish();
+      this.answer(respond(this.request, { status: head.status, headers, body }));
+      return this.end();
     }
+    const call = this.call;
     const stream = new ResponseStream({
-      taken: (bytes, empty) => this.run(() => this.taken(bytes, empty)),
-      finished: () => this.run(() => this.finish()),
-      abandoned: () =>
-        this.run(() => {
-          this.cancel();
-          this.finish();
-        }),
+      taken: (bytes, empty) => call.run(() => this.taken(bytes, empty)),
+      finished: () => call.run(() => this.end()),
+      abandoned: () => call.run(() => this.cancel()),
     });
     this.stream = stream;
     if (head.body !== undefined) stream.push(head.body);
-    this.answer(respond(this.request!, { status: head.status, headers, body: stream }));
+    this.answer(respond(this.request, { status: head.status, headers, body: stream }));
   }
 
   private bodyEnded(): void {
@@ -137,17 +134,17 @@ export class WsgiGateway extends HttpHandler<typeof wsgiGatewayBoxes> {
     if (reply.stack) error.stack = reply.stack;
     if (!this.responded) {
       const headers = reply.status === 503 ? { 'Retry-After': '1' } : undefined;
-      this.answer(errorResponse(this.request!, reply.status, { error, headers }));
-      return this.finish();
+      this.answer(errorResponse(this.request, reply.status, { error, headers }));
+      return this.end();
     }
-    const line = `${requestLine(this.request!)}: the application failed after its response began: ${reply.message}`;
-    this.send('log', logRecord('errors', 'error', line, reply.stack ? { stack: reply.stack } : undefined));
+    const line = `${requestLine(this.request)}: the application failed after its response began: ${reply.message}`;
+    this.call.log(logRecord('errors', 'error', line, reply.stack ? { stack: reply.stack } : undefined));
     this.stream?.fail(error);
   }
 
   private answer(response: HttpResponse): void {
     this.responded = true;
-    this.send('outbox', response);
+    this.call.answer(response);
   }
 
   /** The responder took a chunk: credit the thread in batches, and at once whenever nothing else waits. */
@@ -155,36 +152,45 @@ export class WsgiGateway extends HttpHandler<typeof wsgiGatewayBoxes> {
     this.creditBytes += bytes;
     this.creditChunks++;
     if (!empty && this.creditBytes < creditWindow.bytes / 4 && this.creditChunks < creditWindow.chunks / 4) return;
-    if (!this.jobOver) this.send('jobs', { type: 'credit', id: this.id, bytes: this.creditBytes, chunks: this.creditChunks });
+    if (!this.jobOver) this.jobs.send({ type: 'credit', id: this.id, bytes: this.creditBytes, chunks: this.creditChunks });
     this.creditBytes = 0;
     this.creditChunks = 0;
   }
 
   /** The thread wants request body bytes: one chunk, read when the parser has it. */
   private feed(): void {
-    const body = this.request!.body;
-    if (!body) return this.send('jobs', { type: 'inputEnd', id: this.id });
+    const body = this.request.body;
+    if (!body) return this.jobs.send({ type: 'inputEnd', id: this.id });
     if (this.reading) return;
     this.reading = true;
     body.read().then(
       (chunk) =>
-        this.run(() => {
+        this.call.run(() => {
           this.reading = false;
-          this.send('jobs', chunk ? { type: 'input', id: this.id, chunk } : { type: 'inputEnd', id: this.id });
+          if (!this.jobOver) this.jobs.send(chunk ? { type: 'input', id: this.id, chunk } : { type: 'inputEnd', id: this.id });
         }),
       (error: unknown) =>
-        this.run(() => {
+        this.call.run(() => {
           this.reading = false;
           const status = isHttpError(error) ? error.status : 400;
           const message = error instanceof Error ? error.message : String(error);
-          this.send('jobs', { type: 'inputError', id: this.id, status, message });
+          if (!this.jobOver) this.jobs.send({ type: 'inputError', id: this.id, status, message });
         }),
     );
   }
 
-  private cancel(): void {
-    if (this.jobOver || !this.request) return;
+  /** Tells the pool to call off a job it has not finished. */
+  private callOff(): void {
+    if (this.jobOver) return;
     this.jobOver = true;
-    this.send('jobs', { type: 'cancel', id: this.id });
+    this.jobs.send({ type: 'cancel', id: this.id });
+  }
+
+  /** The gateway holds nothing more: its box closes, and the router hears of it (once). */
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.replies.close();
+    this.call.end();
   }
 }

@@ -22,7 +22,7 @@
  *   `maxRequests` jobs (when set) a worker takes no more, and is replaced
  *   once its last one ends (recycling).
  * - Each job's replies go out on a box made for its lease, linked to the
- *   gateway's `replies` inbox for as long as the job lasts (messages.ts).
+ *   gateway's `replies` box for as long as the job lasts (messages.ts).
  * - Pool changes are logged on the monitor channel with the pool's state;
  *   `status` reads it at any time.
  *
@@ -37,13 +37,20 @@
  *   oldest offer rather than leave it behind a slow job, first come, first
  *   served. Workers withdraw synchronously (threads: a compare-and-swap) or
  *   by asking (processes: the answer comes later, see `withdrawn`).
+ * - Packing (a pool with a `packWindow`): a job is offered to a busy worker
+ *   that will likely start it within the window (from the pace at which it
+ *   ends jobs, and how many it holds) rather than wake a worker that
+ *   sleeps, so that a burst of quick requests crosses to few workers in few
+ *   batches, and the others sleep. A worker that has not ended a job for a
+ *   window (a slow one holds it up) has its offers taken by the workers
+ *   free.
  *
  * A subclass starts, feeds and stops its kind of worker, posts offers and
  * takes them back, and reports what workers say through `ready`,
  * `fromWorker`, `withdrawn` and `exited`.
  */
 import { Box, box } from '../../src/core/box.js';
-import { Component, boxes } from '../../src/core/component.js';
+import { Component, boxes, type OwnedTimer } from '../../src/core/component.js';
 import { logRecord, type LogLevel, type LogRecord } from '../../src/core/log.js';
 import { LeaseTable } from './lease-table.js';
 import {
@@ -91,6 +98,10 @@ export interface PoolWorker {
   served: number;
   /** performance.now() since when it has had nothing to do. */
   since: number;
+  /** performance.now() when it last started a job while idle, or ended one: a sign that it is moving. */
+  moved: number;
+  /** Milliseconds between the ends of its jobs while it is busy, on average (recent ones weigh most). */
+  pace: number;
   /** Recycled: it finishes the jobs it runs and takes no more. */
   draining: boolean;
   /** The jobs posted ahead to it, oldest first, which it starts in that order as it has room. */
@@ -99,7 +110,8 @@ export interface PoolWorker {
 
 /** What a pool knows of a worker it has just started: starting, with nothing run and nothing offered. */
 export function startingWorker(number: number, capacity: number): PoolWorker {
-  return { number, status: 'starting', running: 0, capacity, served: 0, since: performance.now(), draining: false, offers: [] };
+  const now = performance.now();
+  return { number, status: 'starting', running: 0, capacity, served: 0, since: now, moved: now, pace: 0, draining: false, offers: [] };
 }
 
 /** One job, from its arrival to its end; a kind of pool that keeps more per job extends it. */
@@ -119,7 +131,7 @@ export class PoolLease<W extends PoolWorker> {
 
   constructor(
     readonly job: Job,
-    /** This lease's own outbox, linked to the gateway's replies inbox. */
+    /** This lease's own outbox, linked to the gateway's replies box. */
     readonly out: Box<PoolReply>,
   ) {}
 }
@@ -181,6 +193,8 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
   private numbered = 0;
   /** Jobs offered to busy workers and not yet running. */
   private offered = 0;
+  /** Set while jobs are packed onto a moving worker and another is free: when to look again whether it still moves. */
+  private packCheck: OwnedTimer | undefined;
 
   constructor(
     protected readonly scheduling: Scheduling,
@@ -228,6 +242,15 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
 
   /** How many jobs a busy worker may hold offered ahead. */
   protected abstract readonly maxOffers: number;
+
+  /**
+   * Milliseconds within which a busy worker is expected to start a job
+   * packed onto it (from its pace and the offers it holds), and for which
+   * it counts as moving after it started or ended one: jobs are packed onto
+   * such a worker rather than wake a free one. 0: never packed, a free
+   * worker takes each job at once.
+   */
+  protected readonly packWindow: number = 0;
 
   /** How many more jobs a busy worker may be offered now: up to maxOffers, never more than it may still serve before recycling. */
   protected offerRoom(worker: W): number {
@@ -286,6 +309,13 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     this.leases.set(job.id, lease);
     const refusal = this.admit(lease);
     if (refusal) return this.answer(lease, refusal);
+    // First come, first served: nothing is packed ahead of a queued job; nor beyond the queue's size, when a worker is free.
+    const packed = this.queue.length === 0 && this.waiting < this.scheduling.queueSize ? this.packable() : undefined;
+    if (packed) {
+      this.offer(packed, lease);
+      this.watchPacked();
+      return this.grow();
+    }
     const free = this.freeWorker();
     if (free) return this.assign(free, lease);
     if (this.waiting >= this.scheduling.queueSize) {
@@ -367,7 +397,7 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
   protected ready(worker: W): void {
     if (worker.status !== 'starting') return;
     worker.status = 'ready';
-    worker.since = performance.now();
+    worker.since = worker.moved = performance.now();
     if (this.workers.size > this.scheduling.minWorkers) this.log('monitor', 'info', `${this.nameOf(worker)} started`);
     this.next(worker);
     this.grow();
@@ -378,6 +408,10 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     lease.worker = undefined;
     worker.running--;
     worker.served++;
+    const now = performance.now();
+    // Its first job sets the pace at once; later ones move it an eighth of the way each.
+    worker.pace = worker.served === 1 ? now - worker.moved : worker.pace + (now - worker.moved - worker.pace) / 8;
+    worker.moved = now;
     this.served++;
     const max = this.scheduling.maxRequests;
     if (max > 0 && worker.served >= max && this.mayRecycle(worker)) {
@@ -441,6 +475,8 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     }
     if (worker.running === 0) worker.since = performance.now();
     else if (tookOffer) while (this.queue.length > 0 && this.offerRoom(worker) > 0) this.offer(worker, this.queue.shift()!);
+    // Free, with jobs packed onto a worker that moves: it looks again once that one may have stopped.
+    if (worker.running < worker.capacity && this.offered > 0) this.watchPacked();
   }
 
   /**
@@ -461,6 +497,8 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     this.giveBack(lease);
     if (worker.draining && worker.running === 0 && worker.status === 'ready') return this.recycle(worker);
     this.next(worker);
+    // The worker that took it is busy now: if more wait, another may be wanted.
+    this.grow();
   }
 
   /** A job that came back without running: it ends if its client has gone, else runs on a free worker or waits at the head of the line. */
@@ -485,6 +523,7 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
 
   /** Counts a job as running on a worker. */
   private occupy(worker: W, lease: L): void {
+    if (worker.running === 0) worker.moved = performance.now();
     worker.running++;
     lease.worker = worker;
     this.progress(lease);
@@ -525,11 +564,58 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     return best;
   }
 
-  /** The oldest job offered and not being withdrawn already. */
+  /**
+   * A busy worker to pack a job onto: one that would likely start it within
+   * the pack window, with room for another offer; of those, the one with
+   * most offers, so that the others may sleep.
+   */
+  private packable(): W | undefined {
+    if (this.packWindow <= 0) return undefined;
+    const now = performance.now();
+    let best: W | undefined;
+    for (const worker of this.workers) {
+      if (worker.status !== 'ready' || worker.draining || worker.running < worker.capacity || this.offerRoom(worker) <= 0) continue;
+      // Heard from lately, it ends a job every `pace` ms, and starts its offers in turn.
+      if (!this.moving(worker, now) || worker.pace * (worker.offers.length + 1) > this.packWindow) continue;
+      if (!best || worker.offers.length > best.offers.length) best = worker;
+    }
+    return best;
+  }
+
+  /** Whether a worker has ended a job (or started one while idle) within the pack window: its offers are left to it. */
+  private moving(worker: W, now: number): boolean {
+    return now - worker.moved < this.packWindow;
+  }
+
+  /** Makes sure that, while jobs are offered and a worker is free, the free ones look again a window from now (see `unpack`). */
+  private watchPacked(): void {
+    if (this.packWindow <= 0 || this.packCheck || this.offered === 0 || !this.freeWorker()) return;
+    this.packCheck = this.timer(this.packWindow, () => {
+      // After the replies that came meanwhile have been read (timers run first): a worker late to be heard from may have moved.
+      setImmediate(() =>
+        this.run(() => {
+          this.packCheck = undefined;
+          this.unpack();
+        }),
+      );
+    });
+  }
+
+  /** The free workers take the offers of workers that have stopped moving (a slow job holds them up). */
+  private unpack(): void {
+    for (const worker of this.workers) if (worker.running < worker.capacity) this.next(worker);
+    this.watchPacked();
+    this.grow();
+  }
+
+  /** The oldest job offered and not being withdrawn already, of a worker that does not move (in a pool that packs). */
   private oldestOffer(): L | undefined {
     if (this.offered === 0) return undefined;
+    const packing = this.packWindow > 0;
+    const now = packing ? performance.now() : 0;
     let oldest: L | undefined;
     for (const worker of this.workers) {
+      if (packing && this.moving(worker, now)) continue;
       for (const offer of worker.offers as L[]) {
         if (offer.withdrawing) continue;
         if (!oldest || offer.job.id < oldest.job.id) oldest = offer;
@@ -590,9 +676,9 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     this.replenish();
   }
 
-  /** Starts one more worker when requests wait, none is starting, and the limit allows. */
+  /** Starts one more worker when requests wait, none is starting or free, and the limit allows. */
   protected grow(): void {
-    if (this.waiting === 0 || !this.running || !this.canStart()) return;
+    if (this.waiting === 0 || !this.running || !this.canStart() || this.freeWorker()) return;
     const { maxWorkers } = this.scheduling;
     if (maxWorkers > 0 && this.workers.size >= maxWorkers) return;
     for (const worker of this.workers) if (worker.status === 'starting') return;

@@ -4,12 +4,12 @@
  *   gateway --JobRequest, JobUpdate--> pool --Job, JobUpdate (postMessage)--> thread
  *   gateway <--------PoolReply-------- pool <-----FromThread (postMessage)---- thread
  *
- * A gateway (one per request) sends its job to the pool, whose `jobs` inbox
- * every gateway is linked to. The job carries its reply address, the
- * gateway's `replies` inbox, as Axon's services took a (component, inbox)
- * pair: the pool links an outbox of its own, made for that one lease, to it,
- * and undoes the link when the job ends. Neither component ever calls the
- * other. Everything after the job carries the job's `id`.
+ * A gateway (one per request, a task of the router's) sends its job to the
+ * pool's `jobs` inbox. The job carries its reply address, the gateway's
+ * `replies` box, as Axon's services took a (component, inbox) pair: the
+ * pool links an outbox of its own, made for that one lease, to it, and
+ * undoes the link when the job ends. Neither side ever calls the other.
+ * Everything after the job carries the job's `id`.
  *
  * Bytes flow both ways under flow control: the thread asks for request body
  * bytes (`wantInput`) one chunk at a time, and sends response bytes only

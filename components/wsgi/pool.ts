@@ -2,7 +2,7 @@
  * WorkerPool: the server-wide component that runs WSGI and fetch-style
  * applications on worker threads, with Rocket's ThreadPool semantics (the
  * scheduling is JobPool's, shared with the Python process pool). One per
- * server; every request's gateway is linked to its `jobs` inbox.
+ * server; every request's gateway sends its job to its `jobs` inbox.
  *
  * - `minThreads` threads are always alive. While requests wait and every
  *   thread is busy, the pool grows one thread at a time (the next starts

@@ -1,15 +1,12 @@
 /**
  * The routes of the WSGI applications: one prefix route per application,
- * whose handler is a fresh WsgiGateway per request, linked to the pool that
- * runs the application (the server's one WorkerPool for JavaScript ones, a
- * PythonPool per Python one: any component with a `jobs` inbox). The link
- * is made here, by the composer, for that request alone; it is undone when
- * the gateway stops, since closing a box undoes its links. The pool answers
- * through the reply inbox each job names.
+ * whose task is a fresh WsgiGateway per request, which sends its job to the
+ * pool that runs the application (the server's one WorkerPool for
+ * JavaScript ones, a PythonPool per Python one: any component with a `jobs`
+ * inbox). The pool answers through the reply box each job names.
  */
 import type { Box } from '../../src/core/box.js';
 import type { Component } from '../../src/core/component.js';
-import { link } from '../../src/core/link.js';
 import { HttpError } from '../../src/http/errors.js';
 import type { Route } from '../request-router.js';
 import { WsgiGateway, type GatewayOptions } from './gateway.js';
@@ -29,11 +26,9 @@ export function wsgiRoute(prefix: string, pool: JobRunner, app: number, options:
   return {
     path: `${prefix}/*`,
     name: `${kind} ${prefix || '/'}`,
-    component: () => {
+    task: (request, call) => {
       if (pool.state === 'stopped') throw new HttpError(503, 'the application pool has stopped');
-      const gateway = new WsgiGateway(app, options);
-      link(gateway.outboxes.jobs, pool.inboxes.jobs);
-      return gateway;
+      return new WsgiGateway(request, call, pool.inboxes.jobs, app, options);
     },
   };
 }

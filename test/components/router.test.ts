@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { HttpHandler } from '../../components/http-handler.js';
 import { handlerBoxes } from '../../components/http-handler.js';
-import { RequestRouter, RouteTable } from '../../components/request-router.js';
+import { RequestRouter, RouteTable, type HandlerCall, type HandlerTask } from '../../components/request-router.js';
 import { Sink } from '../../components/sink.js';
+import { Box } from '../../src/core/box.js';
 import { link } from '../../src/core/link.js';
+import { logRecord, type LogRecord } from '../../src/core/log.js';
 import { producerFinished } from '../../src/core/signals.js';
-import { respond, type HttpResponse } from '../../src/http/messages.js';
-import { request as httpRequest, startServer } from '../helpers/http.js';
+import { HttpError } from '../../src/http/errors.js';
+import { respond, type HttpRequest, type HttpResponse } from '../../src/http/messages.js';
+import { request as httpRequest, startServer, waitFor } from '../helpers/http.js';
+import { expectNoLeaks, snapshot } from '../helpers/leaks.js';
 import { fakeRequest } from '../helpers/requests.js';
 
 /** Answers with a reroute to /target, then finishes: the router must not take its end for a failure. */
@@ -83,3 +87,131 @@ class AnswerLater extends HttpHandler {
     });
   }
 }
+
+/** A router with one task route at /task, its output and log kept; `start` is the task. */
+function taskRouter(start: HandlerTask, options: { handlerTimeout?: number } = {}) {
+  const router = new RequestRouter(new RouteTable([{ path: '/task', task: start }, { path: '/target', handler: () => ({ body: 'rerouted' }) }]), options);
+  const out = new Sink<HttpResponse>().start();
+  const log = new Sink<LogRecord>().start();
+  link(router.outboxes.outbox, out.inboxes.inbox);
+  link(router.outboxes.log, log.inboxes.inbox);
+  router.start();
+  return { router, out: out.received, log: log.received, stop: () => Promise.all([out.shutdown(), log.shutdown()]) };
+}
+
+/** A task that keeps its call and counts how often it is called off. */
+function keptTask() {
+  const kept: { call?: HandlerCall; request?: HttpRequest; cancels: number } = { cancels: 0 };
+  const start: HandlerTask = (request, call) => {
+    kept.call = call;
+    kept.request = request;
+    return { cancel: () => void kept.cancels++ };
+  };
+  return { kept, start };
+}
+
+describe('RequestRouter: tasks', () => {
+  it('passes on the answer a task gives later, at its own boundary, and its log lines; the end of its input waits for the task to end', async () => {
+    const { kept, start } = keptTask();
+    const t = taskRouter(start);
+    t.router.inboxes.inbox.send(fakeRequest('/task'));
+    expect(kept.request!.mount).toBe('/task');
+    t.router.inboxes.control.send(producerFinished);
+    await new Promise((resolve) => setImmediate(resolve));
+    kept.call!.log(logRecord('errors', 'warn', 'said'));
+    kept.call!.answer(respond(kept.request!, { body: 'done' }));
+    expect(t.out.map((r) => r.body)).toEqual(['done']);
+    expect(t.log.map((r) => r.message)).toEqual(['said']);
+    // Answered, but still at work (a body streaming): the router waits for its end.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.router.state).toBe('running');
+    kept.call!.end();
+    expect(await t.router.done).toEqual({ reason: 'finished' });
+    expect(kept.cancels).toBe(0);
+    await t.stop();
+  });
+
+  it('calls off the tasks still at work when it stops (the client went away)', async () => {
+    const before = snapshot();
+    const { kept, start } = keptTask();
+    const t = taskRouter(start);
+    t.router.inboxes.inbox.send(fakeRequest('/task'));
+    await t.router.shutdown();
+    expect(kept.cancels).toBe(1);
+    expect(t.out).toEqual([]);
+    await t.stop();
+    await expectNoLeaks(before);
+  });
+
+  it('answers 504 for a task past the time limit and calls it off; its late answer is dropped', async () => {
+    const { kept, start } = keptTask();
+    const t = taskRouter(start, { handlerTimeout: 20 });
+    t.router.inboxes.inbox.send(fakeRequest('/task'));
+    await waitFor(() => t.out.length === 1);
+    expect(t.out[0]!.status).toBe(504);
+    expect(kept.cancels).toBe(1);
+    kept.call!.answer(respond(kept.request!, { body: 'late' }));
+    expect(t.out).toHaveLength(1);
+    await t.router.shutdown();
+    // Called off once: the router no longer holds it.
+    expect(kept.cancels).toBe(1);
+    await t.stop();
+  });
+
+  it('answers 500 for a task that ends without answering, or throws as it starts', async () => {
+    const ends = taskRouter((_request, call) => {
+      setImmediate(() => call.end());
+      return { cancel: () => {} };
+    });
+    ends.router.inboxes.inbox.send(fakeRequest('/task'));
+    await waitFor(() => ends.out.length === 1);
+    expect([ends.out[0]!.status, (ends.out[0]!.error as Error).message]).toEqual([500, 'the handler task ended without answering']);
+    await ends.router.shutdown();
+    await ends.stop();
+    const throws = taskRouter(() => {
+      throw new HttpError(503, 'not now');
+    });
+    throws.router.inboxes.inbox.send(fakeRequest('/task'));
+    expect(throws.out.map((r) => r.status)).toEqual([503]);
+    await throws.router.shutdown();
+    await throws.stop();
+  });
+
+  it('routes again a reroute a task answers with, and its end after that owes nothing', async () => {
+    const { kept, start } = keptTask();
+    const t = taskRouter(start);
+    t.router.inboxes.inbox.send(fakeRequest('/task'));
+    const request = kept.request!;
+    kept.call!.answer({ type: 'reroute', request: { ...request, path: '/target', target: '/target', rawPath: '/target' } });
+    kept.call!.end();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.out.map((r) => [r.status, r.body])).toEqual([[200, 'rerouted']]);
+    await t.router.shutdown();
+    await t.stop();
+  });
+
+  it('handles what reaches a box the task made with its call as a dispatcher at the router boundary, after the handler running', async () => {
+    const order: string[] = [];
+    const t = taskRouter((request, call) => {
+      const box = new Box<string>({ name: 'task' }, 'told', 'in', 'what the task is told');
+      box.handleWith(call, (message) => {
+        order.push(message);
+        call.answer(respond(request, { body: message }));
+        call.end();
+      });
+      // Told while the router still routes: handled only once that is done.
+      box.send('told');
+      order.push('started');
+      return { cancel: () => {} };
+    });
+    t.router.inboxes.inbox.send(fakeRequest('/task'));
+    expect(order).toEqual(['started', 'told']);
+    expect(t.out.map((r) => r.body)).toEqual(['told']);
+    await t.router.shutdown();
+    await t.stop();
+  });
+
+  it('refuses a route with more than one kind of handler', () => {
+    expect(() => new RouteTable([{ path: '/x', handler: () => ({}), task: () => ({ cancel: () => {} }) }])).toThrow(/exactly one of handler or component or task/);
+  });
+});

@@ -4,9 +4,22 @@
  * report on the log channels.
  */
 import { fileURLToPath } from 'node:url';
+import type { Box } from '../../src/core/box.js';
 import type { LogRecord } from '../../src/core/log.js';
 import type { ServerOptions } from '../../src/options.js';
+import { Sink } from '../../components/sink.js';
+import type { JobRequest, PoolReply } from '../../components/wsgi/messages.js';
 import { startServer, waitFor, type TestServer } from './http.js';
+
+let serial = 1_000_000;
+
+/** A job for a pool driven directly: GET `mount` + `path`, application 0, with a sink for its replies. */
+export function poolJob(mount: string, path: string, query = ''): { request: JobRequest; replies: Sink<PoolReply> } {
+  const replies = new Sink<PoolReply>().start();
+  const environ = { REQUEST_METHOD: 'GET', SCRIPT_NAME: mount, PATH_INFO: path, QUERY_STRING: query, SERVER_NAME: 'x', SERVER_PORT: '80', SERVER_PROTOCOL: 'HTTP/1.1' };
+  const id = ++serial;
+  return { request: { type: 'job', id, app: 0, environ, hasBody: false, label: `GET ${mount}${path} HTTP/1.1`, reply: replies.inboxes.inbox as Box<PoolReply> }, replies };
+}
 
 export function fixture(name: string): string {
   return fileURLToPath(new URL(`../fixtures/wsgi/${name}`, import.meta.url));

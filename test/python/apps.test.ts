@@ -262,7 +262,7 @@ describe('Python applications', () => {
       ['/not-bytes', /WSGI applications yield bytes, not str/],
     ])('answers 500 when the application breaks a rule of PEP 3333 (%s)', async (path, reason) => {
       const { port, logs } = await pythonServer();
-      // Twice: what was refused once is refused again (the runner remembers only the names and statuses it found valid).
+      // Twice: what was refused once is refused again (the runner remembers only the names, statuses and heads it found valid).
       for (let i = 0; i < 2; i++) {
         const res = await get(port, `/py${path}`);
         expect(res.status).toBe(500);

@@ -250,6 +250,25 @@ describe('the Python pool', () => {
     expect((await slow).status).toBe(200);
   });
 
+  it("answers 504 at the server's handler timeout and calls the job off; the process goes on with the next", async () => {
+    const { port, server } = await pythonServer(app, { processes: 1 }, { timeouts: { handler: 200 } });
+    await poolReady({ server } as never);
+    const started = Date.now();
+    const res = await get(port, '/py/sleep?s=0.8');
+    expect(res.status).toBe(504);
+    expect(Date.now() - started).toBeLessThan(700);
+    // The application is still asleep; once it returns, its process hears that the job was called off, and is free.
+    await waitFor(() => server.pythonPools[0]!.status.running === 0, 3_000);
+    expect((await get(port, '/py/hello')).status).toBe(200);
+    expect(server.pythonPools[0]!.status).toMatchObject({ processes: 1, served: 2 });
+    // An upload that stalls: the application waits to read the rest, and is stopped as it waits, at once.
+    const stalled = raw(port, 'POST /py/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello', { responses: 1, timeout: 3_000 });
+    const { responses } = await stalled;
+    expect(responses[0]!.status).toBe(504);
+    await waitFor(() => server.pythonPools[0]!.status.running === 0, 1_000);
+    expect((await get(port, '/py/hello')).status).toBe(200);
+  });
+
   it('stops the application of a client that goes away, and calls close()', async () => {
     const { port, server, logs } = await pythonServer(app, { processes: 1 });
     const socket = net.connect(port, '127.0.0.1');

@@ -1,14 +1,17 @@
 /**
- * WsgiGateway as a component: a request in, a job out to the pool; the
- * pool's replies in, the response out. No threads here: the test plays the
- * pool, reading the gateway's `jobs` outbox and writing to its `replies`.
+ * WsgiGateway as a task: a request in, a job out to the pool; the pool's
+ * replies in, the response out to the router. No threads here, and no
+ * router: the test plays the pool, reading what reaches its `jobs` inbox and
+ * writing to the reply box the job names, and plays the router, keeping
+ * what the gateway answers, logs and when it ends.
  */
 import { describe, expect, it } from 'vitest';
-import { link } from '../../src/core/link.js';
+import type { Box } from '../../src/core/box.js';
 import type { LogRecord } from '../../src/core/log.js';
 import { Sink } from '../../components/sink.js';
+import type { HandlerCall } from '../../components/request-router.js';
 import { HeaderMap } from '../../src/http/headers.js';
-import type { HttpRequest, HttpResponse, StreamBody } from '../../src/http/messages.js';
+import type { HttpRequest, HttpResponse, Reroute, StreamBody } from '../../src/http/messages.js';
 import { RequestBody } from '../../src/http/request-body.js';
 import { WsgiGateway } from '../../components/wsgi/gateway.js';
 import { creditWindow, type FromGateway, type JobRequest } from '../../components/wsgi/messages.js';
@@ -37,20 +40,25 @@ function request(body?: RequestBody): HttpRequest {
 }
 
 function harness(body?: RequestBody) {
-  const gateway = new WsgiGateway(3, { serverSoftware: 'test' });
   const jobs = new Sink<FromGateway>().start();
-  const out = new Sink<HttpResponse>().start();
-  const log = new Sink<LogRecord>().start();
-  link(gateway.outboxes.jobs, jobs.inboxes.inbox);
-  link(gateway.outboxes.outbox, out.inboxes.inbox);
-  link(gateway.outboxes.log, log.inboxes.inbox);
-  gateway.start();
-  gateway.inboxes.inbox.send(request(body));
+  const out: HttpResponse[] = [];
+  const log: LogRecord[] = [];
+  let ends = 0;
+  // The router's side, as plain as it gets: its boundary runs everything at once.
+  const call: HandlerCall = {
+    answer: (answer: HttpResponse | Reroute) => void out.push(answer as HttpResponse),
+    end: () => void ends++,
+    log: (record) => void log.push(record),
+    run: (work) => work(),
+    dispatchTo: (handler, message) => handler(message),
+  };
+  const gateway = new WsgiGateway(request(body), call, jobs.inboxes.inbox as Box<FromGateway>, 3, { serverSoftware: 'test' });
   const job = jobs.received[0] as JobRequest;
   const stop = async () => {
-    await Promise.all([gateway.shutdown(), jobs.shutdown(), out.shutdown(), log.shutdown()]);
+    gateway.cancel();
+    await jobs.shutdown();
   };
-  return { gateway, job, jobs: jobs.received, out: out.received, log: log.received, id: job.id, reply: job.reply, stop };
+  return { gateway, job, jobs: jobs.received, out, log, ends: () => ends, id: job.id, reply: job.reply, stop };
 }
 
 describe('WsgiGateway', () => {
@@ -59,8 +67,12 @@ describe('WsgiGateway', () => {
     const h = harness();
     expect(h.job).toMatchObject({ type: 'job', app: 3, hasBody: false, label: 'GET /app/x?q=1 HTTP/1.1' });
     expect(h.job.environ).toMatchObject({ SCRIPT_NAME: '/app', PATH_INFO: '/x', QUERY_STRING: 'q=1', SERVER_SOFTWARE: 'test' });
-    expect(h.reply).toBe(h.gateway.inboxes.replies);
+    expect(h.reply.closed).toBe(false);
     await h.stop();
+    // Called off: the job is cancelled, its reply box closed, and the router told once.
+    expect(h.jobs.map((m) => m.type)).toEqual(['job', 'cancel']);
+    expect(h.reply.closed).toBe(true);
+    expect(h.ends()).toBe(1);
     await expectNoLeaks(before);
   });
 
@@ -70,9 +82,12 @@ describe('WsgiGateway', () => {
     h.reply.send({ type: 'head', id: h.id, status: 201, headers: [['Content-Type', 'text/plain']], body: 'made', last: true });
     expect(h.out).toHaveLength(1);
     expect([h.out[0]!.status, h.out[0]!.headers.get('content-type'), h.out[0]!.body]).toEqual([201, 'text/plain', 'made']);
-    expect((await h.gateway.done).reason).toBe('finished');
-    // Finished with its job: shutting down sends no cancel.
+    expect(h.ends()).toBe(1);
+    expect(h.reply.closed).toBe(true);
+    // Done with its job: calling it off now sends no cancel, and it ends only once.
+    h.gateway.cancel();
     expect(h.jobs.map((m) => m.type)).toEqual(['job']);
+    expect(h.ends()).toBe(1);
     await h.stop();
     await expectNoLeaks(before);
   });
@@ -98,8 +113,9 @@ describe('WsgiGateway', () => {
     h.reply.send({ type: 'chunk', id: h.id, chunk: new Uint8Array([1, 2]), last: false });
     expect(await pending).toEqual({ done: false, value: new Uint8Array([1, 2]) });
     h.reply.send({ type: 'end', id: h.id });
+    expect(h.ends()).toBe(0);
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
-    expect((await h.gateway.done).reason).toBe('finished');
+    expect(h.ends()).toBe(1);
     expect(h.jobs.some((m) => m.type === 'cancel')).toBe(false);
     await h.stop();
     await expectNoLeaks(before);
@@ -148,7 +164,7 @@ describe('WsgiGateway', () => {
     h.reply.send({ type: 'failed', id: h.id, status: 503, message: 'queue full' });
     const response = h.out[0]!;
     expect([response.status, response.body, response.headers.get('retry-after'), (response.error as Error).message]).toEqual([503, undefined, '1', 'queue full']);
-    expect((await h.gateway.done).reason).toBe('finished');
+    expect(h.ends()).toBe(1);
     await h.stop();
   });
 
@@ -164,11 +180,14 @@ describe('WsgiGateway', () => {
     await h.stop();
   });
 
-  it('cancels the job when the client goes away', async () => {
+  it('cancels the job when the client goes away, and drops what the pool says after', async () => {
     const before = snapshot();
     const h = harness();
-    await h.gateway.shutdown();
+    h.gateway.cancel();
     expect(h.jobs.map((m) => m.type)).toEqual(['job', 'cancel']);
+    h.reply.send({ type: 'head', id: h.id, status: 200, headers: [], body: 'late', last: true });
+    expect(h.out).toHaveLength(0);
+    expect(h.ends()).toBe(1);
     await h.stop();
     await expectNoLeaks(before);
   });
@@ -179,7 +198,7 @@ describe('WsgiGateway', () => {
     const iterator = (h.out[0]!.body as StreamBody)[Symbol.asyncIterator]();
     await iterator.return!();
     expect(h.jobs.map((m) => m.type)).toEqual(['job', 'cancel']);
-    expect((await h.gateway.done).reason).toBe('finished');
+    expect(h.ends()).toBe(1);
     await h.stop();
   });
 });

@@ -8,23 +8,15 @@
  */
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Box } from '../../src/core/box.js';
 import { Sink } from '../../components/sink.js';
 import { defaultPoolOptions, threadCount, threadOffers, WorkerPool, type PoolOptions } from '../../components/wsgi/pool.js';
-import type { JobRequest, PoolReply } from '../../components/wsgi/messages.js';
+import type { PoolReply } from '../../components/wsgi/messages.js';
 import { request, waitFor } from '../helpers/http.js';
 import { expectNoLeaks, snapshot } from '../helpers/leaks.js';
-import { fixture, wsgiServer } from '../helpers/wsgi.js';
-
-let serial = 1_000_000;
+import { fixture, poolJob, wsgiServer } from '../helpers/wsgi.js';
 
 /** A job for the PEP 3333 fixture at PATH_INFO `path`, with a sink for its replies. */
-function job(path: string, query = ''): { request: JobRequest; replies: Sink<PoolReply> } {
-  const replies = new Sink<PoolReply>().start();
-  const environ = { REQUEST_METHOD: 'GET', SCRIPT_NAME: '/app', PATH_INFO: path, QUERY_STRING: query, SERVER_NAME: 'x', SERVER_PORT: '80', SERVER_PROTOCOL: 'HTTP/1.1' };
-  const id = ++serial;
-  return { request: { type: 'job', id, app: 0, environ, hasBody: false, label: `GET /app${path} HTTP/1.1`, reply: replies.inboxes.inbox as Box<PoolReply> }, replies };
-}
+const job = (path: string, query = '') => poolJob('/app', path, query);
 
 /** The last word on a job (its head when whole, else its end or failure). */
 async function answer(replies: Sink<PoolReply>): Promise<PoolReply> {

@@ -490,17 +490,41 @@ def encode_head(headers):
     return "\0".join([part for pair in headers for part in pair]).encode("latin-1")
 
 
+# Heads found valid already, as (name, value) tuples -> (declared Content-Length, the head encoded): most
+# applications send a few heads over and over. Bounded, as the others.
+KNOWN_HEADS = {}
+
+
+def checked_head(headers):
+    """check_headers() and encode_head() at once, remembered for a list of tuples seen before."""
+    key = None
+    if type(headers) is list:
+        try:
+            key = tuple(headers)
+            known = KNOWN_HEADS.get(key)
+        except TypeError:
+            # A pair that is a list (unhashable): checked every time.
+            key = known = None
+        if known is not None:
+            return known
+    known = (check_headers(headers), encode_head(headers))
+    if key is not None and len(KNOWN_HEADS) < KNOWN_AT_MOST:
+        KNOWN_HEADS[key] = known
+    return known
+
+
 class Response:
     """start_response and write(), with PEP 3333's rules, and the response's frames."""
 
-    __slots__ = ("exchange", "channel", "status", "code", "headers", "head_sent", "limit", "sent")
+    __slots__ = ("exchange", "channel", "status", "code", "head", "head_sent", "limit", "sent")
 
     def __init__(self, exchange):
         self.exchange = exchange
         self.channel = exchange.channel
         self.status = None
         self.code = 0
-        self.headers = None
+        # The head, encoded for the HEAD or FILE frame.
+        self.head = None
         self.head_sent = False
         # The declared Content-Length: no byte past it is sent (PEP 3333, Handling the Content-Length Header).
         self.limit = None
@@ -517,10 +541,10 @@ class Response:
         elif self.status is not None:
             raise AssertionError("start_response called a second time without exc_info (PEP 3333)")
         code = status_code(status)
-        limit = check_headers(headers)
+        limit, head = checked_head(headers)
         self.status = status
         self.code = code
-        self.headers = headers
+        self.head = head
         self.limit = limit
         return self.write
 
@@ -568,7 +592,7 @@ class Response:
             view = view[len(piece):]
 
     def send_head(self, body, last):
-        head = encode_head(self.headers)
+        head = self.head
         start = HEAD_START.pack(HEAD, self.exchange.rid, HEAD_FIXED.size + len(head) + len(body), 1 if last else 0, self.code, len(head))
         self.channel.send_parts(start + head, body)
 
@@ -594,7 +618,7 @@ class Response:
     def send_file(self, path, start, end):
         if self.limit is not None:
             end = min(end, start + self.limit)
-        head = encode_head(self.headers)
+        head = self.head
         name = os.fsencode(path)
         self.head_sent = True
         self.channel.send(FILE, self.exchange.rid, FILE_FIXED.pack(self.code, start, end, len(name)) + name + head)
@@ -773,8 +797,9 @@ class Runner:
         except BaseException as error:  # noqa: BLE001 - the application's failure is answered, the worker goes on
             failure = error
         try:
-            # PEP 3333: close() is always called, whatever happened, before the job is over.
-            close = getattr(result, "close", None)
+            # PEP 3333: close() is always called, whatever happened, before the job is over. (A list has none, and
+            # looking for it would raise and catch an AttributeError on every request.)
+            close = None if type(result) is list else getattr(result, "close", None)
             if close is not None:
                 close()
         except BaseException as error:  # noqa: BLE001
