@@ -118,6 +118,7 @@ export const requestRouterBoxes = boxes({
 });
 
 const maxReroutes = 10;
+const noneAwaited: ReadonlyMap<number, Awaited> = new Map();
 
 export class RequestRouter extends Component<typeof requestRouterBoxes> {
   /** Function handlers still working. */
@@ -125,15 +126,15 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   /** Handler components running. */
   private children = 0;
   /** Tasks that have not ended. */
-  private tasks: Set<Task> | undefined;
+  private tasks: Set<Task> | undefined = undefined;
   /**
    * Answers on their way, by the request's position on the connection,
    * oldest first: who owes each (an async call, a handler component) and
    * when it is given up on. A reroute hands the position to the new handler
    * (with a fresh deadline), so one that ends after rerouting owes nothing.
    */
-  private readonly awaited = new Map<number, Awaited>();
-  private deadlineTimer: OwnedTimer | undefined;
+  private awaited: Map<number, Awaited> | undefined = undefined;
+  private deadlineTimer: OwnedTimer | undefined = undefined;
   private readonly handlerTimeout: number;
 
   constructor(
@@ -142,28 +143,30 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   ) {
     super(requestRouterBoxes);
     this.handlerTimeout = options.handlerTimeout ?? 60_000;
-    this.finishOnceIdle(() => this.pendingCalls > 0 || this.children > 0 || (this.tasks !== undefined && this.tasks.size > 0));
+    this.finishOnceIdle(this.hasWork);
+  }
+
+  /** Whether answers are still owed: calls, handler components or tasks at work. */
+  private hasWork(): boolean {
+    return this.pendingCalls > 0 || this.children > 0 || (this.tasks !== undefined && this.tasks.size > 0);
   }
 
   protected main(): void {
-    // Stopping (the client went away) calls off the tasks still at work.
-    this.own(() => {
-      const tasks = this.tasks;
-      this.tasks = undefined;
-      if (tasks) for (const task of tasks) task.cancel();
-    });
-    this.on('inbox', (request) => this.route(request));
-    this.on('handled', (message) => {
-      if (message.type === 'reroute') {
-        const redirects = (message.request.redirects ?? 0) + 1;
-        // The rerouted request takes the place of the one that was awaited.
-        if (!this.awaited.delete(message.request.seq)) return;
-        if (redirects > maxReroutes) this.answer(errorResponse(message.request, 500, { error: 'too many internal redirects' }));
-        else this.route({ ...message.request, redirects });
-        return;
-      }
-      this.answerAwaited(message);
-    });
+    // Methods as handlers (called with this router as `this`): no closures per connection.
+    this.on('inbox', this.route);
+    this.on('handled', this.handled);
+  }
+
+  private handled(message: HttpResponse | Reroute): void {
+    if (message.type === 'reroute') {
+      const redirects = (message.request.redirects ?? 0) + 1;
+      // The rerouted request takes the place of the one that was awaited.
+      if (!this.awaited?.delete(message.request.seq)) return;
+      if (redirects > maxReroutes) this.answer(errorResponse(message.request, 500, { error: 'too many internal redirects' }));
+      else this.route({ ...message.request, redirects });
+      return;
+    }
+    this.answerAwaited(message);
   }
 
   private route(request: HttpRequest): void {
@@ -241,7 +244,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     this.await(request, child);
     this.adopt(child, (ended) => {
       this.children--;
-      if (this.awaited.get(request.seq)?.child === child) {
+      if (this.awaited?.get(request.seq)?.child === child) {
         const error = ended.reason === 'failed' ? ended.error : new Error(`${child.name} stopped without answering`);
         this.answerAwaited(failure(request, error));
       }
@@ -261,7 +264,16 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       return this.answerAwaited(failure(request, error));
     }
     // It may have ended already (a refusal given at once); that waits its turn at this boundary.
-    (this.tasks ??= new Set()).add(task);
+    if (!this.tasks) {
+      this.tasks = new Set();
+      // Stopping (the client went away) calls off the tasks still at work.
+      this.own(() => {
+        const tasks = this.tasks;
+        this.tasks = undefined;
+        if (tasks) for (const task of tasks) task.cancel();
+      });
+    }
+    this.tasks.add(task);
   }
 
   /** @internal A task's answer, at this boundary: as a handler component's. */
@@ -273,7 +285,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   taskEnded(task: Task): void {
     this.run(() => {
       if (!this.tasks?.delete(task)) return;
-      const entry = this.awaited.get(task.request.seq);
+      const entry = this.awaited?.get(task.request.seq);
       if (entry?.task === task) this.answerAwaited(failure(task.request, new Error('the handler task ended without answering')));
       this.finishIfIdle();
     });
@@ -296,14 +308,15 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
 
   /** Passes on an answer that was awaited; only the first answer to a request counts. */
   private answerAwaited(response: HttpResponse): void {
-    if (this.awaited.delete(response.request.seq)) this.send('outbox', response);
+    if (this.awaited?.delete(response.request.seq)) this.send('outbox', response);
   }
 
   /** Notes an answer to wait for (from a handler component, or else an async call), and makes sure the deadline timer runs. */
   private await(request: HttpRequest, child?: Component<any>): Awaited {
     const entry: Awaited = { request, deadline: performance.now() + this.handlerTimeout, child, task: undefined, abandoned: false };
-    this.awaited.delete(request.seq);
-    this.awaited.set(request.seq, entry);
+    const awaited = (this.awaited ??= new Map());
+    awaited.delete(request.seq);
+    awaited.set(request.seq, entry);
     if (!this.deadlineTimer) this.armDeadline(this.handlerTimeout);
     return entry;
   }
@@ -322,13 +335,13 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
    */
   private expire(): void {
     const now = performance.now();
-    for (const [seq, entry] of this.awaited) {
+    for (const [seq, entry] of this.awaited ?? noneAwaited) {
       if (entry.deadline > now) {
         this.armDeadline(entry.deadline - now);
         break;
       }
       const request = entry.request;
-      this.awaited.delete(seq);
+      this.awaited!.delete(seq);
       this.send('outbox', errorResponse(request, 504, { error: `the handler did not answer within ${this.handlerTimeout} ms` }));
       if (entry.child && entry.child.state !== 'stopped') entry.child.askToStop();
       else if (entry.task) {
@@ -380,7 +393,7 @@ class Task implements HandlerCall {
   }
 
   dispatchTo(handler: (message: unknown) => void, message: unknown): void {
-    this.router.dispatchTo(handler, message);
+    this.router.boundary.dispatchTo(handler, message);
   }
 
   cancel(): void {

@@ -165,6 +165,11 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     return this;
   }
 
+  /** @internal Its boundary: what an object it hands out (a handler task's reply box) delivers through, so the component's handlers never re-enter. */
+  get boundary(): Dispatcher {
+    return this.core;
+  }
+
   /** Asks the component to stop, as a `shutdown` message on its `control` inbox. */
   shutdown(message: Shutdown = shutdown): Promise<Ended> {
     this.askToStop(message);
@@ -341,7 +346,8 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
   /**
    * For a component that owes answers for what it has read (calls, children
    * running): the end of its input (`producerFinished`, or a graceful
-   * shutdown) then finishes it only once `inFlight()` is false. It calls
+   * shutdown) then finishes it only once `inFlight()` (called with the
+   * component as `this`: a method will do) is false. It calls
    * `finishIfIdle()` whenever a piece of work ends.
    */
   protected finishOnceIdle(inFlight: () => boolean): void {
@@ -351,7 +357,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
   /** Finishes if the input has ended and no work is in flight (see `finishOnceIdle`). */
   protected finishIfIdle(): void {
     const awaitingIdle = this.core.awaitingIdle;
-    if (awaitingIdle?.inputEnded && !awaitingIdle.inFlight()) this.finish();
+    if (awaitingIdle?.inputEnded && !awaitingIdle.inFlight.call(this)) this.finish();
   }
 
   /** Has nothing more to send: says `producerFinished` on `signal` and stops. */
