@@ -213,10 +213,15 @@ export class Responder extends Component<typeof responderBoxes> {
       return this.written(response, framed.contentLength!, framed);
     }
     if (body instanceof Uint8Array) {
-      const head = Buffer.from(framed.head, 'latin1');
-      if (body.length <= this.joinLimit) out.send(Buffer.concat([head, body]));
-      else {
-        out.send(head);
+      const head = framed.head;
+      if (body.length <= this.joinLimit) {
+        // Head and body in one buffer, one write: the head is latin1, one byte a character.
+        const joined = Buffer.allocUnsafe(head.length + body.length);
+        joined.write(head, 0, 'latin1');
+        joined.set(body, head.length);
+        out.send(joined);
+      } else {
+        out.send(Buffer.from(head, 'latin1'));
         out.send(body);
       }
       return this.written(response, body.length, framed);

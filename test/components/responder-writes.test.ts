@@ -8,7 +8,7 @@ import { fakeRequest } from '../helpers/requests.js';
 import { startServer, waitFor } from '../helpers/http.js';
 
 /** The writes a Responder makes for one response, as the socket would get them. */
-async function writesFor(body: AsyncIterable<string | Uint8Array>, headers: Record<string, string> = {}): Promise<string[]> {
+async function writesFor(body: AsyncIterable<string | Uint8Array> | Uint8Array, headers: Record<string, string> = {}): Promise<string[]> {
   const responder = new Responder();
   const writes: string[] = [];
   const sink = new Sink<string | Uint8Array>((bytes) => writes.push(Buffer.from(bytes).toString('latin1')));
@@ -23,6 +23,22 @@ async function writesFor(body: AsyncIterable<string | Uint8Array>, headers: Reco
   await sink.shutdown();
   return writes;
 }
+
+describe('Responder: how a byte body is written', () => {
+  it('a small one goes out with its head in one write, byte for byte; a large one after the head', async () => {
+    const bytes = Buffer.from([0x00, 0xff, 0x80, 0x0d, 0x0a, 0x41]);
+    const writes = await writesFor(bytes, { 'X-Note': 'caf\u00e9' });
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toContain('Content-Length: 6\r\n');
+    expect(writes[0]).toContain('X-Note: caf\u00e9\r\n');
+    expect(writes[0]!.endsWith(`\r\n\r\n${bytes.toString('latin1')}`)).toBe(true);
+    const big = Buffer.alloc(20 * 1024, 'y');
+    const two = await writesFor(big);
+    expect(two).toHaveLength(2);
+    expect(two[0]).toMatch(/\r\n\r\n$/);
+    expect(two[1]).toBe(big.toString('latin1'));
+  });
+});
 
 describe('Responder: how a streamed body is written', () => {
   it('sends the head with the first small chunk, and each small chunk with its framing, in one write', async () => {
