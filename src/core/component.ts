@@ -501,21 +501,12 @@ class Core implements Dispatcher {
   }
 
   disown(resource: Resource, releaseIt: boolean): void {
-    const resources = this.resources;
-    const at = resources ? resources.indexOf(resource) : -1;
-    if (at < 0) return;
-    removeAt(resources!, at);
-    stats.resources--;
-    if (releaseIt) release(resource);
+    if (forget(this.resources, resource) && releaseIt) release(resource);
   }
 
   /** A child has stopped: forget it, and tell whoever adopted it. */
   childStopped(child: Core, ended: Ended): void {
-    const adopted = this.adopted;
-    const at = adopted ? adopted.indexOf(child) : -1;
-    if (at < 0) return;
-    removeAt(adopted!, at);
-    stats.resources--;
+    if (!forget(this.adopted, child)) return;
     const onEnded = child.onAdoptedEnd;
     child.onAdoptedEnd = undefined;
     if (onEnded) this.dispatchTo(onEnded as (m: unknown) => void, ended);
@@ -598,6 +589,15 @@ function makeBoxes(
     list.push(b);
   }
   return made;
+}
+
+/** Takes `item` out of what a component holds (`list`), counting it off; false when it was not there. */
+function forget<I>(list: I[] | undefined, item: I): boolean {
+  const at = list ? list.indexOf(item) : -1;
+  if (at < 0) return false;
+  removeAt(list!, at);
+  stats.resources--;
+  return true;
 }
 
 function release(resource: Resource): void {
