@@ -19,6 +19,7 @@ import tls, { type TlsOptions } from 'node:tls';
 import { box, type Box } from '../../src/core/box.js';
 import { Component, boxes } from '../../src/core/component.js';
 import { logRecord, type LogRecord } from '../../src/core/log.js';
+import { linkByPosition } from '../../src/core/link.js';
 import { gracefulShutdown, type Lifecycle } from '../../src/core/signals.js';
 import { TcpConnection, type ConnectionInfo, type TcpConnectionOptions } from './connection.js';
 
@@ -181,8 +182,7 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     const protocol = this.options.protocol(socket.info);
     const connection: Connection = { socket, protocol, open: 2, older: this.newest, newer: undefined };
     const ends: readonly Component<any>[] = [socket, protocol, this];
-    const plan = connectionPlan(ends);
-    for (let i = 0; i < plan.length; i += 4) ends[plan[i]!]!.boxAt(plan[i + 1]!).connect(ends[plan[i + 2]!]!.boxAt(plan[i + 3]!));
+    linkByPosition(connectionPlan(ends), ends);
     if (this.newest) this.newest.newer = connection;
     this.newest = connection;
     this.open++;

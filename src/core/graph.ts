@@ -17,6 +17,7 @@
 import type { Box, BoxSpec } from './box.js';
 import { box } from './box.js';
 import { Component, passedThrough, type ComponentSpec } from './component.js';
+import { linkByPosition } from './link.js';
 import { failed, producerFinished, shutdown, type Ended, type Lifecycle } from './signals.js';
 
 export type Children = Record<string, Component<any>>;
@@ -73,12 +74,7 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
       const [selfBox, direction, child, at] = aliases[i]!;
       this.takeBox(direction, selfBox, list[child]!.boxAt(at));
     }
-    const ends = plan.links;
-    for (let i = 0; i < ends.length; i += 4) {
-      const from = ends[i]! < 0 ? this.boxAt(ends[i + 1]!) : list[ends[i]!]!.boxAt(ends[i + 1]!);
-      const to = ends[i + 2]! < 0 ? this.boxAt(ends[i + 3]!) : list[ends[i + 2]!]!.boxAt(ends[i + 3]!);
-      from.connect(to);
-    }
+    linkByPosition(plan.links, list, this);
     this.controlPassedThrough = shape.controlPassedThrough;
     this.signalPassedThrough = shape.signalPassedThrough;
   }
@@ -172,7 +168,6 @@ class Plan {
     /** Children whose control no sibling feeds: control messages to the graph go to them. */
     readonly heads: readonly number[],
   ) {}
-
 }
 
 /** What a list of links says, worked out once per list (a server reuses one list for every connection). */

@@ -5,6 +5,7 @@
  * undone, and closing either end undoes it.
  */
 import type { Box } from './box.js';
+import type { Component } from './component.js';
 
 /** A handle on one link, to undo it. */
 export class Link<T> {
@@ -40,4 +41,18 @@ export function link<A extends B, B>(from: Box<A>, to: Box<B>): Link<A> {
 /** Undoes the link from `from` to `to`, if there is one. */
 export function unlink<A extends B, B>(from: Box<A>, to: Box<B>): void {
   from.disconnect(to as unknown as Box<A>);
+}
+
+/**
+ * @internal Links boxes by position: four numbers a link, the `from`
+ * component's index in `ends` (-1: `self`), its box's place (`boxAt`), then
+ * the same for `to`. What a graph, or a server linking a connection, follows
+ * once it has worked the positions out by name.
+ */
+export function linkByPosition(plan: readonly number[], ends: readonly Component<any>[], self?: Component<any>): void {
+  for (let i = 0; i < plan.length; i += 4) {
+    const from = plan[i]! < 0 ? self! : ends[plan[i]!]!;
+    const to = plan[i + 2]! < 0 ? self! : ends[plan[i + 2]!]!;
+    from.boxAt(plan[i + 1]!).connect(to.boxAt(plan[i + 3]!));
+  }
 }

@@ -21,6 +21,18 @@ export function isTokenRange(text: string, start: number, end: number): boolean 
   return true;
 }
 
+/** Where text[from, to) starts once its leading OWS (spaces and tabs, RFC 9110 §5.6.3) is skipped. */
+export function skipOws(text: string, from: number, to: number): number {
+  while (from < to && (text.charCodeAt(from) === 0x20 || text.charCodeAt(from) === 0x09)) from++;
+  return from;
+}
+
+/** Where text[from, to) ends once its trailing OWS is dropped. */
+export function backOverOws(text: string, from: number, to: number): number {
+  while (to > from && (text.charCodeAt(to - 1) === 0x20 || text.charCodeAt(to - 1) === 0x09)) to--;
+  return to;
+}
+
 export type FieldLineResult = { readonly name: string; readonly value: string } | 'malformed' | 'obs-fold' | 'bad-value';
 
 /**
@@ -33,10 +45,8 @@ export function splitFieldLine(text: string, start = 0, end = text.length): Fiel
   if (first === 0x20 || first === 0x09) return 'obs-fold';
   const colon = text.indexOf(':', start);
   if (colon < 0 || colon >= end || !isTokenRange(text, start, colon)) return 'malformed';
-  let from = colon + 1;
-  let to = end;
-  while (from < to && (text.charCodeAt(from) === 0x20 || text.charCodeAt(from) === 0x09)) from++;
-  while (to > from && (text.charCodeAt(to - 1) === 0x20 || text.charCodeAt(to - 1) === 0x09)) to--;
+  const from = skipOws(text, colon + 1, end);
+  const to = backOverOws(text, from, end);
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if ((c < 0x20 && c !== 0x09) || c === 0x7f) return 'bad-value';

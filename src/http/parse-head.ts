@@ -6,7 +6,7 @@
  * CR or LF, whitespace before a colon, obs-fold, and every ambiguity in
  * Content-Length and Transfer-Encoding are refused.
  */
-import { isTokenRange, splitFieldLine } from './grammar.js';
+import { backOverOws, isTokenRange, skipOws, splitFieldLine } from './grammar.js';
 import { HeaderMap, listElements } from './headers.js';
 import type { HttpVersion } from './messages.js';
 import { parseAuthority, parseTarget, type TargetForm } from './target.js';
@@ -89,6 +89,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
     if (!v) return refuse(400, 'malformed HTTP version', { method, target });
     return refuse(505, `${versionText} is not supported`, { method, target });
   }
+  const seen = { method, target, version };
 
   // One pass over the field lines; the fields that decide framing are noted on the way.
   const headers = new HeaderMap();
@@ -105,10 +106,10 @@ export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
     while (start <= text.length) {
       let stop = text.indexOf('\r\n', start);
       if (stop < 0) stop = text.length;
-      if (++count > limits.maxHeaders) return refuse(431, `more than ${limits.maxHeaders} header fields`, { method, target, version });
+      if (++count > limits.maxHeaders) return refuse(431, `more than ${limits.maxHeaders} header fields`, seen);
       const field = splitFieldLine(text, start, stop);
       start = stop + 2;
-      if (typeof field === 'string') return refuse(400, fieldProblems[field], { method, target, version });
+      if (typeof field === 'string') return refuse(400, fieldProblems[field], seen);
       const { name, value } = field;
       headers.appendLower(name, value);
       switch (name) {
@@ -133,22 +134,22 @@ export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
   }
 
   const parsed = parseTarget(method, target);
-  if (!parsed.ok) return refuse(400, parsed.reason, { method, target, version });
+  if (!parsed.ok) return refuse(400, parsed.reason, seen);
 
   // Host (RFC 9112 §3.2): exactly one on HTTP/1.1; an absolute-form target's authority wins.
-  if (hostCount > 1) return refuse(400, 'more than one Host', { method, target, version });
-  if (hostCount === 0 && version === 'HTTP/1.1') return refuse(400, 'missing Host', { method, target, version });
+  if (hostCount > 1) return refuse(400, 'more than one Host', seen);
+  if (hostCount === 0 && version === 'HTTP/1.1') return refuse(400, 'missing Host', seen);
   const fromHeader = parseAuthority(hostValue ?? '');
-  if (!fromHeader) return refuse(400, 'malformed Host', { method, target, version });
+  if (!fromHeader) return refuse(400, 'malformed Host', seen);
   const authority = parsed.authority !== undefined ? parseAuthority(parsed.authority)! : fromHeader;
 
   const framing = transferEncoding || contentLength ? bodyFraming(transferEncoding ?? [], contentLength ?? [], version, limits.maxBody) : noBody;
-  if ('status' in framing) return refuse(framing.status, framing.reason, { method, target, version });
+  if ('status' in framing) return refuse(framing.status, framing.reason, seen);
 
   // Expect (RFC 9110 §10.1.1): only 100-continue is known; HTTP/1.0 clients' is ignored.
   let expectContinue = false;
   if (expect !== undefined) {
-    if (expect.trim().toLowerCase() !== '100-continue') return refuse(417, `cannot meet the expectation "${expect}"`, { method, target, version });
+    if (expect.trim().toLowerCase() !== '100-continue') return refuse(417, `cannot meet the expectation "${expect}"`, seen);
     expectContinue = version === 'HTTP/1.1' && framing.kind !== 'none';
   }
 
@@ -231,10 +232,8 @@ export function wantsKeepAlive(connection: string | undefined, version: HttpVers
   for (let start = 0; start <= lower.length; ) {
     let end = lower.indexOf(',', start);
     if (end < 0) end = lower.length;
-    let from = start;
-    let to = end;
-    while (from < to && (lower.charCodeAt(from) === 0x20 || lower.charCodeAt(from) === 0x09)) from++;
-    while (to > from && (lower.charCodeAt(to - 1) === 0x20 || lower.charCodeAt(to - 1) === 0x09)) to--;
+    const from = skipOws(lower, start, end);
+    const to = backOverOws(lower, from, end);
     if (to - from === 5 && lower.startsWith('close', from)) return false;
     if (to - from === 10 && lower.startsWith('keep-alive', from)) keepAlive = true;
     start = end + 1;
