@@ -24,7 +24,7 @@ import { Component, boxes } from '../src/core/component.js';
 import { compressionPlan, varyOnAcceptEncoding } from '../src/http/compression.js';
 import { parseEntityTagList, weakEtag } from '../src/http/etag.js';
 import { bodyLength, isFileBody, isPartsBody, type Body, type FileBody, type HttpResponse, type StreamBody } from '../src/http/messages.js';
-import { defaultCompress, type ResolvedCompressOptions } from '../src/options-static.js';
+import { defaultCompress, type ResolvedCompressOptions } from './compress-options.js';
 
 export const compressBoxes = boxes({
   inboxes: { inbox: box<HttpResponse>('responses from the handlers') },

@@ -4,19 +4,8 @@
  * its description as data plus a few hooks. Tested in test/client/example.test.ts.
  */
 import { timingSafeEqual } from 'node:crypto';
-import {
-  ApiError,
-  decodeJson,
-  defineApi,
-  readText,
-  signature,
-  signer,
-  type ApiCall,
-  type ApiResponse,
-  type HttpRequest,
-  type Route,
-  type WithResults,
-} from '../src/index.js';
+import { readText, type HttpRequest, type Route } from '../src/index.js';
+import { ApiError, decodeJson, defineApi, signature, signer, type ApiCall, type ApiResponse, type WithResults } from '../src/client/index.js';
 
 // ---- The client: a description and a few hooks --------------------------------
 

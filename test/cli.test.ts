@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { CliError, parseArgs, serverFlags, usage, size } from '../src/cli-args.js';
-import { flags } from '../src/cli-flags.js';
+import { CliError, parseArgs, serverFlags, usage, size } from '../src/cli/args.js';
+import { flags } from '../src/cli/flags.js';
 import { runCommand as run, startCommand } from './helpers/cli.js';
 import { request } from './helpers/http.js';
 

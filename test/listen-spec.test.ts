@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseListen } from '../src/listen-spec.js';
+import { parseListen } from '../src/cli/listen-spec.js';
 
 describe('--listen values', () => {
   it.each([

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCommand, startCommand } from './helpers/cli.js';
 import { request, sleep, startServer, waitFor } from './helpers/http.js';
-import { loadConfig, mergeOptions } from '../src/config-file.js';
+import { loadConfig, mergeOptions } from '../src/server/config-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'boxwire-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -187,7 +187,7 @@ describe('a configuration file holds what the flags hold', () => {
   }, 30_000);
 
   it('a TLS file that cannot be read is refused at construction, naming the option', async () => {
-    const { createServer } = await import('../src/server.js');
+    const { createServer } = await import('../src/server/server.js');
     expect(() => createServer({ interfaces: [{ host: '127.0.0.1', port: 0, tls: { keyFile: '/no/such.pem', certFile: '/no/such.pem' } }] })).toThrow(
       /option "interfaces\[0\]\.tls\.keyFile": cannot read \/no\/such\.pem: ENOENT/,
     );

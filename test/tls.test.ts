@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from './helpers/cli.js';
 import { request, startServer, waitFor } from './helpers/http.js';
-import { CliError, parseArgs } from '../src/cli-args.js';
-import { flags } from '../src/cli-flags.js';
-import { withInterfaces } from '../src/cli-flags-listen.js';
+import { CliError, parseArgs } from '../src/cli/args.js';
+import { flags } from '../src/cli/flags.js';
+import { withInterfaces } from '../src/cli/flags-listen.js';
 import type { HttpRequest } from '../src/http/messages.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/tls/${name}`, import.meta.url));

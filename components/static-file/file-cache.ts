@@ -26,7 +26,8 @@ import { fileEtag } from '../../src/http/etag.js';
 import { cacheControlFor } from '../../src/http/cache-control.js';
 import { contentTypeOf } from '../../src/http/content-type.js';
 import { fsRefusal, resolveInRoot, type Refusal, type ResolvedPath, type RootPolicy } from '../../src/http/resolve-path.js';
-import { codingExtensions, type Coding, type ResolvedStaticOptions } from '../../src/options-static.js';
+import { codingExtensions, type Coding } from '../../src/http/compression.js';
+import type { ResolvedStaticOptions } from './options.js';
 import { DirWatches } from './dir-watches.js';
 
 /** One file as served: the identity bytes or a precompressed sibling. */

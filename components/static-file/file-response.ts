@@ -12,7 +12,7 @@ import { HeaderMap } from '../../src/http/headers.js';
 import { errorResponse, type Body, type FileBody, type HttpRequest, type HttpResponse } from '../../src/http/messages.js';
 import { preferredEncoding } from '../../src/http/negotiate.js';
 import { contentRange, multipartFrame, parseRange, unsatisfiedRange, type ByteRange, type RangeLimits } from '../../src/http/range.js';
-import type { Coding } from '../../src/options-static.js';
+import type { Coding } from '../../src/http/compression.js';
 import type { FileEntry, Representation } from './file-cache.js';
 
 export interface FileResponseOptions {

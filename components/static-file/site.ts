@@ -13,7 +13,7 @@
  */
 import { errorResponse, respond, type HttpRequest, type HttpResponse } from '../../src/http/messages.js';
 import { renderListing } from '../../src/http/listing.js';
-import type { ResolvedStaticOptions } from '../../src/options-static.js';
+import type { ResolvedStaticOptions } from './options.js';
 import { FileCache, type Lookup } from './file-cache.js';
 import { fileResponse, type FileResponseOptions } from './file-response.js';
 import { readDirectory } from './read-directory.js';

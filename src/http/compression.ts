@@ -10,6 +10,10 @@ import { hasToken } from './headers.js';
 import type { HeaderMap } from './headers.js';
 import { preferredEncoding } from './negotiate.js';
 
+/** The content codings we produce or serve precompressed, and the file extension of each. */
+export type Coding = 'br' | 'gzip';
+export const codingExtensions: Readonly<Record<Coding, string>> = { br: '.br', gzip: '.gz' };
+
 export interface CompressionInput {
   readonly status: number;
   /** The request's Accept-Encoding. */

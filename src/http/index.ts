@@ -26,4 +26,4 @@ export { fileEtag, weakEtag, parseEntityTag, parseEntityTagList, strongMatch, we
 export { contentTypeOf, normalizeMimeOverrides, defaultContentType } from './content-type.js';
 export { cacheControlFor, type CachePolicy } from './cache-control.js';
 export { renderListing, type ListingEntry, type ListingPage } from './listing.js';
-export { compressionPlan, isCompressibleType, varyOnAcceptEncoding, type CompressionPlan, type CompressionInput } from './compression.js';
+export { compressionPlan, isCompressibleType, varyOnAcceptEncoding, codingExtensions, type Coding, type CompressionPlan, type CompressionInput } from './compression.js';

@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandFor } from '../../components/cgi/cgi-handler.js';
 import { findOnPath, resolveCgiOptions } from '../../components/cgi/options.js';
-import { CliError, parseArgs } from '../../src/cli-args.js';
-import { cgiFlags as flags } from '../../src/cli-flags-cgi.js';
-import { resolveOptions } from '../../src/options.js';
+import { CliError, parseArgs } from '../../src/cli/args.js';
+import { cgiFlags as flags } from '../../src/cli/flags-cgi.js';
+import { resolveOptions } from '../../src/server/options.js';
 import { request, startServer } from '../helpers/http.js';
 import { fixtures } from './setup.js';
 

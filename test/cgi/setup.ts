@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect } from 'vitest';
-import type { ServerOptions } from '../../src/options.js';
+import type { ServerOptions } from '../../src/server/options.js';
 import type { CgiOptions } from '../../components/cgi/options.js';
 import { nativeChildrenWatched } from '../../components/cgi/spawner.js';
 import { startServer, waitFor, type TestServer } from '../helpers/http.js';

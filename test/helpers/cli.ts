@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+export const cli = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 export interface CommandRun {
   readonly child: ChildProcess;

@@ -7,8 +7,8 @@
 import net from 'node:net';
 import { once } from 'node:events';
 import { afterEach } from 'vitest';
-import { createServer, type BoxwireServer } from '../../src/server.js';
-import type { ServerOptions } from '../../src/options.js';
+import { createServer, type BoxwireServer } from '../../src/server/server.js';
+import type { ServerOptions } from '../../src/server/options.js';
 import type { LogRecord } from '../../src/core/log.js';
 
 export interface ParsedResponse {

@@ -7,8 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
-import type { ServerOptions } from '../../src/options.js';
-import type { PythonOptions } from '../../src/python-options.js';
+import type { ServerOptions } from '../../src/server/options.js';
+import type { PythonOptions } from '../../src/server/python-options.js';
 import { startServer, waitFor, type TestServer } from './http.js';
 import { expectNoChildren } from './processes.js';
 

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Box } from '../../src/core/box.js';
 import type { LogRecord } from '../../src/core/log.js';
-import type { ServerOptions } from '../../src/options.js';
+import type { ServerOptions } from '../../src/server/options.js';
 import { Sink } from '../../components/sink.js';
 import type { JobRequest, PoolReply } from '../../components/wsgi/messages.js';
 import { startServer, waitFor, type TestServer } from './http.js';

@@ -9,7 +9,7 @@ import { HttpError } from '../../src/http/errors.js';
 import { respond, type HttpResponse } from '../../src/http/messages.js';
 import { HttpHandler } from '../../components/http-handler.js';
 import { map } from '../../components/transform.js';
-import { createServer } from '../../src/server.js';
+import { createServer } from '../../src/server/server.js';
 import type { Route } from '../../components/request-router.js';
 
 const H = 'Host: test\r\n';

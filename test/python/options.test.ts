@@ -5,11 +5,11 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../../src/cli-args.js';
-import { flags } from '../../src/cli-flags.js';
-import { resolveOptions } from '../../src/options.js';
-import { resolvePythonOptions } from '../../src/python-options.js';
-import { createServer } from '../../src/server.js';
+import { parseArgs } from '../../src/cli/args.js';
+import { flags } from '../../src/cli/flags.js';
+import { resolveOptions } from '../../src/server/options.js';
+import { resolvePythonOptions } from '../../src/server/python-options.js';
+import { createServer } from '../../src/server/server.js';
 import { defaultPoolOptions } from '../../components/wsgi/pool.js';
 import { pythonFixtures } from '../helpers/python.js';
 

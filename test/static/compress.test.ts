@@ -7,7 +7,7 @@ import { Compress } from '../../components/compress.js';
 import { Sink } from '../../components/sink.js';
 import { link } from '../../src/core/link.js';
 import { respond, type Body, type HttpResponse, type ResponseInit } from '../../src/http/messages.js';
-import { defaultCompress } from '../../src/options-static.js';
+import { defaultCompress } from '../../components/compress-options.js';
 import { makeTree } from '../helpers/fixture-tree.js';
 import { raw, request, startServer } from '../helpers/http.js';
 import { expectNoLeaks, snapshot } from '../helpers/leaks.js';

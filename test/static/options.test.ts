@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliError, parseArgs, serverFlags } from '../../src/cli-args.js';
-import { staticFlags } from '../../src/cli-flags-static.js';
-import { resolveOptions, type ServerOptions } from '../../src/options.js';
-import { defaultCompress, defaultStaticCache } from '../../src/options-static.js';
+import { CliError, parseArgs, serverFlags } from '../../src/cli/args.js';
+import { staticFlags } from '../../src/cli/flags-static.js';
+import { resolveOptions, type ServerOptions } from '../../src/server/options.js';
+import { defaultStaticCache } from '../../components/static-file/options.js';
+import { defaultCompress } from '../../components/compress-options.js';
 
 const flags = [...serverFlags, ...staticFlags];
 

@@ -6,7 +6,7 @@ import { StaticFile, StaticSite } from '../../components/static-file/index.js';
 import { Sink } from '../../components/sink.js';
 import { link } from '../../src/core/link.js';
 import type { HttpResponse, Reroute } from '../../src/http/messages.js';
-import { resolveStaticOptions } from '../../src/options-static.js';
+import { resolveStaticOptions } from '../../components/static-file/options.js';
 import { makeTree } from '../helpers/fixture-tree.js';
 import { sleep, waitFor } from '../helpers/http.js';
 import { fakeRequest } from '../helpers/requests.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeTree } from '../helpers/fixture-tree.js';
 import { raw, request, startServer, type ParsedResponse } from '../helpers/http.js';
 import { StaticFile, StaticSite, staticRoute } from '../../components/static-file/index.js';
-import { resolveStaticOptions, type StaticOptions } from '../../src/options-static.js';
+import { resolveStaticOptions, type StaticOptions } from '../../components/static-file/options.js';
 
 const hello = 'hello, world\n';
 /** 300 KiB: bigger than the in-memory limit, so it is read from disk for each response. */

@@ -1,7 +1,7 @@
 /** The demo application, as the command serves it by default (npm start), under /app/. */
 import { describe, expect, it } from 'vitest';
-import { parseArgs, serverFlags } from '../../src/cli-args.js';
-import { withWsgiDefaults, wsgiFlags } from '../../src/cli-flags-wsgi.js';
+import { parseArgs, serverFlags } from '../../src/cli/args.js';
+import { withWsgiDefaults, wsgiFlags } from '../../src/cli/flags-wsgi.js';
 import { request, startServer } from '../helpers/http.js';
 
 describe('the demo application', () => {

@@ -3,10 +3,11 @@
  * objects), the pool, and the command line flags that build them.
  */
 import { describe, expect, it } from 'vitest';
-import { parseArgs, serverFlags } from '../../src/cli-args.js';
-import { demoApp, withWsgiDefaults, wsgiFlags } from '../../src/cli-flags-wsgi.js';
-import { resolveOptions } from '../../src/options.js';
-import { normalizePrefix, parseWsgiSpec, resolvePoolOptions, resolveWsgiApps } from '../../src/wsgi-options.js';
+import { parseArgs, serverFlags } from '../../src/cli/args.js';
+import { demoApp, withWsgiDefaults, wsgiFlags } from '../../src/cli/flags-wsgi.js';
+import { resolveOptions } from '../../src/server/options.js';
+import { resolvePoolOptions, resolveWsgiApps } from '../../src/server/wsgi-options.js';
+import { normalizePrefix, parseWsgiSpec } from '../../src/server/app-entries.js';
 import { defaultPoolOptions } from '../../components/wsgi/pool.js';
 import { fixture } from '../helpers/wsgi.js';
 

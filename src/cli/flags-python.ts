@@ -5,7 +5,7 @@
  * recycling flags of the thread pool (--queue-size, --app-timeout,
  * --max-requests) apply to them too.
  */
-import { CliError, integer, type Flag, type OptionsDraft } from './cli-args.js';
+import { CliError, integer, type Flag, type OptionsDraft } from './args.js';
 
 const python = (o: OptionsDraft) => (o.python ??= {}) as Record<string, unknown>;
 

@@ -13,11 +13,11 @@
  * process signals are left to the program.
  */
 import { readFileSync } from 'node:fs';
-import type { BoundAddress } from '../components/tcp-server/index.js';
+import type { BoundAddress } from '../../components/tcp-server/index.js';
 import type { ListenInterface } from './interfaces-option.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { createServer, type BoxwireServer } from './server.js';
-import { parseWsgiSpec } from './wsgi-options.js';
+import { parseWsgiSpec } from './app-entries.js';
 
 /** `[host, port]`, or `[host, port, keyFile, certFile, caFile?]` for TLS (a CA asks clients for a certificate). */
 export type RocketInterface =

@@ -4,29 +4,23 @@
  * here, once, at construction: a bad value is refused with a TypeError that
  * names the option, never discovered at the first request.
  */
-import type { Component } from './core/component.js';
-import type { ConnectionInfo } from './core/connection-info.js';
-import type { AccessLogOption } from '../components/access-log.js';
-import type { ErrorPageOptions } from '../components/error-page.js';
-import { defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from '../components/http-parser.js';
-import type { LoggerOptions } from '../components/logger.js';
-import type { Route } from '../components/request-router.js';
-import type { Interface } from '../components/tcp-server/index.js';
-import type { PoolOptions } from '../components/wsgi/pool.js';
-import type { WsgiApp } from '../components/wsgi/routes.js';
+import type { Component } from '../core/component.js';
+import type { ConnectionInfo } from '../core/connection-info.js';
+import type { AccessLogOption } from '../../components/access-log.js';
+import type { ErrorPageOptions } from '../../components/error-page.js';
+import { defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from '../../components/http-parser.js';
+import type { LoggerOptions } from '../../components/logger.js';
+import type { Route } from '../../components/request-router.js';
+import type { Interface } from '../../components/tcp-server/index.js';
+import type { PoolOptions } from '../../components/wsgi/pool.js';
+import type { WsgiApp } from '../../components/wsgi/routes.js';
 import { resolveInterfaces, type ListenInterface } from './interfaces-option.js';
-import { resolvePoolOptions, resolveWsgiApps, type WsgiOption } from './wsgi-options.js';
+import { resolvePoolOptions, resolveWsgiApps } from './wsgi-options.js';
+import type { WsgiOption } from './app-entries.js';
 import { resolvePythonOptions, type PythonOptions, type ResolvedPythonOptions } from './python-options.js';
-import { resolveCgiOptions, type CgiMapping, type CgiOptions, type ResolvedCgiOptions } from '../components/cgi/options.js';
-import {
-  resolveCompressOptions,
-  resolveRoot,
-  resolveStaticOptions,
-  type CompressOptions,
-  type ResolvedCompressOptions,
-  type ResolvedStaticOptions,
-  type StaticOptions,
-} from './options-static.js';
+import { resolveCgiOptions, type CgiMapping, type CgiOptions, type ResolvedCgiOptions } from '../../components/cgi/options.js';
+import { resolveRoot, resolveStaticOptions, type ResolvedStaticOptions, type StaticOptions } from '../../components/static-file/options.js';
+import { resolveCompressOptions, type CompressOptions, type ResolvedCompressOptions } from '../../components/compress-options.js';
 
 export interface Limits extends ParserLimits {
   /** Open connections at most; more are answered 503 and closed. */

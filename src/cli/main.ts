@@ -7,18 +7,18 @@
  */
 import { readFileSync } from 'node:fs';
 import cluster from 'node:cluster';
-import { CliError, parseArgs, usage } from './cli-args.js';
-import { flags } from './cli-flags.js';
-import { createServer, urlOf, type BoxwireServer } from './server.js';
-import { reportListening, supervise } from './workers.js';
-import { ConfigError, loadConfig, mergeOptions } from './config-file.js';
-import type { ServerOptions } from './options.js';
-import type { OptionsDraft } from './cli-args.js';
-import { withWsgiDefaults } from './cli-flags-wsgi.js';
-import { withInterfaces } from './cli-flags-listen.js';
+import { CliError, parseArgs, usage } from './args.js';
+import { flags } from './flags.js';
+import { createServer, urlOf, type BoxwireServer } from '../server/server.js';
+import { reportListening, supervise } from '../server/workers.js';
+import { ConfigError, loadConfig, mergeOptions } from '../server/config-file.js';
+import type { ServerOptions } from '../server/options.js';
+import type { OptionsDraft } from './args.js';
+import { withWsgiDefaults } from './flags-wsgi.js';
+import { withInterfaces } from './flags-listen.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL(import.meta.url.endsWith('.ts') ? '../../package.json' : '../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -5,7 +5,7 @@
  * none.
  */
 import { fileURLToPath } from 'node:url';
-import { CliError, integer, seconds, type Flag, type OptionsDraft } from './cli-args.js';
+import { CliError, integer, seconds, type Flag, type OptionsDraft } from './args.js';
 
 const pool = (o: OptionsDraft) => (o.pool ??= {});
 const apps = (o: OptionsDraft): (string | object)[] => (o.wsgi ??= []) as (string | object)[];
@@ -48,9 +48,9 @@ export const wsgiFlags: readonly Flag[] = [
   },
 ];
 
-/** The demo application, from the built command (dist/src) or the sources (src). */
+/** The demo application, from the built command (dist/src/cli) or the sources (src/cli). */
 export const demoApp = fileURLToPath(
-  new URL(import.meta.url.endsWith('.ts') ? '../examples/wsgi/demo-app.mjs' : '../../examples/wsgi/demo-app.mjs', import.meta.url),
+  new URL(import.meta.url.endsWith('.ts') ? '../../examples/wsgi/demo-app.mjs' : '../../../examples/wsgi/demo-app.mjs', import.meta.url),
 );
 
 /** The options with the command's default application: the demo under /app/, unless --wsgi said otherwise. */

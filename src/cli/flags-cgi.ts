@@ -3,8 +3,8 @@
  * `cgiOptions` part of the options object; `resolveOptions` checks the
  * result as it checks options given in code.
  */
-import { CliError, integer, pair, seconds, type Flag, type OptionsDraft } from './cli-args.js';
-import type { CgiMapping } from '../components/cgi/options.js';
+import { CliError, integer, pair, seconds, type Flag, type OptionsDraft } from './args.js';
+import type { CgiMapping } from '../../components/cgi/options.js';
 
 type CgiDraft = { -readonly [K in keyof NonNullable<OptionsDraft['cgiOptions']>]: NonNullable<OptionsDraft['cgiOptions']>[K] };
 

@@ -15,26 +15,26 @@
  * `channels` are the log channels as streams.
  */
 import type { Observable } from 'rxjs';
-import type { Component } from './core/component.js';
-import type { ConnectionInfo } from './core/connection-info.js';
-import { Graphline } from './core/graph.js';
-import { link } from './core/link.js';
-import { logRecord, type LogRecord } from './core/log.js';
-import { gracefulShutdown } from './core/signals.js';
-import { Sink } from '../components/sink.js';
-import { TcpServer, type BoundAddress, type ServerEvent } from '../components/tcp-server/index.js';
-import { httpConnection } from '../components/http-connection.js';
-import { Logger, type ChannelName } from '../components/logger.js';
-import { RouteTable, type Route } from '../components/request-router.js';
-import { healthRoute, statusRoute } from '../components/status.js';
-import { CgiProcesses } from '../components/cgi/processes.js';
-import { cgiRoutes } from '../components/cgi/routes.js';
-import { WorkerPool, type PoolState } from '../components/wsgi/pool.js';
-import { StaticSite, staticRoute } from '../components/static-file/index.js';
-import { Compress } from '../components/compress.js';
-import { inGivenOrder, wsgiRoute, wsgiRoutes } from '../components/wsgi/routes.js';
-import { PythonPool, type PythonPoolState } from '../components/wsgi/python-pool.js';
-import { ServerCounters } from './http/counters.js';
+import type { Component } from '../core/component.js';
+import type { ConnectionInfo } from '../core/connection-info.js';
+import { Graphline } from '../core/graph.js';
+import { link } from '../core/link.js';
+import { logRecord, type LogRecord } from '../core/log.js';
+import { gracefulShutdown } from '../core/signals.js';
+import { Sink } from '../../components/sink.js';
+import { TcpServer, type BoundAddress, type ServerEvent } from '../../components/tcp-server/index.js';
+import { httpConnection } from '../../components/http-connection.js';
+import { Logger, type ChannelName } from '../../components/logger.js';
+import { RouteTable, type Route } from '../../components/request-router.js';
+import { healthRoute, statusRoute } from '../../components/status.js';
+import { CgiProcesses } from '../../components/cgi/processes.js';
+import { cgiRoutes } from '../../components/cgi/routes.js';
+import { WorkerPool, type PoolState } from '../../components/wsgi/pool.js';
+import { StaticSite, staticRoute } from '../../components/static-file/index.js';
+import { Compress } from '../../components/compress.js';
+import { inGivenOrder, wsgiRoute, wsgiRoutes } from '../../components/wsgi/routes.js';
+import { PythonPool, type PythonPoolState } from '../../components/wsgi/python-pool.js';
+import { ServerCounters } from '../http/counters.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 
 /** The minimal answer to a connection over the limit (RFC 9110 §15.6.4). */

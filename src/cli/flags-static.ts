@@ -3,7 +3,7 @@
  * sets a field of `root`, `static` or `compress` in the options object, which
  * resolveOptions then checks as it checks options given in code.
  */
-import { CliError, integer, pair, type Flag, type OptionsDraft } from './cli-args.js';
+import { CliError, integer, pair, type Flag, type OptionsDraft } from './args.js';
 
 const statics = (o: OptionsDraft) => (o.static ??= {});
 

@@ -5,7 +5,7 @@
  * then checks the result exactly as it checks options given in code.
  */
 import { availableParallelism } from 'node:os';
-import type { ServerOptions } from './options.js';
+import type { ServerOptions } from '../server/options.js';
 
 export class CliError extends Error {
   override readonly name = 'CliError';

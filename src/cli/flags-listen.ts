@@ -7,9 +7,9 @@
  * 127.0.0.1:8080.
  */
 import { readFileSync } from 'node:fs';
-import { CliError, type Flag, type OptionsDraft } from './cli-args.js';
+import { CliError, type Flag, type OptionsDraft } from './args.js';
 import { parseListen, type ListenSpec } from './listen-spec.js';
-import type { ListenInterface } from './interfaces-option.js';
+import type { ListenInterface } from '../server/interfaces-option.js';
 
 interface ListenDraft {
   listen?: ListenSpec[];

@@ -11,7 +11,7 @@
  * else.
  */
 import { readFileSync } from 'node:fs';
-import type { Interface } from '../components/tcp-server/index.js';
+import type { Interface } from '../../components/tcp-server/index.js';
 
 export interface ListenInterface {
   readonly host: string;

@@ -7,59 +7,11 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppInterface } from '../components/wsgi/messages.js';
-import { defaultPoolOptions, type PoolOptions } from '../components/wsgi/pool.js';
-import type { WsgiApp } from '../components/wsgi/routes.js';
-import type { PythonAppOption } from './python-options.js';
-
-export interface WsgiAppOption {
-  /** Where it is mounted: "/" or "/app/"; requests below it go to the application, the prefix as SCRIPT_NAME. */
-  readonly prefix: string;
-  /** The module's path (relative to the working directory), or a file: URL. */
-  readonly module: string;
-  /** The export to use; by default `default`, then `application`, `app`, or the module's `fetch`. */
-  readonly export?: string;
-  /** "wsgi" or "fetch"; by default a function is WSGI and an object with fetch() is fetch-style. */
-  readonly interface?: AppInterface;
-}
-
-/** "PREFIX=./app.mjs#exportName", or the same as an object; or a Python application ("PREFIX=python:module:callable", python-options.ts). */
-export type WsgiOption = string | WsgiAppOption | PythonAppOption;
-
-const fail = (message: string): never => {
-  throw new TypeError(`boxwire: ${message}`);
-};
-
-/** Splits "PREFIX=MODULE[#EXPORT]". */
-export function parseWsgiSpec(spec: string): WsgiAppOption {
-  const eq = spec.indexOf('=');
-  if (eq <= 0 || eq === spec.length - 1) fail(`a WSGI application is PREFIX=MODULE[#EXPORT], such as /app/=./app.mjs (got ${JSON.stringify(spec)})`);
-  const prefix = spec.slice(0, eq);
-  const rest = spec.slice(eq + 1);
-  const hash = rest.lastIndexOf('#');
-  return hash < 0 ? { prefix, module: rest } : { prefix, module: rest.slice(0, hash), export: rest.slice(hash + 1) };
-}
-
-/** The mount of a prefix: "/app/" and "/app" are "/app"; "/" is "". */
-export function normalizePrefix(prefix: unknown): string {
-  if (typeof prefix !== 'string' || !prefix.startsWith('/')) return fail(`a WSGI prefix must start with "/" (got ${JSON.stringify(prefix)})`);
-  const mount = prefix.replace(/\/+$/, '');
-  if (/[*:?#%\\\s]/.test(mount) || mount.includes('//') || mount.split('/').some((s) => s === '.' || s === '..')) {
-    fail(`a WSGI prefix is a plain path such as /app/ (got ${JSON.stringify(prefix)})`);
-  }
-  return mount;
-}
+import { defaultPoolOptions, type PoolOptions } from '../../components/wsgi/pool.js';
+import type { WsgiApp } from '../../components/wsgi/routes.js';
+import { fail, isPythonEntry, normalizePrefix, parseWsgiSpec, type WsgiAppOption } from './app-entries.js';
 
 const knownAppKeys = new Set(['prefix', 'module', 'export', 'interface']);
-
-/**
- * Whether an entry of `wsgi` is a Python application ("PREFIX=python:MODULE:CALLABLE",
- * or an object with `python`): python-options.ts resolves those; here they only claim their prefix.
- */
-export function isPythonEntry(entry: unknown): boolean {
-  if (typeof entry === 'string') return /^[^=]+=python:/.test(entry);
-  return typeof entry === 'object' && entry !== null && 'python' in entry;
-}
 
 /** The JavaScript applications of `wsgi` (Python ones are resolved by python-options.ts). */
 export function resolveWsgiApps(given: unknown, cwd = process.cwd()): WsgiApp[] {

@@ -8,9 +8,9 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { PythonApp, PythonPoolOptions } from '../components/wsgi/python-pool.js';
-import type { PoolOptions } from '../components/wsgi/pool.js';
-import { isPythonEntry, normalizePrefix, parseWsgiSpec } from './wsgi-options.js';
+import type { PythonApp, PythonPoolOptions } from '../../components/wsgi/python-pool.js';
+import type { PoolOptions } from '../../components/wsgi/pool.js';
+import { fail, isPythonEntry, normalizePrefix, parseWsgiSpec, type PythonAppOption } from './app-entries.js';
 
 export interface PythonOptions {
   /** The Python to run, a command on PATH or a path. Default "python3". */
@@ -37,17 +37,6 @@ export interface PythonOptions {
   readonly killGrace?: number;
 }
 
-/** A Python application as an entry of `wsgi`, in the object form. */
-export interface PythonAppOption {
-  readonly prefix: string;
-  /** "MODULE:CALLABLE" ("MODULE" alone means MODULE:application; "MODULE:NAME()" calls a factory). */
-  readonly python: string;
-  /** Its own working directory, instead of python.cwd. */
-  readonly cwd?: string;
-  /** Its own PYTHONPATH entries, instead of python.path. */
-  readonly path?: readonly string[];
-}
-
 /** A Python application, with its place in the `wsgi` list (routes keep that order). */
 export interface PlacedPythonApp extends PythonApp {
   readonly position: number;
@@ -56,10 +45,6 @@ export interface PlacedPythonApp extends PythonApp {
 export interface ResolvedPythonOptions extends PythonPoolOptions {
   readonly apps: readonly PlacedPythonApp[];
 }
-
-const fail = (message: string): never => {
-  throw new TypeError(`boxwire: ${message}`);
-};
 
 const knownKeys = new Set(['executable', 'processes', 'maxProcesses', 'threads', 'cwd', 'path', 'queueSize', 'requestTimeout', 'maxRequests', 'idleTimeout', 'killGrace']);
 const knownAppKeys = new Set(['prefix', 'python', 'cwd', 'path']);
