@@ -34,7 +34,7 @@ export function cpuTimeOfTree(pid) {
     const tree = new Set([pid]);
     for (let grew = true; grew; ) {
       grew = false;
-      for (const [p, s] of stats) if (!tree.has(p) && tree.has(s.ppid)) (tree.add(p), (grew = true));
+      for (const [p, s] of stats) if (!tree.has(p) && tree.has(s.ppid)) tree.add(p), (grew = true);
     }
     let ticks = 0;
     for (const p of tree) ticks += stats.get(p)?.ticks ?? 0;

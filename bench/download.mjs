@@ -29,7 +29,9 @@ if (process.argv[1] === self && process.send) {
 
 export async function download(url, { connections = 4, duration = 5, headers = {} } = {}) {
   const { hostname, port, pathname } = new URL(url);
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   const request = `GET ${pathname} HTTP/1.1\r\nHost: ${hostname}\r\n${extra}\r\n`;
   const latencies = [];
   let bytes = 0;

@@ -68,7 +68,11 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 /** Of several bursts' rows, the one with the median requests/s, counting the errors and non-2xx answers of them all. */
 export function medianRow(runs) {
   const rps = median(runs.map((r) => r.rps));
-  return { ...runs.find((r) => r.rps === rps), errors: runs.reduce((n, r) => n + r.errors, 0), non2xx: runs.reduce((n, r) => n + r.non2xx, 0) };
+  return {
+    ...runs.find((r) => r.rps === rps),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+  };
 }
 
 /** One burst's figures from an autocannon result, for inTurn(). */

@@ -8,8 +8,13 @@ import { cpus } from 'node:os';
 
 const dir = fileURLToPath(new URL('./scenarios/', import.meta.url));
 const only = process.argv.slice(2);
-const files = readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort().filter((f) => only.length === 0 || only.includes(f.replace(/\.mjs$/, '')));
-console.log(`# boxwire benchmarks\n\n${new Date().toISOString()}, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`);
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.mjs'))
+  .sort()
+  .filter((f) => only.length === 0 || only.includes(f.replace(/\.mjs$/, '')));
+console.log(
+  `# boxwire benchmarks\n\n${new Date().toISOString()}, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`,
+);
 console.log('Each server runs in its own process; autocannon runs here. Ratios compare boxwire with the peer measured in the same run.');
 for (const file of files) {
   const scenario = await import(`${dir}${file}`);

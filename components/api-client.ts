@@ -63,10 +63,12 @@ function apiClientBoxes<C>(): ApiClientSpec<C> {
   return {
     inboxes: {
       inbox: box<CallMessage<C>>('calls to make: { type: "call", name, method, args, tag }'),
-      control: box<Lifecycle>('lifecycle requests: producerFinished finishes once every outcome is out; shutdown aborts the calls in flight'),
+      control: box<Lifecycle>(
+        'lifecycle requests: producerFinished finishes once every outcome is out; shutdown aborts the calls in flight',
+      ),
     },
     outboxes: {
-      outbox: box<OutcomeMessage<C>>('each call\'s outcome, a result or a failure, in the order the calls came'),
+      outbox: box<OutcomeMessage<C>>("each call's outcome, a result or a failure, in the order the calls came"),
       log: box<LogRecord>('a line on the errors channel for each failed call'),
       signal: box<Lifecycle>('lifecycle news'),
     },
@@ -100,7 +102,8 @@ export class ApiClientComponent<C extends object> extends Component<ApiClientSpe
   ) {
     super(apiClientBoxes<C>(), options.name);
     const concurrency = options.concurrency ?? 4;
-    if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new TypeError(`ApiClientComponent: concurrency must be a whole number above 0, got ${String(options.concurrency)}`);
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1)
+      throw new TypeError(`ApiClientComponent: concurrency must be a whole number above 0, got ${String(options.concurrency)}`);
     this.concurrency = concurrency;
     if (options.timeout !== undefined) checkTimeout(options.timeout, 'ApiClientComponent: timeout');
     this.finishOnceIdle(() => this.slots.length > 0);
@@ -135,7 +138,8 @@ export class ApiClientComponent<C extends object> extends Component<ApiClientSpe
     let promise: Promise<unknown>;
     try {
       const fn = this.lookup(slot.message);
-      const options: CallOptions = this.options.timeout === undefined ? { signal: controller.signal } : { signal: controller.signal, timeout: this.options.timeout };
+      const options: CallOptions =
+        this.options.timeout === undefined ? { signal: controller.signal } : { signal: controller.signal, timeout: this.options.timeout };
       promise = fn(slot.message.args, options);
     } catch (error) {
       promise = Promise.reject(error);
@@ -153,7 +157,8 @@ export class ApiClientComponent<C extends object> extends Component<ApiClientSpe
       throw new ApiError('arguments', { name: '?', method: 'get', namespace: '?' }, `not a call message: ${describe(m)}`);
     }
     const namespace = (this.client as Record<string, unknown>)[m.name];
-    const call = isRecord(namespace) && Object.hasOwn(this.client, m.name) && Object.hasOwn(namespace, m.method) ? namespace[m.method] : undefined;
+    const call =
+      isRecord(namespace) && Object.hasOwn(this.client, m.name) && Object.hasOwn(namespace, m.method) ? namespace[m.method] : undefined;
     if (typeof call !== 'function') {
       throw new ApiError('arguments', { name: m.name, method: m.method as 'get', namespace: '?' }, 'the API has no such call');
     }
@@ -185,4 +190,5 @@ function describe(value: unknown): string {
 }
 
 /** The component form of a client: `new Pipeline(..., apiClient(api), ...)`. */
-export const apiClient = <C extends object>(client: C, options?: ApiClientOptions): ApiClientComponent<C> => new ApiClientComponent(client, options);
+export const apiClient = <C extends object>(client: C, options?: ApiClientOptions): ApiClientComponent<C> =>
+  new ApiClientComponent(client, options);

@@ -24,13 +24,16 @@ export function resolveCompressOptions(compress: boolean | CompressOptions | und
   if (compress === undefined || compress === false) return false;
   if (compress === true) return defaultCompress;
   if (typeof compress !== 'object' || compress === null) throw badOption('compress', 'true, false or an object', compress);
-  for (const key of Object.keys(compress)) if (!(key in defaultCompress)) throw new TypeError(`boxwire: unknown option "compress.${key}" (known: ${Object.keys(defaultCompress).join(', ')})`);
+  for (const key of Object.keys(compress))
+    if (!(key in defaultCompress))
+      throw new TypeError(`boxwire: unknown option "compress.${key}" (known: ${Object.keys(defaultCompress).join(', ')})`);
   const o = { ...defaultCompress, ...compress };
   if (!Array.isArray(o.encodings) || o.encodings.length === 0 || o.encodings.some((c) => c !== 'br' && c !== 'gzip')) {
     throw badOption('compress.encodings', 'a non-empty list of "br" and "gzip"', o.encodings);
   }
   if (!Number.isInteger(o.minSize) || o.minSize < 0) throw badOption('compress.minSize', 'a whole number of bytes', o.minSize);
-  if (!Number.isInteger(o.gzipLevel) || o.gzipLevel < 1 || o.gzipLevel > 9) throw badOption('compress.gzipLevel', 'a whole number from 1 to 9', o.gzipLevel);
+  if (!Number.isInteger(o.gzipLevel) || o.gzipLevel < 1 || o.gzipLevel > 9)
+    throw badOption('compress.gzipLevel', 'a whole number from 1 to 9', o.gzipLevel);
   if (!Number.isInteger(o.brotliQuality) || o.brotliQuality < 0 || o.brotliQuality > 11) {
     throw badOption('compress.brotliQuality', 'a whole number from 0 to 11', o.brotliQuality);
   }

@@ -72,10 +72,12 @@ export class Compress extends Component<typeof compressBoxes> {
     const etag = headers.get('etag');
     if (etag !== undefined) headers.set('ETag', weakEtag(etag));
     let body: Body;
-    if (request.method === 'HEAD') body = emptyBody; // the length is unknown without compressing: send none
+    if (request.method === 'HEAD')
+      body = emptyBody; // the length is unknown without compressing: send none
     else if ((typeof response.body === 'string' || response.body instanceof Uint8Array) && length! <= syncLimit) {
       body = coding === 'br' ? brotliCompressSync(response.body, this.brotli(length)) : gzipSync(response.body, this.gzip());
-    } else body = compressStream(chunksOf(response.body), coding === 'br' ? createBrotliCompress(this.brotli(length)) : createGzip(this.gzip()));
+    } else
+      body = compressStream(chunksOf(response.body), coding === 'br' ? createBrotliCompress(this.brotli(length)) : createGzip(this.gzip()));
     return { ...response, headers, body };
   }
 

@@ -99,7 +99,8 @@ function defaultPage(response: HttpResponse, signature: string | false): Respons
   const status = response.status;
   const reason = reasonPhrase(status);
   const path = response.request.path || response.request.target;
-  const explanation = explanations[status] ?? (status >= 500 ? 'The server could not complete the request.' : 'The request could not be completed.');
+  const explanation =
+    explanations[status] ?? (status >= 500 ? 'The server could not complete the request.' : 'The request could not be completed.');
   const accept = response.request.headers.get('accept');
   if (preferredMediaType(accept, ['text/html', 'application/json']) === 'application/json') {
     return {

@@ -18,7 +18,7 @@ import type { ServerCounters } from '../src/http/counters.js';
 import { AccessLog, type AccessLogOption } from './access-log.js';
 import { ErrorPage, type ErrorPageOptions } from './error-page.js';
 import { HttpParser, defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from './http-parser.js';
-import { RequestRouter, RouteTable } from './request-router.js';
+import { RequestRouter, type RouteTable } from './request-router.js';
 import { Responder } from './responder.js';
 
 export interface HttpConnectionOptions {

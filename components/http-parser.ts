@@ -213,7 +213,9 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
       if (this.peerEnded) return this.close(false);
       if (!this.headStarted) {
         this.headStarted = true;
-        this.headerTimer ??= this.timer(this.timeouts.header, () => this.refuse({ status: 408, reason: 'request head not received in time' }));
+        this.headerTimer ??= this.timer(this.timeouts.header, () =>
+          this.refuse({ status: 408, reason: 'request head not received in time' }),
+        );
         this.headerTimer.refresh();
       }
       this.setPaused(false);

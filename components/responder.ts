@@ -26,7 +26,7 @@ import { logRecord, type LogRecord } from '../src/core/log.js';
 import type { Lifecycle } from '../src/core/signals.js';
 import { endsInput } from '../src/core/signals.js';
 import { httpDateNow } from '../src/http/date.js';
-import { HeaderMap } from '../src/http/headers.js';
+import type { HeaderMap } from '../src/http/headers.js';
 import {
   bodyLength,
   isFileBody,
@@ -179,18 +179,19 @@ export class Responder extends Component<typeof responderBoxes> {
   private write(response: HttpResponse): void {
     const request = response.request;
     const body = response.body;
-    const keepAlive =
-      request.keepAlive && !response.close && request.seq < this.closeAfter && (!request.body || request.body.reusable);
-    let framing = response.raw ? unframed : frameResponse({
-      status: response.status,
-      headers: response.headers,
-      bodyLength: bodyLength(body),
-      method: request.method,
-      version: request.version,
-      keepAlive,
-      date: httpDateNow(),
-      server: this.server,
-    });
+    const keepAlive = request.keepAlive && !response.close && request.seq < this.closeAfter && (!request.body || request.body.reusable);
+    const framing = response.raw
+      ? unframed
+      : frameResponse({
+          status: response.status,
+          headers: response.headers,
+          bodyLength: bodyLength(body),
+          method: request.method,
+          version: request.version,
+          keepAlive,
+          date: httpDateNow(),
+          server: this.server,
+        });
     if (!framing.ok) {
       this.send('log', logRecord('errors', 'error', `500 ${requestLine(request)}: the handler's response was refused: ${framing.reason}`));
       releaseBody(body);

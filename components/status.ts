@@ -24,7 +24,10 @@ export function statusRoute(path: string, counters: ServerCounters, serverName =
         preferredMediaType(request.headers.get('accept'), ['text/html', 'application/json']) === 'application/json';
       const snapshot = counters.snapshot();
       if (wantsJson) return { headers: { ...noStore, 'Content-Type': 'application/json; charset=utf-8' }, body: statusJson(snapshot) };
-      return { headers: { ...noStore, 'Content-Type': 'text/html; charset=utf-8' }, body: statusHtml(snapshot, `${path}?format=json`, serverName) };
+      return {
+        headers: { ...noStore, 'Content-Type': 'text/html; charset=utf-8' },
+        body: statusHtml(snapshot, `${path}?format=json`, serverName),
+      };
     },
   };
 }

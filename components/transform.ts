@@ -57,8 +57,7 @@ export class Transform<A, B> extends Component<TransformSpec<A, B>> {
   }
 }
 
-export const map = <A, B>(f: (message: A) => B): Transform<A, B> =>
-  new Transform<A, B>((message, emit) => emit(f(message)));
+export const map = <A, B>(f: (message: A) => B): Transform<A, B> => new Transform<A, B>((message, emit) => emit(f(message)));
 
 export const filter = <A>(accept: (message: A) => boolean): Transform<A, A> =>
   new Transform<A, A>((message, emit) => {

@@ -4,7 +4,7 @@
  * rewires the default per-connection graph.
  */
 import {
-  Component,
+  type Component,
   ErrorPage,
   Graphline,
   HttpParser,

@@ -5,14 +5,34 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { readText, type HttpRequest, type Route } from '../src/index.js';
-import { ApiError, decodeJson, defineApi, signature, signer, type ApiCall, type ApiResponse, type WithResults } from '../src/client/index.js';
+import {
+  ApiError,
+  decodeJson,
+  defineApi,
+  signature,
+  signer,
+  type ApiCall,
+  type ApiResponse,
+  type WithResults,
+} from '../src/client/index.js';
 
 // ---- The client: a description and a few hooks --------------------------------
 
 export const musicApi = {
-  'artists/search': { get: [['query', 'string'], ['page', 'integer', 'optional']] },
+  'artists/search': {
+    get: [
+      ['query', 'string'],
+      ['page', 'integer', 'optional'],
+    ],
+  },
   'artists/{artist_id}/calendar': { get: [['page', 'integer', 'optional']] },
-  'events/{event_id}/rsvp': { post: [['attending', 'boolean'], ['note', 'string', 'optional']], delete: [] },
+  'events/{event_id}/rsvp': {
+    post: [
+      ['attending', 'boolean'],
+      ['note', 'string', 'optional'],
+    ],
+    delete: [],
+  },
 } as const;
 
 export interface Artist {
@@ -47,16 +67,25 @@ export function musicClient(baseUrl: string, apikey: string, secret: string) {
     },
     timeout: 5_000,
   });
-  return api as WithResults<typeof api, {
-    artistsSearch: { get: { status: 'ok'; results: Artist[] } };
-    artistsCalendar: { get: { status: 'ok'; results: MusicEvent[] } };
-  }>;
+  return api as WithResults<
+    typeof api,
+    {
+      artistsSearch: { get: { status: 'ok'; results: Artist[] } };
+      artistsCalendar: { get: { status: 'ok'; results: MusicEvent[] } };
+    }
+  >;
 }
 
 // ---- The server: boxwire routes that implement it ------------------------------
 
-const artists: Artist[] = [{ id: 258948, name: 'The Cure' }, { id: 1, name: 'Cher' }];
-const events: MusicEvent[] = [{ id: 7, artist: 258948, city: 'London' }, { id: 8, artist: 258948, city: 'Paris' }];
+const artists: Artist[] = [
+  { id: 258948, name: 'The Cure' },
+  { id: 1, name: 'Cher' },
+];
+const events: MusicEvent[] = [
+  { id: 7, artist: 258948, city: 'London' },
+  { id: 8, artist: 258948, city: 'Paris' },
+];
 
 type Args = Record<string, string>;
 const reply = (body: Envelope, status = 200) => ({ status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -68,7 +97,10 @@ export function musicRoutes(keys: Readonly<Record<string, string>>): Route[] {
     path,
     methods,
     handler: async (req) => {
-      const args: Args = Object.fromEntries([...new URLSearchParams(req.query), ...new URLSearchParams(await readText(req.body, 64 * 1024))]);
+      const args: Args = Object.fromEntries([
+        ...new URLSearchParams(req.query),
+        ...new URLSearchParams(await readText(req.body, 64 * 1024)),
+      ]);
       const secret = Object.hasOwn(keys, args.apikey ?? '') ? keys[args.apikey!] : undefined;
       if (secret === undefined) return fail(10, 'Invalid API key');
       const expected = Buffer.from(signature(args, { secret, param: 'sig' }));
@@ -83,7 +115,10 @@ export function musicRoutes(keys: Readonly<Record<string, string>>): Route[] {
       status: 'ok',
       results: artists.filter((a) => a.name.toLowerCase().includes(args.query!.toLowerCase())),
     })),
-    signed('/artists/:id/calendar.json', ['GET'], (_, req) => ({ status: 'ok', results: events.filter((e) => String(e.artist) === req.params!.id) })),
+    signed('/artists/:id/calendar.json', ['GET'], (_, req) => ({
+      status: 'ok',
+      results: events.filter((e) => String(e.artist) === req.params!.id),
+    })),
     signed('/events/:id/rsvp.json', ['POST', 'DELETE'], (args, req) => {
       const id = req.params!.id!;
       if (req.method === 'DELETE' || args.attending === 'false') rsvps.delete(id);

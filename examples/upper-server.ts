@@ -22,6 +22,10 @@ export function lineSplitter(): Transform<Buffer, string> {
 export function upperServer(port = 7000): TcpServer {
   return new TcpServer({
     interfaces: [{ host: '127.0.0.1', port }],
-    protocol: () => new Pipeline(lineSplitter(), map((line: string) => line.toUpperCase() + '\n')),
+    protocol: () =>
+      new Pipeline(
+        lineSplitter(),
+        map((line: string) => `${line.toUpperCase()}\n`),
+      ),
   });
 }

@@ -37,7 +37,9 @@ function sources(dir) {
 function importsOf(file) {
   const text = readFileSync(file, 'utf8');
   const found = [];
-  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s*'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g)) {
+  for (const match of text.matchAll(
+    /(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s*'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g,
+  )) {
     const spec = match[1] ?? match[2];
     found.push(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')));
   }
@@ -68,7 +70,10 @@ export function check() {
     for (const dep of graph.get(file) ?? []) {
       if (!graph.has(dep)) continue;
       if (state.get(dep) === 'open') {
-        const loop = stack.slice(stack.indexOf(dep)).concat(dep).map((f) => path.relative(root, f));
+        const loop = stack
+          .slice(stack.indexOf(dep))
+          .concat(dep)
+          .map((f) => path.relative(root, f));
         problems.push(`import cycle: ${loop.join(' -> ')}`);
       } else if (!state.has(dep)) visit(dep);
     }

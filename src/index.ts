@@ -16,7 +16,13 @@ export * from '../components/tcp-server/index.js';
 export * from './http/index.js';
 
 // The per-connection HTTP components, and the graph they make
-export { HttpParser, defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from '../components/http-parser.js';
+export {
+  HttpParser,
+  defaultParserLimits,
+  defaultParserTimeouts,
+  type ParserLimits,
+  type ParserTimeouts,
+} from '../components/http-parser.js';
 export {
   RequestRouter,
   RouteTable,
@@ -36,10 +42,24 @@ export { Logger, channelNames, type ChannelName, type LoggerOptions } from '../c
 export { statusRoute, healthRoute } from '../components/status.js';
 export { httpConnection, httpConnectionLinks, type HttpConnectionOptions } from '../components/http-connection.js';
 export { Compress, compressBoxes } from '../components/compress.js';
-export { resolveCompressOptions, defaultCompress, type CompressOptions, type ResolvedCompressOptions } from '../components/compress-options.js';
+export {
+  resolveCompressOptions,
+  defaultCompress,
+  type CompressOptions,
+  type ResolvedCompressOptions,
+} from '../components/compress-options.js';
 
 // Static files
-export { StaticFile, StaticSite, staticRoute, FileCache, fileResponse, redirectToSlash, type FileEntry, type Lookup } from '../components/static-file/index.js';
+export {
+  StaticFile,
+  StaticSite,
+  staticRoute,
+  FileCache,
+  fileResponse,
+  redirectToSlash,
+  type FileEntry,
+  type Lookup,
+} from '../components/static-file/index.js';
 export {
   resolveStaticOptions,
   defaultStaticCache,

@@ -13,7 +13,10 @@ describe('README composition examples', () => {
   });
 
   it('a protocol factory of your own rewires the per-connection graph', async () => {
-    const { port } = await startServer({ routes: [{ path: '/users/:id', handler: (r) => ({ body: `user ${r.params!.id}` }) }], protocol: versionedProtocol });
+    const { port } = await startServer({
+      routes: [{ path: '/users/:id', handler: (r) => ({ body: `user ${r.params!.id}` }) }],
+      protocol: versionedProtocol,
+    });
     expect((await request(port, { path: '/v1/users/7' })).text).toBe('user 7');
     expect((await request(port, { path: '/users/8' })).text).toBe('user 8');
     expect((await request(port, { path: '/v1/nothing' })).status).toBe(404);

@@ -23,7 +23,12 @@ describe('reload', () => {
         }
       })(),
     });
-    const { server, port } = await startServer({ routes: [{ path: '/v', handler: () => ({ body: 'one' }) }, { path: '/download', handler: slowBody }] });
+    const { server, port } = await startServer({
+      routes: [
+        { path: '/v', handler: () => ({ body: 'one' }) },
+        { path: '/download', handler: slowBody },
+      ],
+    });
     const download = net.connect(port, '127.0.0.1');
     await once(download, 'connect');
     let got = '';
@@ -172,11 +177,14 @@ describe('a configuration file holds what the flags hold', () => {
     try {
       const text = await new Promise<string>((resolve, reject) => {
         https
-          .get({ host: '127.0.0.1', port, path: '/s?format=json', ca: readFileSync(tlsFile('ca.pem')), servername: 'localhost', agent: false }, (res) => {
-            let body = '';
-            res.on('data', (c: Buffer) => (body += c));
-            res.on('end', () => resolve(body));
-          })
+          .get(
+            { host: '127.0.0.1', port, path: '/s?format=json', ca: readFileSync(tlsFile('ca.pem')), servername: 'localhost', agent: false },
+            (res) => {
+              let body = '';
+              res.on('data', (c: Buffer) => (body += c));
+              res.on('end', () => resolve(body));
+            },
+          )
           .on('error', reject);
       });
       expect(JSON.parse(text).pid).not.toBe(child.pid);
@@ -188,8 +196,8 @@ describe('a configuration file holds what the flags hold', () => {
 
   it('a TLS file that cannot be read is refused at construction, naming the option', async () => {
     const { createServer } = await import('../src/server/server.js');
-    expect(() => createServer({ interfaces: [{ host: '127.0.0.1', port: 0, tls: { keyFile: '/no/such.pem', certFile: '/no/such.pem' } }] })).toThrow(
-      /option "interfaces\[0\]\.tls\.keyFile": cannot read \/no\/such\.pem: ENOENT/,
-    );
+    expect(() =>
+      createServer({ interfaces: [{ host: '127.0.0.1', port: 0, tls: { keyFile: '/no/such.pem', certFile: '/no/such.pem' } }] }),
+    ).toThrow(/option "interfaces\[0\]\.tls\.keyFile": cannot read \/no\/such\.pem: ENOENT/);
   });
 });

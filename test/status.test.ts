@@ -34,7 +34,12 @@ describe('the status route', () => {
       status: '/server-status',
       routes: [
         { path: '/ok', handler: () => ({ body: 'x'.repeat(100) }) },
-        { path: '/fail', handler: () => { throw new Error('no'); } },
+        {
+          path: '/fail',
+          handler: () => {
+            throw new Error('no');
+          },
+        },
       ],
     });
     for (let i = 0; i < 7; i++) await request(port, { path: '/ok' });
@@ -74,7 +79,10 @@ describe('the status route', () => {
 
 describe('the health route', () => {
   it('answers 200 while serving; once a stop begins, new checks are refused', async () => {
-    const { server, port } = await startServer({ healthz: '/healthz', routes: [{ path: '/slow', handler: async () => (await sleep(150), { body: 'done' }) }] });
+    const { server, port } = await startServer({
+      healthz: '/healthz',
+      routes: [{ path: '/slow', handler: async () => (await sleep(150), { body: 'done' }) }],
+    });
     const ok = await request(port, { path: '/healthz' });
     expect([ok.status, ok.text, ok.headers['cache-control']]).toEqual([200, 'ok\n', 'no-store']);
     const busy = net.connect(port, '127.0.0.1');

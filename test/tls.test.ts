@@ -24,17 +24,25 @@ const serverTls = { key: pem('server-key.pem'), cert: pem('server.pem') };
 const whoami = {
   path: '/whoami',
   handler: (r: HttpRequest) => ({
-    body: JSON.stringify({ secure: r.connection.secure, cn: r.connection.peerCertificate?.subject.CN ?? null, family: r.connection.family, local: r.connection.localAddress }),
+    body: JSON.stringify({
+      secure: r.connection.secure,
+      cn: r.connection.peerCertificate?.subject.CN ?? null,
+      family: r.connection.family,
+      local: r.connection.localAddress,
+    }),
   }),
 };
 
 function get(port: number, options: https.RequestOptions & { path?: string } = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, path: '/whoami', ca: pem('ca.pem'), servername: 'localhost', agent: false, ...options }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode!, text }));
-    });
+    const req = https.request(
+      { host: '127.0.0.1', port, path: '/whoami', ca: pem('ca.pem'), servername: 'localhost', agent: false, ...options },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -52,7 +60,13 @@ describe('interfaces', () => {
   it('listens on IPv4 and IPv6 at once', async () => {
     const ipv6 = await hasIPv6Loopback();
     expect(ipv6, 'this machine has no ::1').toBe(true);
-    const { server } = await startServer({ interfaces: [{ host: '127.0.0.1', port: 0 }, { host: '::1', port: 0 }], routes: [whoami] });
+    const { server } = await startServer({
+      interfaces: [
+        { host: '127.0.0.1', port: 0 },
+        { host: '::1', port: 0 },
+      ],
+      routes: [whoami],
+    });
     const [v4, v6] = server.addresses;
     expect([v4!.family, v6!.family]).toEqual(['IPv4', 'IPv6']);
     const socket = net.connect(v6!.port, '::1');
@@ -91,7 +105,10 @@ describe('TLS', () => {
   });
 
   it('with a CA but no requirement, a client certificate is optional and only a verified one is passed on', async () => {
-    const { server } = await startServer({ interfaces: [{ host: '127.0.0.1', port: 0, tls: { ...serverTls, ca: pem('ca.pem') } }], routes: [whoami] });
+    const { server } = await startServer({
+      interfaces: [{ host: '127.0.0.1', port: 0, tls: { ...serverTls, ca: pem('ca.pem') } }],
+      routes: [whoami],
+    });
     const port = server.addresses[0]!.port;
     expect(JSON.parse((await get(port, { key: pem('client-key.pem'), cert: pem('client.pem') })).text).cn).toBe('good client');
     expect(JSON.parse((await get(port, { key: pem('rogue-key.pem'), cert: pem('rogue.pem') })).text).cn).toBe(null);
@@ -121,7 +138,12 @@ describe('TLS', () => {
     const port = server.addresses[0]!.port;
     const cgi = await get(port, { path: '/cgi-bin/env.py', key: pem('client-key.pem'), cert: pem('client.pem') });
     const env = JSON.parse(cgi.text).env as Record<string, string>;
-    expect(env).toMatchObject({ HTTPS: 'on', SSL_CLIENT_VERIFY: 'SUCCESS', SSL_CLIENT_S_DN_CN: 'good client', SSL_CLIENT_I_DN_CN: 'boxwire test CA' });
+    expect(env).toMatchObject({
+      HTTPS: 'on',
+      SSL_CLIENT_VERIFY: 'SUCCESS',
+      SSL_CLIENT_S_DN_CN: 'good client',
+      SSL_CLIENT_I_DN_CN: 'boxwire test CA',
+    });
     expect(env.SSL_CLIENT_S_DN).toBe('CN=good client,O=boxwire tests');
     const anonymous = JSON.parse((await get(port, { path: '/cgi-bin/env.py' })).text).env as Record<string, string>;
     expect(anonymous.SSL_CLIENT_VERIFY).toBe('NONE');
@@ -134,13 +156,44 @@ describe('listening flags', () => {
   const parse = (argv: string[]) => withInterfaces(parseArgs(argv, flags).options);
 
   it('--listen, with --host/--port as one more interface, and TLS for the https:// ones', () => {
-    expect(parse(['--listen', '127.0.0.1:1', '--listen', '[::1]:2'])).toEqual({ interfaces: [{ host: '127.0.0.1', port: 1 }, { host: '::1', port: 2 }] });
-    expect(parse(['--listen', '127.0.0.1:1', '--port', '3'])).toEqual({ interfaces: [{ host: '127.0.0.1', port: 1 }, { host: '127.0.0.1', port: 3 }] });
+    expect(parse(['--listen', '127.0.0.1:1', '--listen', '[::1]:2'])).toEqual({
+      interfaces: [
+        { host: '127.0.0.1', port: 1 },
+        { host: '::1', port: 2 },
+      ],
+    });
+    expect(parse(['--listen', '127.0.0.1:1', '--port', '3'])).toEqual({
+      interfaces: [
+        { host: '127.0.0.1', port: 1 },
+        { host: '127.0.0.1', port: 3 },
+      ],
+    });
     expect(parse(['--port', '3'])).toEqual({ port: 3 });
-    const mixed = parse(['--listen', '127.0.0.1:1', '--listen', 'https://[::1]:2', '--tls-key', fixture('server-key.pem'), '--tls-cert', fixture('server.pem')]);
+    const mixed = parse([
+      '--listen',
+      '127.0.0.1:1',
+      '--listen',
+      'https://[::1]:2',
+      '--tls-key',
+      fixture('server-key.pem'),
+      '--tls-cert',
+      fixture('server.pem'),
+    ]);
     expect((mixed.interfaces as { tls?: unknown }[]).map((i) => i.tls !== undefined)).toEqual([false, true]);
-    const all = parse(['--listen', '127.0.0.1:1', '--tls-key', fixture('server-key.pem'), '--tls-cert', fixture('server.pem'), '--tls-ca', fixture('ca.pem'), '--tls-request-cert']);
-    expect(all.interfaces).toEqual([{ host: '127.0.0.1', port: 1, tls: { key: pem('server-key.pem'), cert: pem('server.pem'), ca: pem('ca.pem'), requestCert: true } }]);
+    const all = parse([
+      '--listen',
+      '127.0.0.1:1',
+      '--tls-key',
+      fixture('server-key.pem'),
+      '--tls-cert',
+      fixture('server.pem'),
+      '--tls-ca',
+      fixture('ca.pem'),
+      '--tls-request-cert',
+    ]);
+    expect(all.interfaces).toEqual([
+      { host: '127.0.0.1', port: 1, tls: { key: pem('server-key.pem'), cert: pem('server.pem'), ca: pem('ca.pem'), requestCert: true } },
+    ]);
   });
 
   it.each([
@@ -155,7 +208,23 @@ describe('listening flags', () => {
   });
 
   it('the command serves https:// and http:// interfaces at once', async () => {
-    const boxwire = runCommand(['--listen', 'https://127.0.0.1:0', '--listen', '127.0.0.1:0', '--tls-key', fixture('server-key.pem'), '--tls-cert', fixture('server.pem'), '--quiet', '--root', 'off', '--cgi', 'off', '--wsgi', 'off']);
+    const boxwire = runCommand([
+      '--listen',
+      'https://127.0.0.1:0',
+      '--listen',
+      '127.0.0.1:0',
+      '--tls-key',
+      fixture('server-key.pem'),
+      '--tls-cert',
+      fixture('server.pem'),
+      '--quiet',
+      '--root',
+      'off',
+      '--cgi',
+      'off',
+      '--wsgi',
+      'off',
+    ]);
     try {
       const [, tlsPort, plainPort] = await boxwire.until(/listening on https:\/\/127\.0\.0\.1:(\d+), http:\/\/127\.0\.0\.1:(\d+)/);
       expect((await get(Number(tlsPort), { path: '/nothing' })).status).toBe(404);

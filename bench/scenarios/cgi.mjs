@@ -68,7 +68,10 @@ async function hammer({ port, pid }, path, expected, { connections = CONNECTIONS
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = cpu0 === undefined ? undefined : cpuTime(pid) - cpu0;
   agent.destroy();
-  return { ...measured({ latencies, bytes, seconds: elapsed, errors }), cpuPerRequest: cpu === undefined || latencies.length === 0 ? undefined : (cpu * 1000) / latencies.length };
+  return {
+    ...measured({ latencies, bytes, seconds: elapsed, errors }),
+    cpuPerRequest: cpu === undefined || latencies.length === 0 ? undefined : (cpu * 1000) / latencies.length,
+  };
 }
 
 function freePort() {
@@ -102,7 +105,9 @@ async function startProgram(command, args, { cwd, env }, port) {
 
 export async function run() {
   // The real python3, first on every server's PATH.
-  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  const python = existsSync('/usr/bin/python3')
+    ? '/usr/bin/python3'
+    : execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
   const env = { ...process.env, PATH: `${dirname(python)}:${process.env.PATH}` };
   const work = mkdtempSync(join(tmpdir(), 'boxwire-bench-cgi-'));
   chmodSync(work, 0o755);
@@ -111,7 +116,15 @@ export async function run() {
   const servers = [];
   try {
     const pythonPort = await freePort();
-    servers.push({ name: 'python3 -m http.server --cgi', ...(await startProgram(python, ['-m', 'http.server', '--cgi', '--bind', '127.0.0.1', String(pythonPort)], { cwd: work, env }, pythonPort)) });
+    servers.push({
+      name: 'python3 -m http.server --cgi',
+      ...(await startProgram(
+        python,
+        ['-m', 'http.server', '--cgi', '--bind', '127.0.0.1', String(pythonPort)],
+        { cwd: work, env },
+        pythonPort,
+      )),
+    });
     servers.push({ name: 'node:http + spawn', ...(await startServer('node-cgi', env)) });
     const lighttpd = which('lighttpd');
     if (lighttpd) {
@@ -130,7 +143,7 @@ export async function run() {
           '',
         ].join('\n'),
       );
-      servers.push({ name: "lighttpd mod_cgi", ...(await startProgram(lighttpd, ['-D', '-f', config], { cwd: work, env }, port)) });
+      servers.push({ name: 'lighttpd mod_cgi', ...(await startProgram(lighttpd, ['-D', '-f', config], { cwd: work, env }, port)) });
     }
     servers.push({ name: 'boxwire', ...(await startServer('boxwire-cgi', env)) });
 
@@ -144,7 +157,10 @@ export async function run() {
         for (const s of servers) results.get(s.name).push(await hammer(s, path, expected));
       }
       for (const s of servers) {
-        const cpu = results.get(s.name).map((r) => r.cpuPerRequest).filter((c) => c !== undefined);
+        const cpu = results
+          .get(s.name)
+          .map((r) => r.cpuPerRequest)
+          .filter((c) => c !== undefined);
         if (cpu.length > 0) cpuRows.push(`| CGI ${script} | ${s.name} | ${Math.round(median(cpu))} |`);
       }
       const summary = (name) => medianRow(results.get(name));
@@ -156,9 +172,14 @@ export async function run() {
         rows.push({ scenario: `CGI ${script}`, server: `boxwire vs ${s.name}`, ...ours, ratio: ours.rps / peer.rps });
       }
     }
-    table(`CGI hello world: ${CONNECTIONS} connections, median of ${ROUNDS} rounds of ${DURATION} s${which('lighttpd') ? '' : ' (lighttpd not installed: not measured)'}`, rows);
+    table(
+      `CGI hello world: ${CONNECTIONS} connections, median of ${ROUNDS} rounds of ${DURATION} s${which('lighttpd') ? '' : ' (lighttpd not installed: not measured)'}`,
+      rows,
+    );
     if (cpuRows.length > 0) {
-      console.log('\n### CGI hello world: CPU time of the server process per request (median of the rounds; scripts and forked children not counted)\n');
+      console.log(
+        '\n### CGI hello world: CPU time of the server process per request (median of the rounds; scripts and forked children not counted)\n',
+      );
       console.log('| scenario | server | CPU µs/request |\n| --- | --- | ---: |');
       for (const row of cpuRows) console.log(row);
     }

@@ -40,7 +40,10 @@ export async function run() {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
   const rows = [];
   const cpuRows = [];
-  for (const [scenario, headers] of [['hello, keep-alive', {}], ['hello, Connection: close', { connection: 'close' }]]) {
+  for (const [scenario, headers] of [
+    ['hello, keep-alive', {}],
+    ['hello, Connection: close', { connection: 'close' }],
+  ]) {
     const names = ['node-hello', 'boxwire-hello'];
     const servers = {};
     for (const name of names) servers[name] = await startServer(name);
@@ -62,7 +65,9 @@ export async function run() {
     rows.push({ scenario, server: 'node:http (peer)', ...theirs });
     rows.push({ scenario, server: 'boxwire', ...ours, ratio: ours.rps / theirs.rps });
     const perRequest = (name) => (totals[name].cpu * 1000) / Math.max(1, totals[name].requests);
-    cpuRows.push(`| ${scenario} | ${perRequest('node-hello').toFixed(0)} | ${perRequest('boxwire-hello').toFixed(0)} | ${(perRequest('node-hello') / perRequest('boxwire-hello')).toFixed(2)}x |`);
+    cpuRows.push(
+      `| ${scenario} | ${perRequest('node-hello').toFixed(0)} | ${perRequest('boxwire-hello').toFixed(0)} | ${(perRequest('node-hello') / perRequest('boxwire-hello')).toFixed(2)}x |`,
+    );
   }
   table(`HTTP: hello world through the full graph, ${rounds} rounds of ${seconds} s bursts per server`, rows);
   console.log('\n| scenario | node:http CPU µs per request | boxwire CPU µs per request | ratio (node / boxwire) |');
@@ -72,6 +77,8 @@ export async function run() {
   console.log('| --- | ---: | ---: | ---: |');
   for (const name of ['node-hello', 'boxwire-hello']) {
     const { before, after } = await idleCost(name);
-    console.log(`| ${name} | ${(before / 1048576).toFixed(1)} MiB | ${(after / 1048576).toFixed(1)} MiB | ${((after - before) / 1000 / 1024).toFixed(1)} KiB |`);
+    console.log(
+      `| ${name} | ${(before / 1048576).toFixed(1)} MiB | ${(after / 1048576).toFixed(1)} MiB | ${((after - before) / 1000 / 1024).toFixed(1)} KiB |`,
+    );
   }
 }

@@ -70,15 +70,37 @@ async function burst(server, seconds) {
 
 export async function run() {
   const gunicorn = which('gunicorn');
-  const python = process.env.BENCH_PYTHON ?? (gunicorn && shebang(gunicorn)) ?? execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  const python =
+    process.env.BENCH_PYTHON ??
+    (gunicorn && shebang(gunicorn)) ??
+    execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
   const servers = [];
   try {
     servers.push({ name: 'wsgiref.simple_server', ...(await startProgram(python, [wsgiref], (s) => Number(/^(\d+)\n/.exec(s)?.[1]))) });
     for (const n of [1, 2]) {
-      servers.push({ name: `boxwire, ${n} process${n > 1 ? 'es' : ''}`, processes: n, ...(await startServer('boxwire-python', { BENCH_PYTHON: python, BENCH_PROCESSES: String(n) })) });
+      servers.push({
+        name: `boxwire, ${n} process${n > 1 ? 'es' : ''}`,
+        processes: n,
+        ...(await startServer('boxwire-python', { BENCH_PYTHON: python, BENCH_PROCESSES: String(n) })),
+      });
       if (gunicorn) {
-        const args = [gunicorn, '--workers', String(n), '--worker-class', 'sync', '--bind', '127.0.0.1:0', '--log-level', 'info', 'hello:application'];
-        servers.push({ name: `gunicorn, ${n} sync worker${n > 1 ? 's' : ''}`, processes: n, ...(await startProgram(python, args, (s) => Number(/Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(s)?.[1]))) });
+        const args = [
+          gunicorn,
+          '--workers',
+          String(n),
+          '--worker-class',
+          'sync',
+          '--bind',
+          '127.0.0.1:0',
+          '--log-level',
+          'info',
+          'hello:application',
+        ];
+        servers.push({
+          name: `gunicorn, ${n} sync worker${n > 1 ? 's' : ''}`,
+          processes: n,
+          ...(await startProgram(python, args, (s) => Number(/Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(s)?.[1]))),
+        });
       }
     }
     const results = new Map(servers.map((s) => [s.name, []]));
@@ -102,13 +124,18 @@ export async function run() {
         rows.push({ scenario: 'hello.py', server: `${s.name} vs gunicorn`, ...ours, ratio: ours.rps / theirs.rps });
       }
     }
-    table(`Python WSGI hello world: ${CONNECTIONS} connections, median of ${ROUNDS} bursts of ${BURST} s, ${python}${gunicorn ? '' : ' (gunicorn not installed: not measured)'}`, rows);
+    table(
+      `Python WSGI hello world: ${CONNECTIONS} connections, median of ${ROUNDS} bursts of ${BURST} s, ${python}${gunicorn ? '' : ' (gunicorn not installed: not measured)'}`,
+      rows,
+    );
     const us = (value) => (value === undefined ? 'n/a' : value.toFixed(0));
     console.log('\n| server | CPU µs per request (all its processes) | its first process | the processes it started | autocannon |');
     console.log('| --- | ---: | ---: | ---: | ---: |');
     for (const s of servers) {
       const { cpu, own, load } = summary(s.name);
-      console.log(`| ${s.name} | ${us(cpu)} | ${us(own)} | ${us(cpu === undefined || own === undefined ? undefined : cpu - own)} | ${us(load)} |`);
+      console.log(
+        `| ${s.name} | ${us(cpu)} | ${us(own)} | ${us(cpu === undefined || own === undefined ? undefined : cpu - own)} | ${us(load)} |`,
+      );
     }
   } finally {
     for (const s of servers) await s.stop();

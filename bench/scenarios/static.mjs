@@ -30,8 +30,18 @@ const scenarios = [
   { scenario: '100 KiB file', path: '/file-100k.txt', connections: 50 },
   { scenario: '10 MiB download', path: '/file-10m.bin', connections: 4, big: true },
   { scenario: 'single range: 1 KiB of the 100 KiB file', path: '/file-100k.txt', connections: 50, headers: { range: 'bytes=1000-2023' } },
-  { scenario: '(more) single range: 10 KB of the 100 KiB file', path: '/file-100k.txt', connections: 50, headers: { range: 'bytes=10000-19999' } },
-  { scenario: '(more) single range: 1 KiB of the 10 MiB file, from disk', path: '/file-10m.bin', connections: 50, headers: { range: 'bytes=5242880-5243903' } },
+  {
+    scenario: '(more) single range: 10 KB of the 100 KiB file',
+    path: '/file-100k.txt',
+    connections: 50,
+    headers: { range: 'bytes=10000-19999' },
+  },
+  {
+    scenario: '(more) single range: 1 KiB of the 10 MiB file, from disk',
+    path: '/file-10m.bin',
+    connections: 50,
+    headers: { range: 'bytes=5242880-5243903' },
+  },
 ];
 
 function text(bytes) {
@@ -81,8 +91,13 @@ export async function run() {
     for (const server of Object.values(started)) await server.stop();
     rmSync(root, { recursive: true, force: true });
   }
-  table(`Static files, ${rounds} rounds of ${seconds} s bursts per server (ratio column: boxwire requests/s divided by that peer's; a range's 206 is not counted as an error)`, rows);
-  console.log('\n| scenario | boxwire vs serve-static (target 5x: 1 KiB, range) | vs node:http streaming (target 1.0x: 10 MiB) | vs node:http from memory (target 0.7x) |');
+  table(
+    `Static files, ${rounds} rounds of ${seconds} s bursts per server (ratio column: boxwire requests/s divided by that peer's; a range's 206 is not counted as an error)`,
+    rows,
+  );
+  console.log(
+    '\n| scenario | boxwire vs serve-static (target 5x: 1 KiB, range) | vs node:http streaming (target 1.0x: 10 MiB) | vs node:http from memory (target 0.7x) |',
+  );
   console.log('| --- | ---: | ---: | ---: |');
   for (const line of summary) console.log(line);
 }

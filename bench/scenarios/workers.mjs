@@ -46,6 +46,11 @@ export async function run() {
   const time = rounds * seconds;
   const scenario = '1 KiB file, keep-alive';
   const single = { scenario, server: 'boxwire, one process (peer)', ...totalsRow(totals.single, time) };
-  const workers = { scenario, server: 'boxwire --workers 2', ...totalsRow(totals.workers, time), ratio: totals.workers.requests / totals.single.requests };
+  const workers = {
+    scenario,
+    server: 'boxwire --workers 2',
+    ...totalsRow(totals.workers, time),
+    ratio: totals.workers.requests / totals.single.requests,
+  };
   table(`--workers 2 against one process, ${rounds} rounds of ${seconds} s bursts`, [single, workers]);
 }

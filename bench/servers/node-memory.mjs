@@ -15,7 +15,11 @@ const server = http.createServer((req, res) => {
   }
   const start = Number(m[1]);
   const end = m[2] ? Math.min(Number(m[2]), body.length - 1) : body.length - 1;
-  res.writeHead(206, { 'Content-Type': 'application/octet-stream', 'Content-Length': end - start + 1, 'Content-Range': `bytes ${start}-${end}/${body.length}` });
+  res.writeHead(206, {
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': end - start + 1,
+    'Content-Range': `bytes ${start}-${end}/${body.length}`,
+  });
   res.end(body.subarray(start, end + 1));
 });
 server.keepAliveTimeout = 10_000;

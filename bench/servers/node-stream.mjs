@@ -15,7 +15,11 @@ const server = http.createServer((req, res) => {
     if (m) {
       start = Number(m[1]);
       end = m[2] ? Math.min(Number(m[2]), end) : end;
-      res.writeHead(206, { 'Content-Type': 'application/octet-stream', 'Content-Length': end - start + 1, 'Content-Range': `bytes ${start}-${end}/${stats.size}` });
+      res.writeHead(206, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': end - start + 1,
+        'Content-Range': `bytes ${start}-${end}/${stats.size}`,
+      });
     } else res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': stats.size });
     fs.createReadStream(file, { start, end }).pipe(res);
   });

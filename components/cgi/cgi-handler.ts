@@ -146,7 +146,11 @@ export class CgiHandler extends HttpHandler {
       this.run(() => this.launch(lease, input, bodyLength));
     });
     if (!ticket) {
-      this.log('monitor', 'warn', `${found.scriptName}: ${this.context.processes.running} scripts running and ${this.context.processes.queued} waiting: refused`);
+      this.log(
+        'monitor',
+        'warn',
+        `${found.scriptName}: ${this.context.processes.running} scripts running and ${this.context.processes.queued} waiting: refused`,
+      );
       this.answer(errorResponse(this.request, 503, { headers: { 'Retry-After': '1' }, error: 'too many CGI scripts running and waiting' }));
       return this.finish();
     }
@@ -170,14 +174,21 @@ export class CgiHandler extends HttpHandler {
     try {
       // RFC 3875 §7.2: run in the script's directory. No arguments from the
       // request (§4.4's "indexed" query): "?-s" once made php-cgi show source.
-      child = lease.spawn(script.argv[0]!, script.argv.slice(1), { cwd: dirname(script.filename), env, input: input !== undefined, spawner: options.spawner });
+      child = lease.spawn(script.argv[0]!, script.argv.slice(1), {
+        cwd: dirname(script.filename),
+        env,
+        input: input !== undefined,
+        spawner: options.spawner,
+      });
     } catch (error) {
       return this.cannotStart(error);
     }
     this.child = child;
     this.stage = script.name.startsWith('nph-') ? 'nph' : 'head';
     this.head = new CgiHeadParser(options.headerLimit);
-    const stderr = new StderrLines((line) => this.log('errors', 'warn', `${script.scriptName}: ${line}`, { script: script.filename, pid: child.pid }));
+    const stderr = new StderrLines((line) =>
+      this.log('errors', 'warn', `${script.scriptName}: ${line}`, { script: script.filename, pid: child.pid }),
+    );
     this.listen(child, 'error', (error: Error) => {
       if (child.pid === undefined) this.cannotStart(error);
     });
@@ -209,7 +220,10 @@ export class CgiHandler extends HttpHandler {
         if (!result.ok) return this.badGateway(result.reason);
         const head = result.head;
         if (head.kind === 'local-redirect') return this.redirect(head.location);
-        this.respondWith({ type: 'response', request: this.request, status: head.status, headers: head.headers, body: this.openOutput() }, result.rest);
+        this.respondWith(
+          { type: 'response', request: this.request, status: head.status, headers: head.headers, body: this.openOutput() },
+          result.rest,
+        );
         return;
       }
       case 'nph':
@@ -335,7 +349,11 @@ export class CgiHandler extends HttpHandler {
   private timedOut(): void {
     const name = this.script?.scriptName ?? this.request.path;
     const limit = this.context.options.timeLimit;
-    this.log('monitor', 'warn', `${name}: over its time limit of ${limit} ms${this.child?.pid !== undefined ? `: killing process group ${this.child.pid}` : ''}`);
+    this.log(
+      'monitor',
+      'warn',
+      `${name}: over its time limit of ${limit} ms${this.child?.pid !== undefined ? `: killing process group ${this.child.pid}` : ''}`,
+    );
     if (!this.answered) {
       this.answer(errorResponse(this.request, 504, { error: `${name} did not answer within ${limit} ms` }));
     } else if (this.output && !this.output.settled) {
@@ -384,4 +402,3 @@ export class CgiHandler extends HttpHandler {
     this.send('log', logRecord(channel, level, `cgi ${requestLine(this.request)}: ${message}`, fields));
   }
 }
-

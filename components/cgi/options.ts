@@ -175,7 +175,8 @@ export function resolveCgiOptions(
   if (typeof passAuthorization !== 'boolean') fail('option "cgiOptions.passAuthorization" must be true or false');
   const spawnerFrom = options.spawner !== undefined ? 'option "cgiOptions.spawner"' : 'BOXWIRE_CGI_SPAWNER';
   const spawner = options.spawner ?? env.BOXWIRE_CGI_SPAWNER ?? 'auto';
-  if (spawner !== 'auto' && spawner !== 'native' && spawner !== 'node') fail(`${spawnerFrom} must be "auto", "native" or "node" (got ${JSON.stringify(spawner)})`);
+  if (spawner !== 'auto' && spawner !== 'native' && spawner !== 'node')
+    fail(`${spawnerFrom} must be "auto", "native" or "node" (got ${JSON.stringify(spawner)})`);
   if (spawner === 'native' && nativeSpawnerMissing()) fail(`${spawnerFrom}: the native spawner cannot be used: ${nativeSpawnerMissing()}`);
   const documentRoot = options.documentRoot ?? 'static';
   if (typeof documentRoot !== 'string' || documentRoot === '') fail('option "cgiOptions.documentRoot" must be a path');
@@ -202,7 +203,12 @@ export function resolveCgiOptions(
 function resolveMapping(mapping: CgiMapping, cwd: string, given: boolean): ResolvedCgiMapping | undefined {
   if (typeof mapping !== 'object' || mapping === null) fail('option "cgi": each mapping must be { prefix, path }');
   const { prefix, path } = mapping;
-  if (typeof prefix !== 'string' || !prefix.startsWith('/') || !/^[A-Za-z0-9\-._~!$&'()+,;=@/%]*$/.test(prefix) || /\/\.{1,2}(\/|$)|\/\//.test(prefix)) {
+  if (
+    typeof prefix !== 'string' ||
+    !prefix.startsWith('/') ||
+    !/^[A-Za-z0-9\-._~!$&'()+,;=@/%]*$/.test(prefix) ||
+    /\/\.{1,2}(\/|$)|\/\//.test(prefix)
+  ) {
     fail(`option "cgi": prefix ${JSON.stringify(prefix)} must be a plain URL path starting with "/"`);
   }
   if (typeof path !== 'string' || path === '') fail(`option "cgi": the path for ${prefix} must be a non-empty string`);
@@ -233,7 +239,8 @@ function resolveInterpreters(given: CgiOptions['interpreters'], searchPath: stri
   if (given === undefined) return map;
   if (typeof given !== 'object' || given === null) fail('option "cgiOptions.interpreters" must be an object');
   for (const [extension, command] of Object.entries(given)) {
-    if (!/^\.[A-Za-z0-9_-]+$/.test(extension)) fail(`option "cgiOptions.interpreters": ${JSON.stringify(extension)} is not an extension like ".py"`);
+    if (!/^\.[A-Za-z0-9_-]+$/.test(extension))
+      fail(`option "cgiOptions.interpreters": ${JSON.stringify(extension)} is not an extension like ".py"`);
     const key = extension.toLowerCase();
     if (command === false) {
       map.delete(key);
@@ -264,7 +271,11 @@ export function findOnPath(name: string, searchPath: string): string | undefined
 }
 
 /** How to run a script: itself when executable, else through the interpreter for its extension. */
-export function commandFor(filename: string, executable: boolean, interpreters: ReadonlyMap<string, readonly string[]>): readonly string[] | undefined {
+export function commandFor(
+  filename: string,
+  executable: boolean,
+  interpreters: ReadonlyMap<string, readonly string[]>,
+): readonly string[] | undefined {
   if (executable) return [filename];
   const interpreter = interpreters.get(extname(filename).toLowerCase());
   return interpreter ? [...interpreter, filename] : undefined;
@@ -280,12 +291,14 @@ function isExecutable(path: string): boolean {
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) fail(`option "cgiOptions.${name}" must be a positive number (got ${JSON.stringify(value)})`);
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))
+    fail(`option "cgiOptions.${name}" must be a positive number (got ${JSON.stringify(value)})`);
   return value;
 }
 
 function whole(name: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) fail(`option "cgiOptions.${name}" must be a whole number of at least ${min} (got ${JSON.stringify(value)})`);
+  if (!Number.isInteger(value) || value < min)
+    fail(`option "cgiOptions.${name}" must be a whole number of at least ${min} (got ${JSON.stringify(value)})`);
   return value;
 }

@@ -28,14 +28,16 @@ export class CachedScriptFs implements ScriptFs {
   ) {}
 
   stat(path: string): Promise<ScriptStat | undefined> {
-    return Promise.resolve(this.remember(this.stats, path, () => {
-      try {
-        const s = statSync(path);
-        return { kind: s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other', mode: s.mode } as const;
-      } catch {
-        return undefined;
-      }
-    }));
+    return Promise.resolve(
+      this.remember(this.stats, path, () => {
+        try {
+          const s = statSync(path);
+          return { kind: s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other', mode: s.mode } as const;
+        } catch {
+          return undefined;
+        }
+      }),
+    );
   }
 
   realpath(path: string): Promise<string> {

@@ -62,7 +62,14 @@ export interface ScriptSpawnOptions {
 
 /** What native/spawn.c exports (see there). */
 interface Binding {
-  spawn(file: string, argv: readonly string[], env: readonly string[], cwd: string, onEvent: (kind: NativeEvent, a: unknown, b: unknown) => void, input: boolean): number;
+  spawn(
+    file: string,
+    argv: readonly string[],
+    env: readonly string[],
+    cwd: string,
+    onEvent: (kind: NativeEvent, a: unknown, b: unknown) => void,
+    input: boolean,
+  ): number;
   write(id: number, bytes: Uint8Array): number;
   endInput(id: number): void;
   pauseOutput(id: number, pipe: Pipe): void;
@@ -94,7 +101,9 @@ let binding: Binding | undefined;
 let missing: string | undefined;
 
 /** Where node-gyp puts the addon: the package root's build/, from src (components/cgi) or from dist (dist/components/cgi). */
-const candidates = ['../../build/Release/boxwire_spawn.node', '../../../build/Release/boxwire_spawn.node'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+const candidates = ['../../build/Release/boxwire_spawn.node', '../../../build/Release/boxwire_spawn.node'].map((path) =>
+  fileURLToPath(new URL(path, import.meta.url)),
+);
 
 /** The native spawner, loaded once; undefined when it is not built or cannot work here (see nativeSpawnerMissing). */
 function loadBinding(): Binding | undefined {
@@ -153,7 +162,9 @@ export function spawnWithNode(command: string, args: readonly string[], options:
   return child as ChildProcess & ScriptChild;
 }
 
-const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
+const signalNames = new Map<number, NodeJS.Signals>(
+  Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
+);
 
 class NativeOutput extends EventEmitter implements ScriptOutput {
   private closed = false;
@@ -318,5 +329,11 @@ export function signalGroupQuietly(pgid: number, signal: NodeJS.Signals | 0): bo
 /** The error child_process gives for a script that cannot be started: "spawn FILE CODE". */
 function spawnError(command: string, args: readonly string[], errno: number): Error {
   const code = getSystemErrorName(errno);
-  return Object.assign(new Error(`spawn ${command} ${code}`), { errno, code, syscall: `spawn ${command}`, path: command, spawnargs: [...args] });
+  return Object.assign(new Error(`spawn ${command} ${code}`), {
+    errno,
+    code,
+    syscall: `spawn ${command}`,
+    path: command,
+    spawnargs: [...args],
+  });
 }

@@ -208,7 +208,14 @@ export class FileCache {
    * is given, stat'd) already, with its siblings; cached under `key` (the URL
    * path asked for) when the cache is on.
    */
-  private async loadFile(key: string, fileUrl: string, resolved: ResolvedPath, roots: RealRoots, extraChecks: readonly Check[], stats?: Stats): Promise<Lookup> {
+  private async loadFile(
+    key: string,
+    fileUrl: string,
+    resolved: ResolvedPath,
+    roots: RealRoots,
+    extraChecks: readonly Check[],
+    stats?: Stats,
+  ): Promise<Lookup> {
     const found = await this.representation(resolved.realPath, '', stats);
     if ('status' in found) return refused(found);
     const checks: Check[] = [...extraChecks, { path: resolved.fsPath, real: resolved.realPath, key: found.key, directory: false }];
@@ -352,7 +359,11 @@ function unchanged(check: Check): boolean {
   }
   const key = check.key;
   return (
-    stats !== undefined && stats.ino === key.ino && stats.size === key.size && stats.mtimeMs === key.mtimeMs && stats.ctimeMs === key.ctimeMs
+    stats !== undefined &&
+    stats.ino === key.ino &&
+    stats.size === key.size &&
+    stats.mtimeMs === key.mtimeMs &&
+    stats.ctimeMs === key.ctimeMs
   );
 }
 

@@ -39,7 +39,13 @@ export function fileResponse(request: HttpRequest, entry: FileEntry, options: Fi
         return errorResponse(request, 412, { headers: headers.delete('Content-Type'), error: 'precondition failed' });
       case 'not-modified':
         // RFC 9110 §15.4.5: a 304 carries the validators and caching fields, not the representation's metadata.
-        return { type: 'response', request, status: 304, headers: headers.delete('Content-Type').delete('Content-Encoding'), body: undefined };
+        return {
+          type: 'response',
+          request,
+          status: 304,
+          headers: headers.delete('Content-Type').delete('Content-Encoding'),
+          body: undefined,
+        };
       case 'proceed':
         break;
     }
@@ -63,7 +69,10 @@ function chooseRepresentation(request: HttpRequest, entry: FileEntry): readonly 
   if (entry.encoded.length === 0) return [undefined, entry.identity];
   const accept = request.headers.get('accept-encoding');
   if (accept === undefined) return [undefined, entry.identity];
-  const chosen = preferredEncoding(accept, entry.encoded.map(([coding]) => coding));
+  const chosen = preferredEncoding(
+    accept,
+    entry.encoded.map(([coding]) => coding),
+  );
   const found = entry.encoded.find(([coding]) => coding === chosen);
   return found ? [found[0], found[1]] : [undefined, entry.identity];
 }
@@ -77,7 +86,9 @@ function partial(request: HttpRequest, headers: HeaderMap, type: string, file: R
   }
   const frame = multipartFrame(ranges, file.size, type, randomBytes(12).toString('hex'));
   const parts: (string | Uint8Array | FileBody)[] = [];
-  ranges.forEach((range, i) => parts.push(frame.heads[i]!, slice(file, range.start, range.end) as Uint8Array | FileBody));
+  ranges.forEach((range, i) => {
+    parts.push(frame.heads[i]!, slice(file, range.start, range.end) as Uint8Array | FileBody);
+  });
   parts.push(frame.tail);
   headers.set('Content-Type', frame.contentType);
   return { type: 'response', request, status: 206, headers, body: { type: 'parts', parts } };

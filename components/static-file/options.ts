@@ -67,7 +67,19 @@ export interface ResolvedStaticOptions {
 
 export const defaultStaticCache: StaticCacheOptions = { entries: 10_000, bytes: 64 * 1024 * 1024, fileSize: 256 * 1024, revalidate: 1000 };
 
-const staticKeys = new Set(['index', 'listing', 'dotfiles', 'symlinks', 'mime', 'maxAge', 'immutable', 'precompressed', 'exclude', 'cache', 'maxRanges']);
+const staticKeys = new Set([
+  'index',
+  'listing',
+  'dotfiles',
+  'symlinks',
+  'mime',
+  'maxAge',
+  'immutable',
+  'precompressed',
+  'exclude',
+  'cache',
+  'maxRanges',
+]);
 
 /** `root`: an absolute path (relative ones against the working directory), or false. */
 export function resolveRoot(root: string | false | undefined): string | false {
@@ -79,7 +91,8 @@ export function resolveRoot(root: string | false | undefined): string | false {
 
 export function resolveStaticOptions(options: StaticOptions | undefined = {}): ResolvedStaticOptions {
   if (typeof options !== 'object' || options === null) throw badOption('static', 'an object', options);
-  for (const key of Object.keys(options)) if (!staticKeys.has(key)) throw new TypeError(`boxwire: unknown option "static.${key}" (known: ${[...staticKeys].join(', ')})`);
+  for (const key of Object.keys(options))
+    if (!staticKeys.has(key)) throw new TypeError(`boxwire: unknown option "static.${key}" (known: ${[...staticKeys].join(', ')})`);
   const index = options.index ?? ['index.html'];
   if (!Array.isArray(index) || index.some((name) => typeof name !== 'string' || !isPlainName(name))) {
     throw badOption('static.index', 'a list of file names (no "/")', index);
@@ -101,12 +114,13 @@ export function resolveStaticOptions(options: StaticOptions | undefined = {}): R
   if (!Number.isInteger(maxAge) || maxAge < 0) throw badOption('static.maxAge', 'a whole number of seconds', maxAge);
   const immutable = options.immutable ?? false;
   if (immutable !== false && !(immutable instanceof RegExp)) throw badOption('static.immutable', 'a RegExp or false', String(immutable));
-  const precompressed = options.precompressed === true ? (['br', 'gzip'] as const) : (options.precompressed || []);
+  const precompressed = options.precompressed === true ? (['br', 'gzip'] as const) : options.precompressed || [];
   if (!Array.isArray(precompressed) || precompressed.some((c) => c !== 'br' && c !== 'gzip')) {
     throw badOption('static.precompressed', 'true, false or a list of "br" and "gzip"', options.precompressed);
   }
   const exclude = options.exclude ?? [];
-  if (!Array.isArray(exclude) || exclude.some((dir) => typeof dir !== 'string' || dir === '')) throw badOption('static.exclude', 'a list of directory paths', exclude);
+  if (!Array.isArray(exclude) || exclude.some((dir) => typeof dir !== 'string' || dir === ''))
+    throw badOption('static.exclude', 'a list of directory paths', exclude);
   const maxRanges = options.maxRanges ?? defaultRangeLimits.maxRanges;
   if (!Number.isInteger(maxRanges) || maxRanges < 1) throw badOption('static.maxRanges', 'a whole number from 1', maxRanges);
   return {
@@ -130,7 +144,8 @@ function resolveCache(cache: StaticOptions['cache']): StaticCacheOptions | false
   if (typeof cache !== 'object' || cache === null) throw badOption('static.cache', 'an object or false', cache);
   const out: Record<string, number> = { ...defaultStaticCache };
   for (const [key, value] of Object.entries(cache)) {
-    if (!(key in defaultStaticCache)) throw new TypeError(`boxwire: unknown option "static.cache.${key}" (known: ${Object.keys(defaultStaticCache).join(', ')})`);
+    if (!(key in defaultStaticCache))
+      throw new TypeError(`boxwire: unknown option "static.cache.${key}" (known: ${Object.keys(defaultStaticCache).join(', ')})`);
     if (value === undefined) continue;
     if (!Number.isInteger(value) || (value as number) < 0) throw badOption(`static.cache.${key}`, 'a whole number', value);
     out[key] = value as number;

@@ -15,7 +15,13 @@ export interface DirectoryListing {
   readonly omitted: number;
 }
 
-export async function readDirectory(cache: FileCache, urlPath: string, realPath: string, roots: RealRoots, limit = 10_000): Promise<DirectoryListing> {
+export async function readDirectory(
+  cache: FileCache,
+  urlPath: string,
+  realPath: string,
+  roots: RealRoots,
+  limit = 10_000,
+): Promise<DirectoryListing> {
   const names: string[] = [];
   let omitted = 0;
   const dir = await opendir(realPath);

@@ -214,7 +214,7 @@ class SocketInfo implements ConnectionInfo {
 
 function readCertificate(socket: TLSSocket): PeerCertificate | undefined {
   const cert = socket.authorized ? socket.getPeerCertificate() : undefined;
-  if (!cert || !cert.subject) return undefined;
+  if (!cert?.subject) return undefined;
   return {
     subject: { ...cert.subject },
     issuer: { ...cert.issuer },

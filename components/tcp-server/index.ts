@@ -244,7 +244,7 @@ const connectionPlans = new WeakMap<object, readonly number[]>();
  */
 function connectionPlan(ends: readonly Component<any>[]): readonly number[] {
   const protocol = ends[1]!;
-  let plan = connectionPlans.get(protocol.spec);
+  const plan = connectionPlans.get(protocol.spec);
   if (plan) return plan;
   const order = ['socket', 'protocol', 'server'] as const;
   const place = ([owner, name]: Ref, direction: 'in' | 'out'): [number, number] => {
@@ -269,13 +269,37 @@ function connectionLinks(protocol: Component<any>): readonly (readonly [Ref, Ref
   const writable = 'writable' in protocol.inboxes;
   const log = 'log' in protocol.outboxes;
   const links: (readonly [Ref, Ref])[] = [
-    [['socket', 'outbox'], ['protocol', 'inbox']],
-    [['protocol', 'outbox'], ['socket', 'inbox']],
-    [['socket', 'signal'], ['protocol', 'control']],
-    [['protocol', 'signal'], ['socket', 'control']],
+    [
+      ['socket', 'outbox'],
+      ['protocol', 'inbox'],
+    ],
+    [
+      ['protocol', 'outbox'],
+      ['socket', 'inbox'],
+    ],
+    [
+      ['socket', 'signal'],
+      ['protocol', 'control'],
+    ],
+    [
+      ['protocol', 'signal'],
+      ['socket', 'control'],
+    ],
   ];
-  if (flow) links.push([['protocol', 'flow'], ['socket', 'flow']]);
-  if (writable) links.push([['socket', 'writable'], ['protocol', 'writable']]);
-  if (log) links.push([['protocol', 'log'], ['server', 'log']]);
+  if (flow)
+    links.push([
+      ['protocol', 'flow'],
+      ['socket', 'flow'],
+    ]);
+  if (writable)
+    links.push([
+      ['socket', 'writable'],
+      ['protocol', 'writable'],
+    ]);
+  if (log)
+    links.push([
+      ['protocol', 'log'],
+      ['server', 'log'],
+    ]);
   return links;
 }

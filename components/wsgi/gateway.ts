@@ -61,7 +61,12 @@ export class WsgiGateway implements Cancellable {
     app: number,
     options: GatewayOptions,
   ) {
-    this.replies = new Box<PoolReply>(this, 'replies', 'in', 'from the pool: the head, body chunks, asks for request body bytes, the end or a failure');
+    this.replies = new Box<PoolReply>(
+      this,
+      'replies',
+      'in',
+      'from the pool: the head, body chunks, asks for request body bytes, the end or a failure',
+    );
     this.replies.handleWith(call, (reply) => this.reply(reply));
     jobs.send({
       type: 'job',

@@ -321,7 +321,14 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     if (this.waiting >= this.scheduling.queueSize) {
       this.log('monitor', 'warn', `request refused: ${this.waiting} waiting, the queue is full`);
       const { noun, nouns } = this.wording;
-      return this.answer(lease, failure(job.id, 503, `all ${this.workers.size} ${this.workers.size === 1 ? noun : nouns} are busy and ${this.waiting} requests wait`));
+      return this.answer(
+        lease,
+        failure(
+          job.id,
+          503,
+          `all ${this.workers.size} ${this.workers.size === 1 ? noun : nouns} are busy and ${this.waiting} requests wait`,
+        ),
+      );
     }
     // Offered ahead only when none is queued before it: first come, first served.
     const host = this.queue.length === 0 ? this.offerable() : undefined;
@@ -487,7 +494,7 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
    */
   protected withdrawn(worker: W, id: number): void {
     const lease = this.leases.get(id);
-    if (!lease || !lease.withdrawing) return;
+    if (!lease?.withdrawing) return;
     lease.withdrawing = false;
     if (lease.offeredTo === worker) this.unoffer(worker, lease);
     else if (lease.worker === worker) {
@@ -714,7 +721,13 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     if (worker.status === 'stopping') return;
     const starting = worker.status === 'starting';
     const jobs = this.jobsOf(worker);
-    const doing = starting ? ' while starting' : jobs.length === 1 ? ` running ${jobs[0]!.job.label}` : jobs.length > 1 ? ` running ${jobs.length} requests` : '';
+    const doing = starting
+      ? ' while starting'
+      : jobs.length === 1
+        ? ` running ${jobs[0]!.job.label}`
+        : jobs.length > 1
+          ? ` running ${jobs.length} requests`
+          : '';
     this.log('errors', 'error', `WSGI ${this.nameOf(worker)} died${doing}: ${why}`, stack ? { stack } : undefined);
     worker.status = 'stopping';
     this.forget(worker, `the application's ${this.wording.noun} died: ${why}`);

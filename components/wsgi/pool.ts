@@ -33,7 +33,19 @@ import { Worker } from 'node:worker_threads';
 import { assertNever } from '../../src/core/component.js';
 import { JobPool, PoolLease, listenTo, startingWorker, type PoolWorker, type Scheduling, type Withdrawal } from './job-pool.js';
 import type { Box } from '../../src/core/box.js';
-import { fromWire, offerToken, wireJob, type AppModule, type FromThread, type FromThreadWire, type Job, type JobUpdate, type PoolReply, type ThreadData, type WireJob } from './messages.js';
+import {
+  fromWire,
+  offerToken,
+  wireJob,
+  type AppModule,
+  type FromThread,
+  type FromThreadWire,
+  type Job,
+  type JobUpdate,
+  type PoolReply,
+  type ThreadData,
+  type WireJob,
+} from './messages.js';
 
 /** JobPool's scheduling, its workers being threads. */
 export interface PoolOptions extends Omit<Scheduling, 'minWorkers' | 'maxWorkers'> {
@@ -106,7 +118,9 @@ export function threadCount(): number {
  * dist/ is used (npm test builds first).
  */
 const threadScript = fileURLToPath(
-  import.meta.url.endsWith('.ts') ? new URL('../../dist/components/wsgi/thread.js', import.meta.url) : new URL('./thread.js', import.meta.url),
+  import.meta.url.endsWith('.ts')
+    ? new URL('../../dist/components/wsgi/thread.js', import.meta.url)
+    : new URL('./thread.js', import.meta.url),
 );
 
 export class WorkerPool extends JobPool<Thread, Lease> {
@@ -119,7 +133,10 @@ export class WorkerPool extends JobPool<Thread, Lease> {
     private readonly apps: readonly AppModule[],
     options: PoolOptions = defaultPoolOptions,
   ) {
-    super({ ...options, minWorkers: options.minThreads, maxWorkers: options.maxThreads }, { prefix: 'wsgi pool', noun: 'thread', nouns: 'threads' });
+    super(
+      { ...options, minWorkers: options.minThreads, maxWorkers: options.maxThreads },
+      { prefix: 'wsgi pool', noun: 'thread', nouns: 'threads' },
+    );
   }
 
   /** The pool now: threads, busy, idle, starting, queued (offered jobs included), served. */
@@ -214,7 +231,12 @@ export class WorkerPool extends JobPool<Thread, Lease> {
     for (const broken of failures) {
       if (this.reportedFailures.has(broken.app)) continue;
       this.reportedFailures.add(broken.app);
-      this.log('errors', 'error', `WSGI application ${this.apps[broken.app]?.module} could not be loaded: ${broken.message}`, broken.stack ? { stack: broken.stack } : undefined);
+      this.log(
+        'errors',
+        'error',
+        `WSGI application ${this.apps[broken.app]?.module} could not be loaded: ${broken.message}`,
+        broken.stack ? { stack: broken.stack } : undefined,
+      );
     }
     this.ready(thread);
   }

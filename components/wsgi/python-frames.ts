@@ -24,7 +24,19 @@ import type { Blocked, Chunk, End, ErrorsLine, Failure, FileSpec, Head, JobUpdat
 /** Frame types, to the worker. */
 export const toWorker = { request: 1, body: 2, bodyEnd: 3, bodyError: 4, credit: 5, abort: 6, withdraw: 7 } as const;
 /** Frame types, from the worker. */
-export const fromWorker = { ready: 10, fatal: 11, head: 12, data: 13, end: 14, file: 15, fail: 16, want: 17, blocked: 18, log: 19, withdrawn: 20 } as const;
+export const fromWorker = {
+  ready: 10,
+  fatal: 11,
+  head: 12,
+  data: 13,
+  end: 14,
+  file: 15,
+  fail: 16,
+  want: 17,
+  blocked: 18,
+  log: 19,
+  withdrawn: 20,
+} as const;
 
 const headerSize = 9;
 /** The largest frame a worker may send: a whole small body with its head, a traceback. More is a broken worker. */
@@ -66,7 +78,12 @@ function frame(kind: number, id: number, payloadLength: number, room = payloadLe
  * the environ's CGI variables as PEP 3333 native strings (wsgi-native.ts),
  * NAME NUL VALUE NUL ... Values must not hold NUL (see nulField).
  */
-export function requestFrame(id: number, environ: Readonly<CgiVariables>, credit: { readonly bytes: number; readonly chunks: number }, hasBody: boolean): Buffer {
+export function requestFrame(
+  id: number,
+  environ: Readonly<CgiVariables>,
+  credit: { readonly bytes: number; readonly chunks: number },
+  hasBody: boolean,
+): Buffer {
   const parts: string[] = [];
   for (const name in environ) parts.push(name, environ[name]!);
   let text = parts.join('\0');
@@ -191,7 +208,11 @@ export function decode(kind: number, id: number, payload: Buffer): FromWorker {
     case fromWorker.file: {
       const status = checkedStatus(payload.readUInt16BE(0), 200);
       const pathLength = payload.readUInt32BE(18);
-      const file = checkedFile(payload.toString('utf8', 22, 22 + pathLength), Number(payload.readBigUInt64BE(2)), Number(payload.readBigUInt64BE(10)));
+      const file = checkedFile(
+        payload.toString('utf8', 22, 22 + pathLength),
+        Number(payload.readBigUInt64BE(2)),
+        Number(payload.readBigUInt64BE(10)),
+      );
       const headers = headFields(payload, 22 + pathLength, payload.length);
       return { type: 'head', id, status, headers, file, last: true };
     }
@@ -230,7 +251,8 @@ function checkedStatus(status: number, least: number): number {
 
 /** The runner sends absolute paths and a range within the file (end exclusive). */
 function checkedFile(path: string, start: number, end: number): FileSpec {
-  if (!path.startsWith('/') || path.includes('\0') || !(start <= end)) throw new Error(`the worker sent a file it cannot have meant: ${JSON.stringify(path)} ${start}-${end}`);
+  if (!path.startsWith('/') || path.includes('\0') || !(start <= end))
+    throw new Error(`the worker sent a file it cannot have meant: ${JSON.stringify(path)} ${start}-${end}`);
   return { path, start, end };
 }
 

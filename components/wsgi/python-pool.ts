@@ -28,7 +28,16 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { nulField } from '../../src/http/wsgi-native.js';
 import { signalGroup } from '../process-group.js';
-import { JobPool, PoolLease, listenTo, startingWorker, type PoolFigures, type PoolWorker, type Scheduling, type Withdrawal } from './job-pool.js';
+import {
+  JobPool,
+  PoolLease,
+  listenTo,
+  startingWorker,
+  type PoolFigures,
+  type PoolWorker,
+  type Scheduling,
+  type Withdrawal,
+} from './job-pool.js';
 import type { Box } from '../../src/core/box.js';
 import { creditWindow, failure, type Failure, type Job, type JobUpdate, type PoolReply } from './messages.js';
 import { FrameReader, requestFrame, updateFrames, withdrawFrame, type FromWorker } from './python-frames.js';
@@ -102,7 +111,10 @@ export function pythonProcessCount(): number {
 
 /** The runner: beside this module in the sources, and shipped beside the build (package.json "files"). */
 export const runnerScript = fileURLToPath(
-  new URL(import.meta.url.endsWith('.ts') ? './python/boxwire_wsgi.py' : '../../../components/wsgi/python/boxwire_wsgi.py', import.meta.url),
+  new URL(
+    import.meta.url.endsWith('.ts') ? './python/boxwire_wsgi.py' : '../../../components/wsgi/python/boxwire_wsgi.py',
+    import.meta.url,
+  ),
 );
 
 /** The longest line of a process's stdout or stderr kept whole; longer ones are logged in pieces. */
@@ -142,7 +154,15 @@ export class PythonPool extends JobPool<Process, Lease> {
 
   get status(): PythonPoolState {
     const f = this.figures();
-    return { processes: f.workers, busy: f.busy, idle: f.idle, starting: f.starting, running: f.running, queued: f.queued, served: f.served };
+    return {
+      processes: f.workers,
+      busy: f.busy,
+      idle: f.idle,
+      starting: f.starting,
+      running: f.running,
+      queued: f.queued,
+      served: f.served,
+    };
   }
 
   /** Why the application's requests are refused, if they are. */
@@ -293,7 +313,10 @@ export class PythonPool extends JobPool<Process, Lease> {
         this.gone(worker);
         this.unusable(`${options.executable} could not be started: ${error.message}`);
       });
-    const stopLines = [lines(child.stdout, (line) => this.printed(worker, 'stdout', line)), lines(child.stderr, (line) => this.printed(worker, 'stderr', line))];
+    const stopLines = [
+      lines(child.stdout, (line) => this.printed(worker, 'stdout', line)),
+      lines(child.stderr, (line) => this.printed(worker, 'stderr', line)),
+    ];
     const stopListening = [listenTo(channel, { data: onData, close: onClose }), listenTo(child, { exit: onExit, error: onError })];
     worker.release = () => {
       for (const stop of [...stopListening, ...stopLines]) stop();
@@ -333,7 +356,10 @@ export class PythonPool extends JobPool<Process, Lease> {
   private fatal(traceback: string): void {
     const last = traceback.trimEnd().split('\n').pop() ?? 'failed';
     const { callable } = this.app;
-    this.unusable(`the application ${callable} could not be loaded: ${last}`, `${callable} could not be loaded (its route answers 503 until the configuration is reloaded):\n${traceback.trimEnd()}`);
+    this.unusable(
+      `the application ${callable} could not be loaded: ${last}`,
+      `${callable} could not be loaded (its route answers 503 until the configuration is reloaded):\n${traceback.trimEnd()}`,
+    );
   }
 
   /** Marks the application as unable to run: the workers stop, and every request waiting or to come is answered 503. */
@@ -353,7 +379,12 @@ export class PythonPool extends JobPool<Process, Lease> {
 
   /** A line the application printed. */
   private printed(worker: Process, stream: 'stdout' | 'stderr', line: string): void {
-    this.log('errors', 'warn', `${this.app.callable} [${this.nameOf(worker)} ${stream}]: ${line}`, { app: this.app.callable, prefix: this.app.prefix || '/', pid: worker.pid, stream });
+    this.log('errors', 'warn', `${this.app.callable} [${this.nameOf(worker)} ${stream}]: ${line}`, {
+      app: this.app.callable,
+      prefix: this.app.prefix || '/',
+      pid: worker.pid,
+      stream,
+    });
   }
 
   /** Once a process has both exited and closed its socket (so every frame it sent has been read), it has gone. */

@@ -75,7 +75,7 @@ async function send(reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
   if (first.done) return out.finish([]);
   let pending = reader.read();
   const second = await Promise.race([pending, nextTurn()]);
-  if (second !== undefined && second.done) return out.finish([first.value]);
+  if (second?.done) return out.finish([first.value]);
   await out.write(first.value);
   for (;;) {
     if (job.cancelled || out.full) {
@@ -95,5 +95,5 @@ function nextTurn(): Promise<undefined> {
 }
 
 function describe(value: unknown): string {
-  return value === null ? 'null' : typeof value === 'object' ? (value as object).constructor?.name ?? 'an object' : typeof value;
+  return value === null ? 'null' : typeof value === 'object' ? ((value as object).constructor?.name ?? 'an object') : typeof value;
 }

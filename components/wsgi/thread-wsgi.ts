@@ -23,7 +23,10 @@ export type StartResponse = (status: string, headers: [string, string][], excInf
 export type WsgiApplication = (environ: Record<string, unknown>, startResponse: StartResponse) => unknown;
 
 /** What the iteration came to: the whole body (an array), a file for the responder, or a body already streamed. */
-type Outcome = { readonly kind: 'whole'; readonly chunks: Chunk[] } | { readonly kind: 'file'; readonly file: FileWrapper } | { readonly kind: 'streamed' };
+type Outcome =
+  | { readonly kind: 'whole'; readonly chunks: Chunk[] }
+  | { readonly kind: 'file'; readonly file: FileWrapper }
+  | { readonly kind: 'streamed' };
 
 /**
  * Runs the application on the job. The usual small response (an array, or a
@@ -45,7 +48,10 @@ export function runWsgi(app: WsgiApplication, job: ThreadJob): Promise<void> | u
     }
     const problem = statusProblem(status) ?? headersProblem(headers);
     if (problem) throw new TypeError(problem);
-    out.setHead(statusCode(status), headers.map(([name, value]) => [name, value] as const));
+    out.setHead(
+      statusCode(status),
+      headers.map(([name, value]) => [name, value] as const),
+    );
     return write;
   };
 
@@ -86,7 +92,12 @@ function iterate(result: unknown, job: ThreadJob): Promise<void> | undefined {
 }
 
 /** The result's close(), which PEP 3333 says is always called; then the job ends. */
-function close(result: unknown, job: ThreadJob, outcome: Outcome | undefined, failure: { error: unknown } | undefined): Promise<void> | undefined {
+function close(
+  result: unknown,
+  job: ThreadJob,
+  outcome: Outcome | undefined,
+  failure: { error: unknown } | undefined,
+): Promise<void> | undefined {
   let closing: unknown;
   try {
     const close = (result as { close?: unknown } | null | undefined)?.close;

@@ -58,7 +58,11 @@ function next(): void {
     current = thread;
     const running = run(job, thread);
     // The usual small response is over already; a longer one starts the next job when it ends.
-    if (running) running.then(() => ended(), (error: unknown) => ended(thread, error));
+    if (running)
+      running.then(
+        () => ended(),
+        (error: unknown) => ended(thread, error),
+      );
     else current = undefined;
   }
 }
@@ -88,21 +92,34 @@ async function load(spec: AppModule): Promise<Loaded> {
     const module = (await import(pathToFileURL(spec.module).href)) as Record<string, unknown>;
     return pick(module, spec);
   } catch (error) {
-    return { kind: 'broken', message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined };
+    return {
+      kind: 'broken',
+      message: error instanceof Error ? error.message : String(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    };
   }
 }
 
 function pick(module: Record<string, unknown>, spec: AppModule): Loaded {
   const named = spec.export;
-  const value = named !== undefined ? module[named] : module.default ?? module.application ?? module.app ?? (typeof module.fetch === 'function' ? module : undefined);
+  const value =
+    named !== undefined
+      ? module[named]
+      : (module.default ?? module.application ?? module.app ?? (typeof module.fetch === 'function' ? module : undefined));
   if (value === undefined) {
     const which = named !== undefined ? `no export named "${named}"` : 'no default, application, app or fetch export';
     return { kind: 'broken', message: `${spec.module} has ${which}` };
   }
   const fetchMethod = typeof value === 'object' && value !== null ? (value as { fetch?: unknown }).fetch : undefined;
-  const kind = spec.interface ?? (typeof value === 'function' ? (named === 'fetch' ? 'fetch' : 'wsgi') : typeof fetchMethod === 'function' ? 'fetch' : undefined);
+  const kind =
+    spec.interface ??
+    (typeof value === 'function' ? (named === 'fetch' ? 'fetch' : 'wsgi') : typeof fetchMethod === 'function' ? 'fetch' : undefined);
   if (kind === 'wsgi' && typeof value === 'function') return { kind, run: value as WsgiApplication };
   if (kind === 'fetch' && typeof value === 'function') return { kind, run: value as FetchHandler };
-  if (kind === 'fetch' && typeof fetchMethod === 'function') return { kind, run: (request, env) => fetchMethod.call(value, request, env) as Response };
-  return { kind: 'broken', message: `${spec.module}${named !== undefined ? `#${named}` : ''} is not a WSGI application (a function) nor a fetch handler (an object with fetch())` };
+  if (kind === 'fetch' && typeof fetchMethod === 'function')
+    return { kind, run: (request, env) => fetchMethod.call(value, request, env) as Response };
+  return {
+    kind: 'broken',
+    message: `${spec.module}${named !== undefined ? `#${named}` : ''} is not a WSGI application (a function) nor a fetch handler (an object with fetch())`,
+  };
 }

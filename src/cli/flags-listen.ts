@@ -37,8 +37,17 @@ export const listenFlags: readonly Flag[] = [
   },
   { name: '--tls-key', value: 'FILE', help: 'TLS private key (PEM)', apply: (o, v) => void (draft(o).tlsKey = v) },
   { name: '--tls-cert', value: 'FILE', help: 'TLS certificate chain (PEM)', apply: (o, v) => void (draft(o).tlsCert = v) },
-  { name: '--tls-ca', value: 'FILE', help: 'CA (PEM) to verify client certificates against; asks clients for one', apply: (o, v) => void (draft(o).tlsCa = v) },
-  { name: '--tls-request-cert', help: 'require a client certificate that verifies against --tls-ca', apply: (o) => void (draft(o).tlsRequestCert = true) },
+  {
+    name: '--tls-ca',
+    value: 'FILE',
+    help: 'CA (PEM) to verify client certificates against; asks clients for one',
+    apply: (o, v) => void (draft(o).tlsCa = v),
+  },
+  {
+    name: '--tls-request-cert',
+    help: 'require a client certificate that verifies against --tls-ca',
+    apply: (o) => void (draft(o).tlsRequestCert = true),
+  },
 ];
 
 /** Turns the listening flags into the `interfaces` option (reading the TLS files); options without them pass through. */

@@ -32,7 +32,11 @@ export const staticFlags: readonly Flag[] = [
     repeatable: true,
     apply: (o, v) => (v === 'off' ? void (statics(o).index = []) : appendTo(o, 'index', v)),
   },
-  { name: '--listing', help: 'list directories that have no index file (default off: 404)', apply: (o) => void (statics(o).listing = true) },
+  {
+    name: '--listing',
+    help: 'list directories that have no index file (default off: 404)',
+    apply: (o) => void (statics(o).listing = true),
+  },
   {
     name: '--dotfiles',
     value: 'POLICY',
@@ -74,7 +78,11 @@ export const staticFlags: readonly Flag[] = [
       }
     },
   },
-  { name: '--precompressed', help: 'serve file.br / file.gz to clients that accept them', apply: (o) => void (statics(o).precompressed = true) },
+  {
+    name: '--precompressed',
+    help: 'serve file.br / file.gz to clients that accept them',
+    apply: (o) => void (statics(o).precompressed = true),
+  },
   {
     name: '--exclude',
     value: 'DIR',
@@ -83,5 +91,9 @@ export const staticFlags: readonly Flag[] = [
     apply: (o, v) => appendTo(o, 'exclude', v),
   },
   { name: '--no-file-cache', help: 'keep no file metadata or content in memory', apply: (o) => void (statics(o).cache = false) },
-  { name: '--compress', help: 'compress responses on the fly (br, gzip) for clients that accept it', apply: (o) => void (o.compress = true) },
+  {
+    name: '--compress',
+    help: 'compress responses on the fly (br, gzip) for clients that accept it',
+    apply: (o) => void (o.compress = true),
+  },
 ];

@@ -31,9 +31,24 @@ export const wsgiFlags: readonly Flag[] = [
       list.push(v);
     },
   },
-  { name: '--min-threads', value: 'N', help: 'threads always running for applications (default 10)', apply: (o, v) => void (pool(o).minThreads = integer('--min-threads', v)) },
-  { name: '--max-threads', value: 'N', help: 'most threads; 0 for no limit (default 0)', apply: (o, v) => void (pool(o).maxThreads = integer('--max-threads', v)) },
-  { name: '--queue-size', value: 'N', help: 'requests that may wait for a thread; more get 503 (default 256)', apply: (o, v) => void (pool(o).queueSize = integer('--queue-size', v)) },
+  {
+    name: '--min-threads',
+    value: 'N',
+    help: 'threads always running for applications (default 10)',
+    apply: (o, v) => void (pool(o).minThreads = integer('--min-threads', v)),
+  },
+  {
+    name: '--max-threads',
+    value: 'N',
+    help: 'most threads; 0 for no limit (default 0)',
+    apply: (o, v) => void (pool(o).maxThreads = integer('--max-threads', v)),
+  },
+  {
+    name: '--queue-size',
+    value: 'N',
+    help: 'requests that may wait for a thread; more get 503 (default 256)',
+    apply: (o, v) => void (pool(o).queueSize = integer('--queue-size', v)),
+  },
   {
     name: '--app-timeout',
     value: 'SECONDS',

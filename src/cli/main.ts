@@ -18,7 +18,9 @@ import { withWsgiDefaults } from './flags-wsgi.js';
 import { withInterfaces } from './flags-listen.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL(import.meta.url.endsWith('.ts') ? '../../package.json' : '../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(
+    readFileSync(new URL(import.meta.url.endsWith('.ts') ? '../../package.json' : '../../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
   return pkg.version;
 }
 
@@ -42,7 +44,8 @@ async function main(argv: readonly string[]): Promise<number> {
     // The file may say how many workers too; the flag wins.
     const { workers: workersFile, ...fromFile } = (await optionsFrom(configFile, flagOptions)) as ServerOptions & { workers?: unknown };
     const workers = workersFlag ?? workersFile;
-    if (workers !== undefined && (!Number.isInteger(workers) || (workers as number) < 1)) throw new TypeError(`boxwire: "workers" must be a whole number from 1 (got ${JSON.stringify(workers)})`);
+    if (workers !== undefined && (!Number.isInteger(workers) || (workers as number) < 1))
+      throw new TypeError(`boxwire: "workers" must be a whole number from 1 (got ${JSON.stringify(workers)})`);
     server = createServer(fromFile);
     if (typeof workers === 'number' && workers > 1 && cluster.isPrimary) {
       // The options were checked here; each worker builds its own server from the same command line.

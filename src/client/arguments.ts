@@ -29,7 +29,9 @@ export function checkArguments(args: unknown, params: readonly ParamSpec[], vari
   for (const name of Object.keys(args)) {
     if (args[name] !== undefined && !byName.has(name) && !variables.includes(name)) {
       const known = [...variables, ...byName.keys()];
-      throw new TypeError(`unknown parameter "${name}" (${known.length ? `expected ${known.map((k) => `"${k}"`).join(', ')}` : 'this call takes none'})`);
+      throw new TypeError(
+        `unknown parameter "${name}" (${known.length ? `expected ${known.map((k) => `"${k}"`).join(', ')}` : 'this call takes none'})`,
+      );
     }
   }
   const pathValues: Record<string, string | number> = {};
@@ -38,7 +40,9 @@ export function checkArguments(args: unknown, params: readonly ParamSpec[], vari
     const type = byName.get(name)?.[1];
     if (value === undefined) throw new TypeError(`missing required path variable "${name}"`);
     if (type ? !fits(type, value) : typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) {
-      throw new TypeError(`path variable "${name}" must be ${type ? `of type ${type}` : 'a string or a finite number'}, got ${describeValue(value)}`);
+      throw new TypeError(
+        `path variable "${name}" must be ${type ? `of type ${type}` : 'a string or a finite number'}, got ${describeValue(value)}`,
+      );
     }
     pathValues[name] = value as string | number;
   }

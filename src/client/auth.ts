@@ -14,7 +14,8 @@ const control = /[\x00-\x1f\x7f]/;
 export function basicAuth(user: string, password: string): { readonly Authorization: string } {
   if (typeof user !== 'string' || typeof password !== 'string') throw new TypeError('basicAuth: user and password must be strings');
   if (user.includes(':')) throw new TypeError('basicAuth: the user-id must not contain ":" (RFC 7617 §2)');
-  if (control.test(user) || control.test(password)) throw new TypeError('basicAuth: control characters are not allowed in credentials (RFC 7617 §2)');
+  if (control.test(user) || control.test(password))
+    throw new TypeError('basicAuth: control characters are not allowed in credentials (RFC 7617 §2)');
   return { Authorization: `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}` };
 }
 

@@ -66,7 +66,11 @@ export type ApiClient<D extends ApiDescription, R extends NameRule, Out> = {
  */
 export type WithResults<C, Results extends { readonly [N in keyof C]?: { readonly [M in keyof C[N]]?: unknown } }> = {
   readonly [N in keyof C]: {
-    readonly [M in keyof C[N]]: N extends keyof Results ? (M extends keyof Results[N] ? Returning<C[N][M], Results[N][M]> : C[N][M]) : C[N][M];
+    readonly [M in keyof C[N]]: N extends keyof Results
+      ? M extends keyof Results[N]
+        ? Returning<C[N][M], Results[N][M]>
+        : C[N][M]
+      : C[N][M];
   };
 };
 

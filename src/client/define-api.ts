@@ -101,10 +101,13 @@ export function defineApi<const D extends ApiDescription, R extends NameRule = C
   for (const [namespace, spec] of Object.entries(description)) {
     const name = h.naming(namespace);
     if (typeof name !== 'string' || name === '') throw new TypeError(`defineApi: the naming rule gives namespace "${namespace}" no name`);
-    if (name === 'then' || name === '__proto__') throw new TypeError(`defineApi: namespace "${namespace}" cannot be named "${name}" (a reserved property); use another naming rule`);
+    if (name === 'then' || name === '__proto__')
+      throw new TypeError(`defineApi: namespace "${namespace}" cannot be named "${name}" (a reserved property); use another naming rule`);
     const other = namedBy.get(name);
     if (other !== undefined) {
-      throw new TypeError(`defineApi: namespaces "${other}" and "${namespace}" are both named "${name}"; use a naming rule that tells them apart (keepNamespace, or one of your own)`);
+      throw new TypeError(
+        `defineApi: namespaces "${other}" and "${namespace}" are both named "${name}"; use a naming rule that tells them apart (keepNamespace, or one of your own)`,
+      );
     }
     namedBy.set(name, namespace);
     const variables = pathVariables(namespace);
@@ -130,7 +133,12 @@ async function invoke(h: Resolved, site: CallSite, args: unknown, options: CallO
 }
 
 /** Checks a call's arguments and options, runs the url, arguments and headers hooks, and builds the request. */
-async function prepare(h: Resolved, site: CallSite, args: unknown, options: CallOptions): Promise<{ call: ApiCall; request: Exchange; timeout: number }> {
+async function prepare(
+  h: Resolved,
+  site: CallSite,
+  args: unknown,
+  options: CallOptions,
+): Promise<{ call: ApiCall; request: Exchange; timeout: number }> {
   let path: string;
   let rest: Arguments;
   let timeout: number;
@@ -139,7 +147,8 @@ async function prepare(h: Resolved, site: CallSite, args: unknown, options: Call
     path = fillPath(site.namespace, checked.variables);
     rest = checked.rest;
     if (typeof options !== 'object' || options === null) throw new TypeError('the call options must be an object');
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new TypeError('the signal option must be an AbortSignal');
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
+      throw new TypeError('the signal option must be an AbortSignal');
     timeout = options.timeout === undefined ? h.timeout : checkTimeout(options.timeout, 'the timeout option');
   } catch (error) {
     throw new ApiError('arguments', site, (error as Error).message);
@@ -184,7 +193,12 @@ async function outcome(h: Resolved, call: ApiCall, response: ApiResponse): Promi
     // A failed call's error page is often not JSON: then the status is the news, with the text.
     if (!response.ok) throw statusError(call, response, response.text());
     if (isApiError(error)) throw error;
-    throw new ApiError('decode', call, (error as Error)?.message ?? String(error), { url: response.url, status: response.status, data: response.text(), cause: error });
+    throw new ApiError('decode', call, (error as Error)?.message ?? String(error), {
+      url: response.url,
+      status: response.status,
+      data: response.text(),
+      cause: error,
+    });
   }
   if (h.check) await h.check(data, response, call);
   if (!response.ok) throw statusError(call, response, data);
@@ -284,8 +298,11 @@ function resolveBase(baseUrl: unknown): string {
   } catch {
     throw new TypeError(`defineApi: hooks.baseUrl must be an absolute URL, got ${JSON.stringify(String(baseUrl))}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`defineApi: hooks.baseUrl must be http or https, got ${url.protocol}`);
-  if (url.username || url.password) throw new TypeError('defineApi: hooks.baseUrl must not carry credentials; use headers: basicAuth(user, password)');
-  if (url.search || url.hash) throw new TypeError('defineApi: hooks.baseUrl must not have a query or fragment; add fixed arguments in the arguments hook');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new TypeError(`defineApi: hooks.baseUrl must be http or https, got ${url.protocol}`);
+  if (url.username || url.password)
+    throw new TypeError('defineApi: hooks.baseUrl must not carry credentials; use headers: basicAuth(user, password)');
+  if (url.search || url.hash)
+    throw new TypeError('defineApi: hooks.baseUrl must not have a query or fragment; add fixed arguments in the arguments hook');
   return url.pathname.endsWith('/') ? url.href : `${url.href}/`;
 }

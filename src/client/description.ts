@@ -82,7 +82,9 @@ function checkParams(params: unknown, variables: readonly string[], where: strin
     if (seen.has(name)) throw new TypeError(`${where}: parameter "${name}" is listed twice`);
     seen.add(name);
     if (!(paramTypeNames as readonly unknown[]).includes(type)) {
-      throw new TypeError(`${where}: parameter "${name}" has unknown type ${JSON.stringify(type)} (expected one of ${paramTypeNames.join(', ')})`);
+      throw new TypeError(
+        `${where}: parameter "${name}" has unknown type ${JSON.stringify(type)} (expected one of ${paramTypeNames.join(', ')})`,
+      );
     }
     for (const flag of flags) {
       if (!(paramFlags as readonly unknown[]).includes(flag)) {
@@ -90,7 +92,8 @@ function checkParams(params: unknown, variables: readonly string[], where: strin
       }
     }
     if (variables.includes(name)) {
-      if (flags.length > 0) throw new TypeError(`${where}: "${name}" is a path variable: it is always required and always in the path, so it takes no flags`);
+      if (flags.length > 0)
+        throw new TypeError(`${where}: "${name}" is a path variable: it is always required and always in the path, so it takes no flags`);
       if (!pathVariableTypes.includes(type as ParamTypeName)) {
         throw new TypeError(`${where}: path variable "${name}" must be of type ${pathVariableTypes.join(', ')}, not ${String(type)}`);
       }

@@ -13,7 +13,17 @@ export {
   type MethodName,
   type JsonValue,
 } from './description.js';
-export type { ApiClient, CallArguments, CallFunction, CallOptions, HeaderFields, NamespaceClient, WithResults, ArgumentsOf, ResultOf } from './client-types.js';
+export type {
+  ApiClient,
+  CallArguments,
+  CallFunction,
+  CallOptions,
+  HeaderFields,
+  NamespaceClient,
+  WithResults,
+  ArgumentsOf,
+  ResultOf,
+} from './client-types.js';
 export {
   camelJoin,
   snakeJoin,

@@ -52,14 +52,18 @@ export function dropVariables(namespace: string): string {
 }
 
 /** The non-empty words of `S` between any of the one-character delimiters `D`. */
-export type Words<S extends string, D extends string, Word extends string = '', Acc extends string[] = []> =
-  S extends `${infer C}${infer Rest}`
-    ? C extends D
-      ? Words<Rest, D, '', Word extends '' ? Acc : [...Acc, Word]>
-      : Words<Rest, D, `${Word}${C}`, Acc>
-    : Word extends ''
-      ? Acc
-      : [...Acc, Word];
+export type Words<
+  S extends string,
+  D extends string,
+  Word extends string = '',
+  Acc extends string[] = [],
+> = S extends `${infer C}${infer Rest}`
+  ? C extends D
+    ? Words<Rest, D, '', Word extends '' ? Acc : [...Acc, Word]>
+    : Words<Rest, D, `${Word}${C}`, Acc>
+  : Word extends ''
+    ? Acc
+    : [...Acc, Word];
 
 export function words(text: string, delimiters: readonly string[]): string[] {
   const found: string[] = [];
@@ -106,7 +110,9 @@ export interface KeepNamespace extends NameRule {
  * and the others capitalised: `SMS/Messages` -> `SMSMessages`,
  * `artists/{artist_id}/calendar` -> `artistsCalendar`, `user-groups` -> `userGroups`.
  */
-export function camelJoin<D extends string = DefaultDelimiters>(delimiters: readonly D[] = defaultDelimiters as readonly D[]): Naming<CamelJoin<D>> {
+export function camelJoin<D extends string = DefaultDelimiters>(
+  delimiters: readonly D[] = defaultDelimiters as readonly D[],
+): Naming<CamelJoin<D>> {
   checkDelimiters(delimiters);
   return namingRule<CamelJoin<D>>((namespace) =>
     words(dropVariables(namespace), delimiters)
@@ -116,7 +122,9 @@ export function camelJoin<D extends string = DefaultDelimiters>(delimiters: read
 }
 
 /** Words lower-cased and joined with `_`: `SMS/Messages` -> `sms_messages`. */
-export function snakeJoin<D extends string = DefaultDelimiters>(delimiters: readonly D[] = defaultDelimiters as readonly D[]): Naming<SnakeJoin<D>> {
+export function snakeJoin<D extends string = DefaultDelimiters>(
+  delimiters: readonly D[] = defaultDelimiters as readonly D[],
+): Naming<SnakeJoin<D>> {
   checkDelimiters(delimiters);
   return namingRule<SnakeJoin<D>>((namespace) =>
     words(dropVariables(namespace), delimiters)
@@ -130,6 +138,7 @@ export const keepNamespace: Naming<KeepNamespace> = namingRule<KeepNamespace>((n
 
 function checkDelimiters(delimiters: readonly string[]): void {
   for (const d of delimiters) {
-    if (typeof d !== 'string' || [...d].length !== 1) throw new TypeError(`naming rule: a delimiter must be one character, got ${JSON.stringify(d)}`);
+    if (typeof d !== 'string' || [...d].length !== 1)
+      throw new TypeError(`naming rule: a delimiter must be one character, got ${JSON.stringify(d)}`);
   }
 }

@@ -54,11 +54,13 @@ export function resolveSigning(options: SigningOptions): Resolved {
     separator: options.separator ?? '&',
     exclude: options.exclude ?? [],
   };
-  if (resolved.over !== 'pairs' && resolved.over !== 'values') throw new TypeError(`signing: over must be 'pairs' or 'values', got ${JSON.stringify(resolved.over)}`);
+  if (resolved.over !== 'pairs' && resolved.over !== 'values')
+    throw new TypeError(`signing: over must be 'pairs' or 'values', got ${JSON.stringify(resolved.over)}`);
   if (!['end', 'start', 'hmac'].includes(resolved.secretAt)) {
     throw new TypeError(`signing: secretAt must be 'end', 'start' or 'hmac', got ${JSON.stringify(resolved.secretAt)}`);
   }
-  if (!digests.includes(resolved.digest)) throw new TypeError(`signing: digest must be one of ${digests.join(', ')}, got ${JSON.stringify(resolved.digest)}`);
+  if (!digests.includes(resolved.digest))
+    throw new TypeError(`signing: digest must be one of ${digests.join(', ')}, got ${JSON.stringify(resolved.digest)}`);
   if (typeof resolved.param !== 'string' || resolved.param === '') throw new TypeError('signing: param must be a non-empty string');
   try {
     createHash(resolved.hash);
@@ -91,9 +93,13 @@ function digestOf(text: string, o: Resolved): string {
     case 'hmac':
       return createHmac(o.hash, o.secret).update(text, 'utf8').digest(o.digest);
     case 'start':
-      return createHash(o.hash).update(o.secret + text, 'utf8').digest(o.digest);
+      return createHash(o.hash)
+        .update(o.secret + text, 'utf8')
+        .digest(o.digest);
     case 'end':
-      return createHash(o.hash).update(text + o.secret, 'utf8').digest(o.digest);
+      return createHash(o.hash)
+        .update(text + o.secret, 'utf8')
+        .digest(o.digest);
   }
 }
 

@@ -253,7 +253,6 @@ export class Box<T> extends Observable<T> {
     for (let i = 0; i < fns.length; i++) (fns[i] as SubscriberTarget<T>).subscriber?.complete();
   }
 
-
   override toString(): string {
     return `${this.owner.name}.${this.name}`;
   }

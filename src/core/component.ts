@@ -16,17 +16,9 @@
  * component stops. Stopping releases everything the component `own`s and
  * undoes every link of its boxes.
  */
-import { type Observable, type Unsubscribable } from 'rxjs';
+import type { Observable, Unsubscribable } from 'rxjs';
 import { Box, box, removeAt, type BoxOwner, type BoxSpec, type Dispatcher, type MessageOf } from './box.js';
-import {
-  endsInput,
-  failed,
-  producerFinished,
-  shutdown,
-  type Ended,
-  type Lifecycle,
-  type Shutdown,
-} from './signals.js';
+import { endsInput, failed, producerFinished, shutdown, type Ended, type Lifecycle, type Shutdown } from './signals.js';
 import { stats } from './stats.js';
 
 export type BoxSpecs = Record<string, BoxSpec<any>>;
@@ -37,8 +29,7 @@ export interface ComponentSpec<I extends BoxSpecs = BoxSpecs, O extends BoxSpecs
   readonly outboxes: O & { readonly signal: BoxSpec<any> };
 }
 
-type WithDefault<S extends BoxSpecs, K extends string, T> = S &
-  (K extends keyof S ? unknown : { readonly [P in K]: BoxSpec<T> });
+type WithDefault<S extends BoxSpecs, K extends string, T> = S & (K extends keyof S ? unknown : { readonly [P in K]: BoxSpec<T> });
 
 /** @internal What a graph's spec says of a box that is one of its children's, passed through (see Graphline). */
 export const passedThrough: BoxSpec<any> = Object.freeze({ description: "a child's box, passed through as the graph's own" });
@@ -96,7 +87,10 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
   /** @internal Everything else the runtime keeps of the component: see `Core`. */
   private readonly core: Core;
 
-  constructor(readonly spec: S, name?: string) {
+  constructor(
+    readonly spec: S,
+    name?: string,
+  ) {
     const core = new Core(this, name);
     this.core = core;
     // Inboxes hold what arrives before start() and hand it over once main() has run.
@@ -229,10 +223,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    * called with the component as `this`, so a method can be passed as it is
    * (no closure per component).
    */
-  protected on<K extends keyof S['inboxes'] & string>(
-    inbox: K,
-    handler: (message: InMessage<S, K>) => void,
-  ): void {
+  protected on<K extends keyof S['inboxes'] & string>(inbox: K, handler: (message: InMessage<S, K>) => void): void {
     (this.inboxes[inbox] as Box<unknown>).handleWith(this.core, handler as (message: unknown) => void);
   }
 
@@ -250,11 +241,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    * Listens to a Node event emitter (a socket, a child process, a worker) for
    * the life of the component, at the component's boundary.
    */
-  protected listen<A extends unknown[]>(
-    emitter: NodeJS.EventEmitter,
-    event: string,
-    handler: (...args: A) => void,
-  ): void {
+  protected listen<A extends unknown[]>(emitter: NodeJS.EventEmitter, event: string, handler: (...args: A) => void): void {
     const listener = this.listenerFor(handler);
     emitter.on(event, listener);
     this.own(() => emitter.off(event, listener));
@@ -568,12 +555,7 @@ function runMain(this: Component<any>): void {
   (this as unknown as { main(): void }).main();
 }
 
-function makeBoxes(
-  owner: BoxOwner,
-  specs: BoxSpecs,
-  direction: 'in' | 'out',
-  list: Box<unknown>[],
-): Record<string, Box<unknown>> {
+function makeBoxes(owner: BoxOwner, specs: BoxSpecs, direction: 'in' | 'out', list: Box<unknown>[]): Record<string, Box<unknown>> {
   const made: Record<string, Box<unknown>> = {};
   for (const name in specs) {
     const spec = specs[name]!;

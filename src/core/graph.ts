@@ -26,13 +26,9 @@ type InboxNames<C> = C extends Component<infer S> ? keyof S['inboxes'] & string 
 type OutboxNames<C> = C extends Component<infer S> ? keyof S['outboxes'] & string : never;
 
 /** `"child.outbox"` or `"self.someInbox"`: where a link starts. */
-export type FromRef<C extends Children> =
-  | { [K in keyof C & string]: `${K}.${OutboxNames<C[K]>}` }[keyof C & string]
-  | `self.${string}`;
+export type FromRef<C extends Children> = { [K in keyof C & string]: `${K}.${OutboxNames<C[K]>}` }[keyof C & string] | `self.${string}`;
 /** `"child.inbox"` or `"self.someOutbox"`: where a link ends. */
-export type ToRef<C extends Children> =
-  | { [K in keyof C & string]: `${K}.${InboxNames<C[K]>}` }[keyof C & string]
-  | `self.${string}`;
+export type ToRef<C extends Children> = { [K in keyof C & string]: `${K}.${InboxNames<C[K]>}` }[keyof C & string] | `self.${string}`;
 
 export type LinkSpec<C extends Children> = readonly [from: FromRef<C>, to: ToRef<C>];
 
@@ -147,12 +143,19 @@ export class Graphline<C extends Children = Children> extends Component<GraphSpe
       return [selfBox, direction, at, box] as const;
     });
     const ends: number[] = [];
-    for (const [fromOwner, fromBox, toOwner, toBox] of shape.links) ends.push(...index(fromOwner, fromBox, 'from'), ...index(toOwner, toBox, 'to'));
+    for (const [fromOwner, fromBox, toOwner, toBox] of shape.links)
+      ends.push(...index(fromOwner, fromBox, 'from'), ...index(toOwner, toBox, 'to'));
     const heads: number[] = [];
     names.forEach((name, i) => {
       if (!shape.fedControls.has(name)) heads.push(i);
     });
-    return new Plan(names, list.map((child) => child.spec), aliases, ends, heads);
+    return new Plan(
+      names,
+      list.map((child) => child.spec),
+      aliases,
+      ends,
+      heads,
+    );
   }
 }
 

@@ -15,11 +15,8 @@ export interface LogRecord {
   readonly fields?: Readonly<Record<string, unknown>>;
 }
 
-export function logRecord(
-  channel: string,
-  level: LogLevel,
-  message: string,
-  fields?: Readonly<Record<string, unknown>>,
-): LogRecord {
-  return fields ? { type: 'log', channel, level, message, time: Date.now(), fields } : { type: 'log', channel, level, message, time: Date.now() };
+export function logRecord(channel: string, level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): LogRecord {
+  return fields
+    ? { type: 'log', channel, level, message, time: Date.now(), fields }
+    : { type: 'log', channel, level, message, time: Date.now() };
 }

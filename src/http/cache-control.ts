@@ -14,6 +14,6 @@ export interface CachePolicy {
 export const oneYear = 31_536_000;
 
 export function cacheControlFor(name: string, policy: CachePolicy): string {
-  if (policy.immutable && policy.immutable.test(name)) return `public, max-age=${oneYear}, immutable`;
+  if (policy.immutable?.test(name)) return `public, max-age=${oneYear}, immutable`;
   return `public, max-age=${policy.maxAge}`;
 }

@@ -176,7 +176,9 @@ export function cgiEnvironment(
   env.SERVER_SOFTWARE = settings.serverSoftware; // §4.1.17
 
   // Extensions every CGI server sets (Apache, lighttpd), relied on by PHP and friends.
-  env.REQUEST_URI = request.target.startsWith('/') ? envValue(request.target) : envValue(request.query ? `${request.rawPath}?${request.query}` : request.rawPath);
+  env.REQUEST_URI = request.target.startsWith('/')
+    ? envValue(request.target)
+    : envValue(request.query ? `${request.rawPath}?${request.query}` : request.rawPath);
   env.SCRIPT_FILENAME = script.filename;
   env.DOCUMENT_ROOT = settings.documentRoot;
   env.REMOTE_PORT = String(connection.remotePort);
@@ -188,7 +190,6 @@ export function cgiEnvironment(
   env.REDIRECT_STATUS = '200'; // php-cgi refuses to run without it (cgi.force_redirect)
   return env;
 }
-
 
 /** root + a decoded, normalised path ("/a/b"), without doubling the slash. */
 function joinUnder(root: string, path: string): string {

@@ -91,7 +91,12 @@ export class CgiHeadParser {
       }
       const field = splitFieldLine(line);
       if (typeof field === 'string') {
-        const why = field === 'obs-fold' ? 'a folded header line' : field === 'bad-value' ? 'a control character in a header value' : 'a line that is not a header field';
+        const why =
+          field === 'obs-fold'
+            ? 'a folded header line'
+            : field === 'bad-value'
+              ? 'a control character in a header value'
+              : 'a line that is not a header field';
         return this.settle(bad(`${why}: ${JSON.stringify(line.slice(0, 80))}`));
       }
       this.fields.push([line.slice(0, field.name.length), field.value]);

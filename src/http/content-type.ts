@@ -9,7 +9,8 @@ import mime from 'mime-types';
 export const defaultContentType = 'application/octet-stream';
 
 /** A media type: `type/subtype` and optional parameters. */
-const mediaType = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=("[^"\r\n]*"|[!#$%&'*+.^_`|~0-9A-Za-z-]+))*$/;
+const mediaType =
+  /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=("[^"\r\n]*"|[!#$%&'*+.^_`|~0-9A-Za-z-]+))*$/;
 const extension = /^\.[A-Za-z0-9_+-]+$/;
 
 export function isMediaType(value: string): boolean {
@@ -22,7 +23,8 @@ export function normalizeMimeOverrides(overrides: Readonly<Record<string, string
   for (const [ext, type] of Object.entries(overrides)) {
     const key = ext.startsWith('.') ? ext : `.${ext}`;
     if (!extension.test(key)) throw new TypeError(`"${ext}" is not a file extension such as ".md"`);
-    if (typeof type !== 'string' || !isMediaType(type)) throw new TypeError(`"${String(type)}" (for ${key}) is not a media type such as "text/markdown"`);
+    if (typeof type !== 'string' || !isMediaType(type))
+      throw new TypeError(`"${String(type)}" (for ${key}) is not a media type such as "text/markdown"`);
     out.set(key.toLowerCase(), type.includes(';') ? type : mime.contentType(type) || type);
   }
   return out;

@@ -123,7 +123,12 @@ export class ServerCounters {
       pid: process.pid,
       uptime: (now - this.startedAt) / 1000,
       connections: this.connections(),
-      requests: { total: this.requests, perSecond: recent / span, byClass: { '1xx': c1, '2xx': c2, '3xx': c3, '4xx': c4, '5xx': c5 }, cutShort: this.cutShort },
+      requests: {
+        total: this.requests,
+        perSecond: recent / span,
+        byClass: { '1xx': c1, '2xx': c2, '3xx': c3, '4xx': c4, '5xx': c5 },
+        cutShort: this.cutShort,
+      },
       bytes: { sent: this.bytesSent },
       time: {
         mean: this.durations.mean,

@@ -48,7 +48,10 @@ function variableOf(name: string, passAuthorization: boolean): string | null {
  * distinguished names and their CN. Only a verified certificate is ever
  * described. `value` adapts a text to where it goes (CGI's environment).
  */
-export function clientCertificateVariables(certificate: PeerCertificate | undefined, value: (text: string) => string = (t) => t): Record<string, string> {
+export function clientCertificateVariables(
+  certificate: PeerCertificate | undefined,
+  value: (text: string) => string = (t) => t,
+): Record<string, string> {
   if (!certificate) return { SSL_CLIENT_VERIFY: 'NONE' };
   const dn = (fields: Readonly<Record<string, string | string[] | undefined>>): string =>
     Object.entries(fields)

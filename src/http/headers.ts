@@ -130,7 +130,9 @@ export class HeaderMap {
 
   private merge(init: HeadersInit): void {
     if (init instanceof HeaderMap) {
-      init.forEach((value, name) => this.append(name, value));
+      init.forEach((value, name) => {
+        this.append(name, value);
+      });
     } else if (Array.isArray(init)) {
       for (const [name, value] of init as readonly (readonly [string, string])[]) this.append(name, value);
     } else {

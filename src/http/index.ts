@@ -15,15 +15,60 @@ export { formatAccessLine, type AccessLogFormat } from './log-format.js';
 export { compilePattern, hostMatches } from './route-pattern.js';
 export { ServerCounters, Histogram, type StatusSnapshot, type Gauge, type ConnectionFigures } from './counters.js';
 export { statusHtml, statusJson, statusRows } from './status-page.js';
-export { cgiEnvironment, envValue, defaultInheritedEnv, type CgiScript, type CgiIdentity, type CgiEnvSettings, type CgiRequestFacts } from './cgi-env.js';
+export {
+  cgiEnvironment,
+  envValue,
+  defaultInheritedEnv,
+  type CgiScript,
+  type CgiIdentity,
+  type CgiEnvSettings,
+  type CgiRequestFacts,
+} from './cgi-env.js';
 export { headerVariable, clientCertificateVariables } from './gateway-variables.js';
 export { CgiHeadParser, interpretCgiHead, parseNphStatusLine, type CgiHead, type CgiHeadResult } from './cgi-response.js';
 export { resolveScript, type ScriptFs, type ScriptStat, type ScriptLookup } from './cgi-script-path.js';
-export { resolveInRoot, mapUrlPath, checkRealPath, isWithin, type RootPolicy, type DotfilesPolicy, type SymlinkPolicy, type Refusal, type ResolvedPath } from './resolve-path.js';
-export { parseRange, coalesce, contentRange, unsatisfiedRange, multipartFrame, defaultRangeLimits, type ByteRange, type RangeSelection, type RangeLimits } from './range.js';
-export { evaluatePreconditions, ifMatchPasses, ifNoneMatchPasses, ifModifiedSincePasses, ifUnmodifiedSincePasses, ifRangeAllowsRange, type Validators, type Precondition } from './conditional.js';
+export {
+  resolveInRoot,
+  mapUrlPath,
+  checkRealPath,
+  isWithin,
+  type RootPolicy,
+  type DotfilesPolicy,
+  type SymlinkPolicy,
+  type Refusal,
+  type ResolvedPath,
+} from './resolve-path.js';
+export {
+  parseRange,
+  coalesce,
+  contentRange,
+  unsatisfiedRange,
+  multipartFrame,
+  defaultRangeLimits,
+  type ByteRange,
+  type RangeSelection,
+  type RangeLimits,
+} from './range.js';
+export {
+  evaluatePreconditions,
+  ifMatchPasses,
+  ifNoneMatchPasses,
+  ifModifiedSincePasses,
+  ifUnmodifiedSincePasses,
+  ifRangeAllowsRange,
+  type Validators,
+  type Precondition,
+} from './conditional.js';
 export { fileEtag, weakEtag, parseEntityTag, parseEntityTagList, strongMatch, weakMatch, type EntityTag } from './etag.js';
 export { contentTypeOf, normalizeMimeOverrides, defaultContentType } from './content-type.js';
 export { cacheControlFor, type CachePolicy } from './cache-control.js';
 export { renderListing, type ListingEntry, type ListingPage } from './listing.js';
-export { compressionPlan, isCompressibleType, varyOnAcceptEncoding, codingExtensions, type Coding, type CompressionPlan, type CompressionInput } from './compression.js';
+export {
+  compressionPlan,
+  isCompressibleType,
+  varyOnAcceptEncoding,
+  codingExtensions,
+  type Coding,
+  type CompressionPlan,
+  type CompressionInput,
+} from './compression.js';

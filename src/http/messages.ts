@@ -100,9 +100,7 @@ export interface Reroute {
 }
 
 /** From the parser to the responder: things about the connection's framing. */
-export type Framing =
-  | { readonly type: 'continue'; readonly seq: number }
-  | { readonly type: 'closeAfter'; readonly seq: number };
+export type Framing = { readonly type: 'continue'; readonly seq: number } | { readonly type: 'closeAfter'; readonly seq: number };
 
 /** From the responder: a response has been written (or abandoned). */
 export interface Sent {

@@ -11,10 +11,7 @@ import { HeaderMap, listElements } from './headers.js';
 import type { HttpVersion } from './messages.js';
 import { parseAuthority, parseTarget, type TargetForm } from './target.js';
 
-export type BodyFraming =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'length'; readonly length: number }
-  | { readonly kind: 'chunked' };
+export type BodyFraming = { readonly kind: 'none' } | { readonly kind: 'length'; readonly length: number } | { readonly kind: 'chunked' };
 
 export interface ParsedHead {
   readonly method: string;
@@ -143,7 +140,8 @@ export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
   if (!fromHeader) return refuse(400, 'malformed Host', seen);
   const authority = parsed.authority !== undefined ? parseAuthority(parsed.authority)! : fromHeader;
 
-  const framing = transferEncoding || contentLength ? bodyFraming(transferEncoding ?? [], contentLength ?? [], version, limits.maxBody) : noBody;
+  const framing =
+    transferEncoding || contentLength ? bodyFraming(transferEncoding ?? [], contentLength ?? [], version, limits.maxBody) : noBody;
   if ('status' in framing) return refuse(framing.status, framing.reason, seen);
 
   // Expect (RFC 9110 §10.1.1): only 100-continue is known; HTTP/1.0 clients' is ignored.

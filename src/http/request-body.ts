@@ -8,7 +8,7 @@
  * The first read is also the moment to send `100 Continue` to a client that
  * asked for it (RFC 9110 §10.1.1): the `started` hook.
  */
-import { HeaderMap } from './headers.js';
+import type { HeaderMap } from './headers.js';
 import { HttpError } from './errors.js';
 
 export interface RequestBodyHooks {

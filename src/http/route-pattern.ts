@@ -38,7 +38,8 @@ export function compilePattern(pattern: string): CompiledPattern {
   for (const segment of segments) {
     const m = paramName.exec(segment);
     if (m) names.push(m[1]!);
-    else if (segment.includes(':') || segment.includes('*')) throw new TypeError(`route path ${JSON.stringify(pattern)}: bad segment "${segment}"`);
+    else if (segment.includes(':') || segment.includes('*'))
+      throw new TypeError(`route path ${JSON.stringify(pattern)}: bad segment "${segment}"`);
   }
   if (names.length === 0) {
     // Fixed paths: plain string comparisons.
@@ -47,7 +48,7 @@ export function compilePattern(pattern: string): CompiledPattern {
     return {
       pattern,
       match: (path) => {
-        if (mount === '' ) return { mount: '', params: { '*': path } };
+        if (mount === '') return { mount: '', params: { '*': path } };
         if (path === mount) return { mount, params: { '*': '' } };
         if (path.startsWith(mount) && path.charCodeAt(mount.length) === 0x2f) return { mount, params: { '*': path.slice(mount.length) } };
         return undefined;
@@ -64,7 +65,7 @@ export function compilePattern(pattern: string): CompiledPattern {
       const m = re.exec(path);
       if (!m) return undefined;
       const params: Record<string, string> = {};
-      names.forEach((name, i) => (params[name] = m[i + 2]!));
+      for (let i = 0; i < names.length; i++) params[names[i]!] = m[i + 2]!;
       if (prefix) params['*'] = m[names.length + 2] ?? '';
       return { mount: m[1]!, params };
     },

@@ -42,7 +42,11 @@ export function statusRows(s: StatusSnapshot): [string, string, string][] {
     ['Responses cut short', String(s.requests.cutShort), 'cut-short'],
     ['Errors', String(s.errors), 'errors'],
     ['Bytes sent', bytes(s.bytes.sent), 'bytes-sent'],
-    ['Request time mean / p50 / p90 / p99 / max (ms)', [s.time.mean, s.time.p50, s.time.p90, s.time.p99, s.time.max].map(ms).join(' / '), 'time'],
+    [
+      'Request time mean / p50 / p90 / p99 / max (ms)',
+      [s.time.mean, s.time.p50, s.time.p90, s.time.p99, s.time.max].map(ms).join(' / '),
+      'time',
+    ],
   ];
   for (const [name, value] of Object.entries(s.gauges)) {
     if (typeof value === 'number') rows.push([name, String(value), `gauge-${name}`]);

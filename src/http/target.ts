@@ -28,7 +28,10 @@ const fail = (reason: string): ParsedTarget => ({ ok: false, reason });
 export function parseTarget(method: string, target: string): ParsedTarget {
   const first = target.charCodeAt(0);
   if (first === 0x2f /* / */) return originForm(target);
-  if (target === '*') return method === 'OPTIONS' ? { ok: true, form: 'asterisk', rawPath: '*', query: '', path: '' } : fail('"*" target is only for OPTIONS');
+  if (target === '*')
+    return method === 'OPTIONS'
+      ? { ok: true, form: 'asterisk', rawPath: '*', query: '', path: '' }
+      : fail('"*" target is only for OPTIONS');
   if (method === 'CONNECT') {
     const authority = parseAuthority(target);
     if (!authority || authority.port === undefined) return fail('CONNECT needs host:port');

@@ -15,7 +15,6 @@
 import type { HttpRequest } from './messages.js';
 import { clientCertificateVariables, headerVariable } from './gateway-variables.js';
 
-
 export type CgiVariables = Record<string, string>;
 
 export interface EnvironSettings {

@@ -67,5 +67,9 @@ export function declaredLength(headers: readonly (readonly [string, string])[]):
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? `a ${value.constructor?.name ?? 'object'}` : typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return typeof value === 'object'
+    ? `a ${value.constructor?.name ?? 'object'}`
+    : typeof value === 'string'
+      ? JSON.stringify(value)
+      : String(value);
 }

@@ -27,7 +27,8 @@ export type WsgiOption = string | WsgiAppOption | PythonAppOption;
 /** Splits "PREFIX=MODULE[#EXPORT]". */
 export function parseWsgiSpec(spec: string): WsgiAppOption {
   const eq = spec.indexOf('=');
-  if (eq <= 0 || eq === spec.length - 1) fail(`a WSGI application is PREFIX=MODULE[#EXPORT], such as /app/=./app.mjs (got ${JSON.stringify(spec)})`);
+  if (eq <= 0 || eq === spec.length - 1)
+    fail(`a WSGI application is PREFIX=MODULE[#EXPORT], such as /app/=./app.mjs (got ${JSON.stringify(spec)})`);
   const prefix = spec.slice(0, eq);
   const rest = spec.slice(eq + 1);
   const hash = rest.lastIndexOf('#');
@@ -36,7 +37,8 @@ export function parseWsgiSpec(spec: string): WsgiAppOption {
 
 /** The mount of a prefix: "/app/" and "/app" are "/app"; "/" is "". */
 export function normalizePrefix(prefix: unknown): string {
-  if (typeof prefix !== 'string' || !prefix.startsWith('/')) return fail(`a WSGI prefix must start with "/" (got ${JSON.stringify(prefix)})`);
+  if (typeof prefix !== 'string' || !prefix.startsWith('/'))
+    return fail(`a WSGI prefix must start with "/" (got ${JSON.stringify(prefix)})`);
   const mount = prefix.replace(/\/+$/, '');
   if (/[*:?#%\\\s]/.test(mount) || mount.includes('//') || mount.split('/').some((s) => s === '.' || s === '..')) {
     fail(`a WSGI prefix is a plain path such as /app/ (got ${JSON.stringify(prefix)})`);

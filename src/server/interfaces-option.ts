@@ -46,15 +46,18 @@ export function resolveInterfaces(given: unknown): Interface[] {
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined) fail(`option "${where}": unknown key "${unknown}"`);
     if (typeof host !== 'string' || host === '') fail(`option "${where}.host" must be a non-empty string`);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`option "${where}.port" must be an integer from 0 to 65535 (got ${JSON.stringify(port)})`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      fail(`option "${where}.port" must be an integer from 0 to 65535 (got ${JSON.stringify(port)})`);
     if (tls === undefined) return { host, port };
     if (typeof tls === 'object' && tls !== null) tls = withFiles(where, tls);
     const pem = (value: unknown): boolean => typeof value === 'string' || Buffer.isBuffer(value);
     if (typeof tls !== 'object' || tls === null || !pem(tls.key) || !pem(tls.cert) || (tls.ca !== undefined && !pem(tls.ca))) {
       fail(`option "${where}.tls" must be { key, cert, ca?, requestCert? } in PEM (strings or Buffers)`);
     }
-    if (tls.requestCert !== undefined && typeof tls.requestCert !== 'boolean') fail(`option "${where}.tls.requestCert" must be true or false`);
-    if (tls.requestCert && tls.ca === undefined) fail(`option "${where}.tls.requestCert" needs a "ca" to verify client certificates against`);
+    if (tls.requestCert !== undefined && typeof tls.requestCert !== 'boolean')
+      fail(`option "${where}.tls.requestCert" must be true or false`);
+    if (tls.requestCert && tls.ca === undefined)
+      fail(`option "${where}.tls.requestCert" needs a "ca" to verify client certificates against`);
     const ca = tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: tls.requestCert === true } : {};
     return { host, port, tls: { key: tls.key, cert: tls.cert, ...ca } };
   });
@@ -69,7 +72,9 @@ function withFiles(where: string, tls: NonNullable<ListenInterface['tls']>): Non
     try {
       return readFileSync(file);
     } catch (error) {
-      return fail(`option "${where}.tls.${name}": cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      return fail(
+        `option "${where}.tls.${name}": cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
   };
   return {

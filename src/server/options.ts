@@ -190,7 +190,10 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     pool,
     python: resolvePythonOptions(options.wsgi, options.python, pool),
     // CGI's DOCUMENT_ROOT is the document root unless said otherwise.
-    cgi: resolveCgiOptions(options.cgi, root && options.cgiOptions?.documentRoot === undefined ? { ...options.cgiOptions, documentRoot: root } : options.cgiOptions),
+    cgi: resolveCgiOptions(
+      options.cgi,
+      root && options.cgiOptions?.documentRoot === undefined ? { ...options.cgiOptions, documentRoot: root } : options.cgiOptions,
+    ),
     root,
     static: resolveStaticOptions(options.static),
     compress: resolveCompressOptions(options.compress),
@@ -201,7 +204,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
 function routePath(name: string, value: string | false | undefined): string | false {
   if (value === undefined || value === false) return false;
   if (typeof value !== 'string' || !/^\/[^*:?#\s]*$/.test(value)) {
-    throw new TypeError(`boxwire: option "${name}" must be a path such as "/${name === 'status' ? 'server-status' : 'healthz'}" (got ${JSON.stringify(value)})`);
+    throw new TypeError(
+      `boxwire: option "${name}" must be a path such as "/${name === 'status' ? 'server-status' : 'healthz'}" (got ${JSON.stringify(value)})`,
+    );
   }
   return value;
 }

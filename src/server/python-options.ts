@@ -46,20 +46,40 @@ export interface ResolvedPythonOptions extends PythonPoolOptions {
   readonly apps: readonly PlacedPythonApp[];
 }
 
-const knownKeys = new Set(['executable', 'processes', 'maxProcesses', 'threads', 'cwd', 'path', 'queueSize', 'requestTimeout', 'maxRequests', 'idleTimeout', 'killGrace']);
+const knownKeys = new Set([
+  'executable',
+  'processes',
+  'maxProcesses',
+  'threads',
+  'cwd',
+  'path',
+  'queueSize',
+  'requestTimeout',
+  'maxRequests',
+  'idleTimeout',
+  'killGrace',
+]);
 const knownAppKeys = new Set(['prefix', 'python', 'cwd', 'path']);
 /** module.sub:attribute.path, or module:factory(). */
 const callablePattern = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\(\))?)?$/;
 
-export function resolvePythonOptions(wsgi: unknown, given: PythonOptions | undefined, pool: PoolOptions, cwd = process.cwd()): ResolvedPythonOptions {
+export function resolvePythonOptions(
+  wsgi: unknown,
+  given: PythonOptions | undefined,
+  pool: PoolOptions,
+  cwd = process.cwd(),
+): ResolvedPythonOptions {
   if (given !== undefined && (typeof given !== 'object' || given === null)) fail('option "python" must be an object');
   const python: PythonOptions = given ?? {};
-  for (const key of Object.keys(python)) if (!knownKeys.has(key)) fail(`unknown option "python.${key}" (known: ${[...knownKeys].join(', ')})`);
+  for (const key of Object.keys(python))
+    if (!knownKeys.has(key)) fail(`unknown option "python.${key}" (known: ${[...knownKeys].join(', ')})`);
   const executable = python.executable ?? 'python3';
-  if (typeof executable !== 'string' || executable === '' || executable.includes('\0')) fail('option "python.executable" must be a command or a path');
+  if (typeof executable !== 'string' || executable === '' || executable.includes('\0'))
+    fail('option "python.executable" must be a command or a path');
   const processes = whole('processes', python.processes, 1, 0);
   const maxProcesses = whole('maxProcesses', python.maxProcesses, Math.max(processes, 1), 0);
-  if (maxProcesses > 0 && maxProcesses < processes) fail(`option "python.maxProcesses" (${maxProcesses}) is below python.processes (${processes}); 0 means no limit`);
+  if (maxProcesses > 0 && maxProcesses < processes)
+    fail(`option "python.maxProcesses" (${maxProcesses}) is below python.processes (${processes}); 0 means no limit`);
   const threads = whole('threads', python.threads, 1, 1);
   const queueSize = whole('queueSize', python.queueSize, pool.queueSize, 0);
   if (processes === 0 && queueSize === 0) fail('option "python": processes and queueSize cannot both be 0');
@@ -95,14 +115,21 @@ function pythonApp(entry: string | PythonAppOption, python: PythonOptions, baseC
   }
   const callable = option.python;
   if (typeof callable !== 'string' || !callablePattern.test(callable)) {
-    fail(`option "wsgi": a Python application is MODULE:CALLABLE, such as hello:app or mysite.wsgi:application (got ${JSON.stringify(callable)})`);
+    fail(
+      `option "wsgi": a Python application is MODULE:CALLABLE, such as hello:app or mysite.wsgi:application (got ${JSON.stringify(callable)})`,
+    );
   }
   const cwd = option.cwd === undefined ? baseCwd : directory(`the working directory of ${callable}`, option.cwd, baseCwd);
   const path = option.path ?? python.path ?? [];
   if (!Array.isArray(path) || path.some((p) => typeof p !== 'string' || p === '' || p.includes(':') || p.includes('\0'))) {
     fail('option "python.path" must be a list of directories (without ":")');
   }
-  return { prefix: normalizePrefix(option.prefix), callable: callable.includes(':') ? callable : `${callable}:application`, cwd, path: path.map((p) => resolve(cwd, p)) };
+  return {
+    prefix: normalizePrefix(option.prefix),
+    callable: callable.includes(':') ? callable : `${callable}:application`,
+    cwd,
+    path: path.map((p) => resolve(cwd, p)),
+  };
 }
 
 function directory(name: string, value: unknown, base: string): string {
@@ -120,12 +147,14 @@ function directory(name: string, value: unknown, base: string): string {
 
 function whole(name: string, value: unknown, fallback: number, least: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < least) fail(`option "python.${name}" must be a whole number, ${least} or more (got ${JSON.stringify(value)})`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < least)
+    fail(`option "python.${name}" must be a whole number, ${least} or more (got ${JSON.stringify(value)})`);
   return value as number;
 }
 
 function milliseconds(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) fail(`option "python.${name}" must be a positive number of milliseconds (got ${JSON.stringify(value)})`);
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))
+    fail(`option "python.${name}" must be a positive number of milliseconds (got ${JSON.stringify(value)})`);
   return value as number;
 }

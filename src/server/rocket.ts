@@ -117,7 +117,7 @@ export function CherryPyWSGIServer(
 ): Rocket {
   void serverName;
   void shutdownTimeout;
-  return new Rocket(bindAddr, 'wsgi', { wsgiApp }, numthreads, max < 0 ? 0 : max, requestQueueSize, timeout, options);
+  return new Rocket(bindAddr, 'wsgi', { wsgiApp }, numthreads, Math.max(max, 0), requestQueueSize, timeout, options);
 }
 
 function isOne(interfaces: RocketInterface | readonly RocketInterface[]): interfaces is RocketInterface {

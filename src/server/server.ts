@@ -291,7 +291,10 @@ export class BoxwireServer {
     const samePython = old && JSON.stringify(old.options.python) === JSON.stringify(o.python);
     const python = samePython ? old!.python : o.python.apps.map((app) => new PythonPool(app, o.python));
     const serverSoftware = o.serverHeader || 'boxwire';
-    const pythonRoutes = o.python.apps.map((app, i) => ({ position: app.position, route: wsgiRoute(app.prefix, python[i]!, 0, { serverSoftware }, 'python') }));
+    const pythonRoutes = o.python.apps.map((app, i) => ({
+      position: app.position,
+      route: wsgiRoute(app.prefix, python[i]!, 0, { serverSoftware }, 'python'),
+    }));
     const wsgi = inGivenOrder(pool ? wsgiRoutes(o.wsgi, pool, { serverSoftware }) : [], pythonRoutes);
     // A file in a CGI directory is a program, never a document to show.
     const staticOptions = { ...o.static, exclude: [...o.static.exclude, ...o.cgi.mappings.map((m) => m.path)] };

@@ -16,7 +16,8 @@ const knownAppKeys = new Set(['prefix', 'module', 'export', 'interface']);
 /** The JavaScript applications of `wsgi` (Python ones are resolved by python-options.ts). */
 export function resolveWsgiApps(given: unknown, cwd = process.cwd()): WsgiApp[] {
   if (given === undefined) return [];
-  if (!Array.isArray(given)) return fail('option "wsgi" must be an array of "PREFIX=MODULE[#EXPORT]" strings or { prefix, module } objects');
+  if (!Array.isArray(given))
+    return fail('option "wsgi" must be an array of "PREFIX=MODULE[#EXPORT]" strings or { prefix, module } objects');
   const seen = new Set<string>();
   return given.flatMap((entry: unknown) => {
     const option = typeof entry === 'string' ? parseWsgiSpec(entry) : (entry as WsgiAppOption);
@@ -32,7 +33,8 @@ export function resolveWsgiApps(given: unknown, cwd = process.cwd()): WsgiApp[] 
       fail(`option "wsgi": export ${JSON.stringify(name)} is not a name`);
     }
     const kind = option.interface;
-    if (kind !== undefined && kind !== 'wsgi' && kind !== 'fetch') fail(`option "wsgi": interface must be "wsgi" or "fetch" (got ${JSON.stringify(kind)})`);
+    if (kind !== undefined && kind !== 'wsgi' && kind !== 'fetch')
+      fail(`option "wsgi": interface must be "wsgi" or "fetch" (got ${JSON.stringify(kind)})`);
     const app: WsgiApp = { prefix, module: modulePath(option.module, cwd) };
     return { ...app, ...(name !== undefined ? { export: name } : {}), ...(kind !== undefined ? { interface: kind } : {}) };
   });
@@ -60,7 +62,10 @@ export function resolvePoolOptions(given: unknown): PoolOptions {
     if (value === undefined) continue;
     const timeout = key === 'idleTimeout' || key === 'requestTimeout';
     const ok = typeof value === 'number' && (timeout ? value > 0 && Number.isFinite(value) : Number.isInteger(value) && value >= 0);
-    if (!ok) fail(`option "pool.${key}" must be ${timeout ? 'a positive number of milliseconds' : 'a whole number, 0 or more'} (got ${JSON.stringify(value)})`);
+    if (!ok)
+      fail(
+        `option "pool.${key}" must be ${timeout ? 'a positive number of milliseconds' : 'a whole number, 0 or more'} (got ${JSON.stringify(value)})`,
+      );
     out[key] = value as number;
   }
   const options = out as unknown as PoolOptions;

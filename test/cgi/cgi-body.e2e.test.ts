@@ -34,7 +34,10 @@ function post(path: string, body: Buffer, headers: Record<string, string> = {}):
 }
 
 function postChunked(path: string, body: Buffer, sizes: readonly number[]): Buffer {
-  return Buffer.concat([Buffer.from(`POST ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n`), chunked(body, sizes)]);
+  return Buffer.concat([
+    Buffer.from(`POST ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n`),
+    chunked(body, sizes),
+  ]);
 }
 
 const spoolFiles = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith(`boxwire-cgi-${process.pid}-`));

@@ -31,7 +31,10 @@ afterAll(() => {
 describe('CGI environment (RFC 3875 §4.1) over a real socket', () => {
   it('without PATH_INFO or query', async () => {
     const { port } = await startCgi();
-    const { env, argv, cwd } = await dump(port, { path: '/cgi-bin/env.py', headers: { host: 'example.test:8080', 'user-agent': 'tester/1' } });
+    const { env, argv, cwd } = await dump(port, {
+      path: '/cgi-bin/env.py',
+      headers: { host: 'example.test:8080', 'user-agent': 'tester/1' },
+    });
     const script = resolve(fixtures, 'env.py');
     expect(env).toMatchObject({
       GATEWAY_INTERFACE: 'CGI/1.1',
@@ -52,7 +55,16 @@ describe('CGI environment (RFC 3875 §4.1) over a real socket', () => {
       HTTP_USER_AGENT: 'tester/1',
       HTTP_CONNECTION: 'close',
     });
-    for (const unset of ['PATH_INFO', 'PATH_TRANSLATED', 'CONTENT_LENGTH', 'CONTENT_TYPE', 'AUTH_TYPE', 'REMOTE_USER', 'REMOTE_IDENT', 'HTTPS']) {
+    for (const unset of [
+      'PATH_INFO',
+      'PATH_TRANSLATED',
+      'CONTENT_LENGTH',
+      'CONTENT_TYPE',
+      'AUTH_TYPE',
+      'REMOTE_USER',
+      'REMOTE_IDENT',
+      'HTTPS',
+    ]) {
       expect(env[unset], unset).toBeUndefined();
     }
     expect(Number(env.REMOTE_PORT)).toBeGreaterThan(0);
@@ -95,7 +107,12 @@ describe('CGI environment (RFC 3875 §4.1) over a real socket', () => {
 
   it('with a body: CONTENT_LENGTH and CONTENT_TYPE', async () => {
     const { port } = await startCgi();
-    const { env } = await dump(port, { method: 'POST', path: '/cgi-bin/env.py', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'hello' });
+    const { env } = await dump(port, {
+      method: 'POST',
+      path: '/cgi-bin/env.py',
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: 'hello',
+    });
     expect(env).toMatchObject({ REQUEST_METHOD: 'POST', CONTENT_LENGTH: '5', CONTENT_TYPE: 'text/plain; charset=utf-8' });
     expect(env.HTTP_CONTENT_LENGTH).toBeUndefined();
     expect(env.HTTP_CONTENT_TYPE).toBeUndefined();
@@ -105,7 +122,13 @@ describe('CGI environment (RFC 3875 §4.1) over a real socket', () => {
     const { port } = await startCgi();
     const { env } = await dump(port, {
       path: '/cgi-bin/env.py',
-      headers: { proxy: 'http://evil.example:3128', authorization: 'Basic YWxpY2U6c2VjcmV0', 'proxy-authorization': 'Basic eDp5', 'x-real': 'yes', x_real: 'forged' },
+      headers: {
+        proxy: 'http://evil.example:3128',
+        authorization: 'Basic YWxpY2U6c2VjcmV0',
+        'proxy-authorization': 'Basic eDp5',
+        'x-real': 'yes',
+        x_real: 'forged',
+      },
     });
     expect(env.HTTP_PROXY).toBeUndefined();
     expect(env.HTTP_AUTHORIZATION).toBeUndefined();
@@ -115,12 +138,15 @@ describe('CGI environment (RFC 3875 §4.1) over a real socket', () => {
     expect(env.HTTP_X_REAL).toBe('yes');
   });
 
-  it('passes Authorization when told to, and AUTH_TYPE/REMOTE_USER from the server\'s own authentication', async () => {
+  it("passes Authorization when told to, and AUTH_TYPE/REMOTE_USER from the server's own authentication", async () => {
     const { port } = await startCgi({
       passAuthorization: true,
       authenticate: (req) => (req.headers.get('x-test-user') ? { type: 'Basic', user: req.headers.get('x-test-user')! } : undefined),
     });
-    const { env } = await dump(port, { path: '/cgi-bin/env.py', headers: { authorization: 'Bearer t0k3n', 'x-test-user': 'alice', proxy: 'http://evil.example' } });
+    const { env } = await dump(port, {
+      path: '/cgi-bin/env.py',
+      headers: { authorization: 'Bearer t0k3n', 'x-test-user': 'alice', proxy: 'http://evil.example' },
+    });
     expect(env.HTTP_AUTHORIZATION).toBe('Bearer t0k3n');
     expect(env.AUTH_TYPE).toBe('Basic');
     expect(env.REMOTE_USER).toBe('alice');
@@ -131,7 +157,11 @@ describe('CGI environment (RFC 3875 §4.1) over a real socket', () => {
     const { port } = await startCgi({ env: { APP_MODE: 'test', HTTP_X_FIXED: 'admin' }, passEnv: ['HOME'] });
     const response = await request(port, { path: '/cgi-bin/env0.sh', headers: { 'x-fixed': 'client' } });
     const env = Object.fromEntries(
-      response.body.toString('utf8').split('\0').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      response.body
+        .toString('utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     ) as Record<string, string>;
     expect(env[secret]).toBeUndefined();
     expect(env.APP_MODE).toBe('test');
@@ -140,9 +170,28 @@ describe('CGI environment (RFC 3875 §4.1) over a real socket', () => {
     expect(env.HOME).toBe(process.env.HOME);
     const inherited = Object.keys(process.env).filter((n) => ['LANG', 'LANGUAGE', 'TZ', 'TMPDIR'].includes(n) || n.startsWith('LC_'));
     const expected = [
-      'APP_MODE', 'DOCUMENT_ROOT', 'GATEWAY_INTERFACE', 'HOME', 'PATH', 'QUERY_STRING', 'REDIRECT_STATUS', 'REMOTE_ADDR', 'REMOTE_HOST',
-      'REMOTE_PORT', 'REQUEST_METHOD', 'REQUEST_URI', 'SCRIPT_FILENAME', 'SCRIPT_NAME', 'SERVER_ADDR', 'SERVER_NAME', 'SERVER_PORT',
-      'SERVER_PROTOCOL', 'SERVER_SOFTWARE', 'HTTP_HOST', 'HTTP_CONNECTION', 'HTTP_X_FIXED',
+      'APP_MODE',
+      'DOCUMENT_ROOT',
+      'GATEWAY_INTERFACE',
+      'HOME',
+      'PATH',
+      'QUERY_STRING',
+      'REDIRECT_STATUS',
+      'REMOTE_ADDR',
+      'REMOTE_HOST',
+      'REMOTE_PORT',
+      'REQUEST_METHOD',
+      'REQUEST_URI',
+      'SCRIPT_FILENAME',
+      'SCRIPT_NAME',
+      'SERVER_ADDR',
+      'SERVER_NAME',
+      'SERVER_PORT',
+      'SERVER_PROTOCOL',
+      'SERVER_SOFTWARE',
+      'HTTP_HOST',
+      'HTTP_CONNECTION',
+      'HTTP_X_FIXED',
       'PWD', // the shell sets it
       ...inherited,
     ];
@@ -159,7 +208,12 @@ describe('CGI environment (RFC 3875 §4.1) over a real socket', () => {
   it('runs a single program mapped at a prefix, with the rest as PATH_INFO', async () => {
     const { port } = await startCgi({}, { cgi: [{ prefix: '/app', path: resolve(fixtures, 'env.py') }] });
     const { env } = await dump(port, { path: '/app/users/7?q=1' });
-    expect(env).toMatchObject({ SCRIPT_NAME: '/app', PATH_INFO: '/users/7', QUERY_STRING: 'q=1', SCRIPT_FILENAME: resolve(fixtures, 'env.py') });
+    expect(env).toMatchObject({
+      SCRIPT_NAME: '/app',
+      PATH_INFO: '/users/7',
+      QUERY_STRING: 'q=1',
+      SCRIPT_FILENAME: resolve(fixtures, 'env.py'),
+    });
     const root = await dump(port, { path: '/app' });
     expect(root.env.PATH_INFO).toBeUndefined();
     expect(root.env.SCRIPT_NAME).toBe('/app');

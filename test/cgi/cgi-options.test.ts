@@ -31,8 +31,21 @@ describe('resolveCgiOptions', () => {
 
   it('has the documented defaults', () => {
     const r = resolveCgiOptions(false, {}, dir, { PATH: '' });
-    expect(r).toMatchObject({ timeLimit: 60_000, killGrace: 2_000, concurrency: 32, queue: 128, spillAt: 65_536, headerLimit: 65_536, passAuthorization: false, documentRoot: join(dir, 'static') });
-    expect([...r.interpreters]).toEqual([['.py', ['python3']], ['.pl', ['perl']], ['.sh', ['sh']]]);
+    expect(r).toMatchObject({
+      timeLimit: 60_000,
+      killGrace: 2_000,
+      concurrency: 32,
+      queue: 128,
+      spillAt: 65_536,
+      headerLimit: 65_536,
+      passAuthorization: false,
+      documentRoot: join(dir, 'static'),
+    });
+    expect([...r.interpreters]).toEqual([
+      ['.py', ['python3']],
+      ['.pl', ['perl']],
+      ['.sh', ['sh']],
+    ]);
     expect(r.inherit).toEqual(['PATH', 'LANG', 'LANGUAGE', 'LC_*', 'TZ', 'TMPDIR']);
   });
 
@@ -55,7 +68,15 @@ describe('resolveCgiOptions', () => {
   });
 
   it('takes prefixes with or without a trailing slash, directories and programs', () => {
-    const r = resolveCgiOptions([{ prefix: '/scripts', path: 'cgi' }, { prefix: '/app/', path: join(dir, 'prog.cgi') }, { prefix: '/', path: 'cgi' }], {}, dir);
+    const r = resolveCgiOptions(
+      [
+        { prefix: '/scripts', path: 'cgi' },
+        { prefix: '/app/', path: join(dir, 'prog.cgi') },
+        { prefix: '/', path: 'cgi' },
+      ],
+      {},
+      dir,
+    );
     expect(r.mappings.map((m) => [m.mount, m.route, m.kind])).toEqual([
       ['/scripts', '/scripts/*', 'directory'],
       ['/app', '/app/*', 'program'],
@@ -68,7 +89,15 @@ describe('resolveCgiOptions', () => {
     ['a relative prefix', [{ prefix: 'x/', path: 'cgi' }], {}, /prefix "x\/"/],
     ['a prefix with dot segments', [{ prefix: '/a/../b/', path: 'cgi' }], {}, /prefix/],
     ['a prefix with a route wildcard', [{ prefix: '/a/*', path: 'cgi' }], {}, /prefix/],
-    ['a prefix mapped twice', [{ prefix: '/a/', path: 'cgi' }, { prefix: '/a', path: 'cgi' }], {}, /mapped twice/],
+    [
+      'a prefix mapped twice',
+      [
+        { prefix: '/a/', path: 'cgi' },
+        { prefix: '/a', path: 'cgi' },
+      ],
+      {},
+      /mapped twice/,
+    ],
     ['a program that cannot run', [{ prefix: '/a/', path: 'data.bin' }], {}, /neither executable/],
     ['an unknown option', false, { timelimit: 5 } as never, /unknown option "cgiOptions.timelimit"/],
     ['a bad time limit', false, { timeLimit: -1 }, /timeLimit/],
@@ -120,7 +149,19 @@ describe('CGI command-line flags', () => {
   });
 
   it('--cgi-env NAME=VALUE and NAME, --cgi-interpreter, --cgi-pass-authorization', () => {
-    const o = parse('--cgi-env', 'A=1', '--cgi-env', 'B=x=y', '--cgi-env', 'HOME', '--cgi-interpreter', '.rb=ruby -w', '--cgi-interpreter', '.php=off', '--cgi-pass-authorization');
+    const o = parse(
+      '--cgi-env',
+      'A=1',
+      '--cgi-env',
+      'B=x=y',
+      '--cgi-env',
+      'HOME',
+      '--cgi-interpreter',
+      '.rb=ruby -w',
+      '--cgi-interpreter',
+      '.php=off',
+      '--cgi-pass-authorization',
+    );
     expect(o.cgiOptions).toEqual({
       env: { A: '1', B: 'x=y' },
       passEnv: ['HOME'],
@@ -130,7 +171,11 @@ describe('CGI command-line flags', () => {
   });
 
   it('--cgi-timeout, --cgi-max, --cgi-queue', () => {
-    expect(parse('--cgi-timeout', '2.5', '--cgi-max', '4', '--cgi-queue', '0').cgiOptions).toEqual({ timeLimit: 2500, concurrency: 4, queue: 0 });
+    expect(parse('--cgi-timeout', '2.5', '--cgi-max', '4', '--cgi-queue', '0').cgiOptions).toEqual({
+      timeLimit: 2500,
+      concurrency: 4,
+      queue: 0,
+    });
     expect(() => parse('--cgi-max', '0')).toThrow(CliError);
     expect(() => parse('--cgi-timeout', 'soon')).toThrow(CliError);
   });

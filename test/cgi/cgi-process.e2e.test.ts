@@ -15,7 +15,12 @@ import { startCgi } from './setup.js';
 /** The pids a fixture script announced on stderr ("pids 123 456"). */
 function announced(logs: Record<string, LogRecord[]>, script: string): number[] | undefined {
   const line = logs.errors.find((r) => r.message.includes(`/cgi-bin/${script}: pids `));
-  return line ? line.message.replace(/^.*pids /, '').split(' ').map(Number) : undefined;
+  return line
+    ? line.message
+        .replace(/^.*pids /, '')
+        .split(' ')
+        .map(Number)
+    : undefined;
 }
 
 async function expectGone(pids: readonly number[], within = 2_000): Promise<void> {

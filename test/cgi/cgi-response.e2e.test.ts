@@ -11,7 +11,11 @@ import { startCgi } from './setup.js';
 describe('CGI responses', () => {
   it('the sample hello scripts in sh, python3 and perl', async () => {
     const { port } = await startCgi();
-    for (const [script, text] of [['hello.sh', 'sh'], ['hello.py', 'python3'], ['hello.pl', 'perl']]) {
+    for (const [script, text] of [
+      ['hello.sh', 'sh'],
+      ['hello.py', 'python3'],
+      ['hello.pl', 'perl'],
+    ]) {
       const response = await request(port, { path: `/samples/${script}` });
       expect(response.status, script).toBe(200);
       expect(response.headers['content-type']).toBe('text/plain; charset=utf-8');
@@ -42,10 +46,21 @@ describe('CGI responses', () => {
 
   it('a local Location is an internal redirect: the client gets what that path gives, as a GET', async () => {
     const { port } = await startCgi();
-    const response = await request(port, { method: 'POST', path: '/cgi-bin/local.sh?orig=1', headers: { 'content-type': 'text/plain' }, body: 'posted' });
+    const response = await request(port, {
+      method: 'POST',
+      path: '/cgi-bin/local.sh?orig=1',
+      headers: { 'content-type': 'text/plain' },
+      body: 'posted',
+    });
     expect(response.status).toBe(200);
     const { env } = JSON.parse(response.text) as { env: Record<string, string> };
-    expect(env).toMatchObject({ REQUEST_METHOD: 'GET', SCRIPT_NAME: '/cgi-bin/env.py', PATH_INFO: '/moved', QUERY_STRING: 'from=local', REQUEST_URI: '/cgi-bin/env.py/moved?from=local' });
+    expect(env).toMatchObject({
+      REQUEST_METHOD: 'GET',
+      SCRIPT_NAME: '/cgi-bin/env.py',
+      PATH_INFO: '/moved',
+      QUERY_STRING: 'from=local',
+      REQUEST_URI: '/cgi-bin/env.py/moved?from=local',
+    });
     expect(env.CONTENT_LENGTH).toBeUndefined();
     expect(env.CONTENT_TYPE).toBeUndefined();
     expect(response.text).not.toContain('never sent');
@@ -57,7 +72,9 @@ describe('CGI responses', () => {
 
   it('a local redirect keeps HEAD a HEAD', async () => {
     const { port } = await startCgi();
-    const { responses, bytes } = await raw(port, 'HEAD /samples/redirect.sh HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n', { methods: ['HEAD'] });
+    const { responses, bytes } = await raw(port, 'HEAD /samples/redirect.sh HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n', {
+      methods: ['HEAD'],
+    });
     expect(responses[0]!.status).toBe(200);
     expect(bytes.toString()).not.toContain('Hello');
   });
@@ -122,20 +139,26 @@ describe('CGI responses', () => {
     expect(response.text).toBe('ok');
     await waitFor(() => logs.errors.filter((r) => r.message.includes('/cgi-bin/stderr.sh:')).length === 3);
     const lines = logs.errors.filter((r) => r.message.includes('/cgi-bin/stderr.sh:'));
-    expect(lines.map((r) => r.message.replace(/^.*\/cgi-bin\/stderr\.sh: /, ''))).toEqual(['first complaint', 'second complaint', 'third, without a newline']);
+    expect(lines.map((r) => r.message.replace(/^.*\/cgi-bin\/stderr\.sh: /, ''))).toEqual([
+      'first complaint',
+      'second complaint',
+      'third, without a newline',
+    ]);
     expect(lines[0]!.level).toBe('warn');
     expect(lines[0]!.fields).toMatchObject({ script: expect.stringContaining('stderr.sh') as unknown });
   });
 
   it('HEAD runs the script and sends its head only', async () => {
     const { port } = await startCgi();
-    const { responses, bytes } = await raw(port, 'HEAD /samples/hello.py HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n', { methods: ['HEAD'] });
+    const { responses, bytes } = await raw(port, 'HEAD /samples/hello.py HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n', {
+      methods: ['HEAD'],
+    });
     expect(responses[0]!.status).toBe(200);
     expect(responses[0]!.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(bytes.toString()).not.toContain('Hello');
   });
 
-  it('streams: the slow sample\'s first line arrives long before its last', async () => {
+  it("streams: the slow sample's first line arrives long before its last", async () => {
     const { port } = await startCgi();
     const socket = net.connect(port, '127.0.0.1');
     const start = Date.now();

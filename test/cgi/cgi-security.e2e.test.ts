@@ -37,7 +37,16 @@ beforeAll(() => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const startMapped = () => startCgi({ interpreters: { '.php': false } }, { cgi: [{ prefix: '/cgi-bin/', path: fixtures }, { prefix: '/x/', path: cgiDir }] });
+const startMapped = () =>
+  startCgi(
+    { interpreters: { '.php': false } },
+    {
+      cgi: [
+        { prefix: '/cgi-bin/', path: fixtures },
+        { prefix: '/x/', path: cgiDir },
+      ],
+    },
+  );
 
 describe('CGI security', () => {
   const traversals = [

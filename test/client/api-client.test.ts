@@ -64,9 +64,21 @@ class Silent extends HttpHandler {
 
 const echoApi = {
   'things/{id}': {
-    get: [['q', 'string'], ['page', 'integer', 'optional'], ['tags', 'string[]', 'optional'], ['on', 'boolean', 'optional']],
-    post: [['name', 'string'], ['size', 'number', 'optional'], ['key', 'string', 'query']],
-    put: [['name', 'string'], ['extra', 'json', 'optional']],
+    get: [
+      ['q', 'string'],
+      ['page', 'integer', 'optional'],
+      ['tags', 'string[]', 'optional'],
+      ['on', 'boolean', 'optional'],
+    ],
+    post: [
+      ['name', 'string'],
+      ['size', 'number', 'optional'],
+      ['key', 'string', 'query'],
+    ],
+    put: [
+      ['name', 'string'],
+      ['extra', 'json', 'optional'],
+    ],
     patch: [['name', 'string', 'optional']],
     delete: [['reason', 'string', 'optional']],
   },
@@ -82,7 +94,12 @@ describe('every method, against a real server', () => {
       method: 'GET',
       path: '/v1/things/7',
       rawPath: '/v1/things/7',
-      query: [['q', 'a b&c=d'], ['tags', 'x'], ['tags', 'y'], ['on', 'false']],
+      query: [
+        ['q', 'a b&c=d'],
+        ['tags', 'x'],
+        ['tags', 'y'],
+        ['on', 'false'],
+      ],
       contentType: null,
       accept: 'application/json',
       authorization: null,
@@ -101,9 +118,18 @@ describe('every method, against a real server', () => {
     expect(posted.method).toBe('POST');
     expect(posted.query).toEqual([['key', 'k']]);
     expect(posted.contentType).toMatch(/^application\/x-www-form-urlencoded/);
-    expect([...new URLSearchParams(posted.body)]).toEqual([['name', 'ü & ='], ['size', '1.5']]);
+    expect([...new URLSearchParams(posted.body)]).toEqual([
+      ['name', 'ü & ='],
+      ['size', '1.5'],
+    ]);
     const put = (await api.things.put({ id: 1, name: 'n', extra: { deep: [1, null] } })) as Arrived;
-    expect([put.method, [...new URLSearchParams(put.body)]]).toEqual(['PUT', [['name', 'n'], ['extra', '{"deep":[1,null]}']]]);
+    expect([put.method, [...new URLSearchParams(put.body)]]).toEqual([
+      'PUT',
+      [
+        ['name', 'n'],
+        ['extra', '{"deep":[1,null]}'],
+      ],
+    ]);
     const patched = (await api.things.patch({ id: 1 })) as Arrived;
     expect([patched.method, patched.body, patched.contentType]).toEqual(['PATCH', '', null]);
   });
@@ -131,8 +157,14 @@ describe('every method, against a real server', () => {
       expect(got.path, id).toBe(path);
     }
     // A "/" inside a variable stays inside its segment, encoded; boxwire refuses an encoded "/" as ambiguous (400).
-    for (const [id, encoded] of [['a/b', '/v1/things/a%2Fb'], ['../../admin', '/v1/things/..%2F..%2Fadmin']] as const) {
-      const error = await api.things.get({ id, q: '' }).then(() => undefined, (e: unknown) => e as Error & { status?: number });
+    for (const [id, encoded] of [
+      ['a/b', '/v1/things/a%2Fb'],
+      ['../../admin', '/v1/things/..%2F..%2Fadmin'],
+    ] as const) {
+      const error = await api.things.get({ id, q: '' }).then(
+        () => undefined,
+        (e: unknown) => e as Error & { status?: number },
+      );
       expect(error?.message, id).toContain(encoded);
       expect(error?.message, id).toMatch(/400/);
     }
@@ -173,14 +205,19 @@ describe('hooks', () => {
     });
     const got = (await api.things.get({ id: 3, q: 'x' }, { headers: { 'X-Trace': 't1' } })) as Arrived;
     expect(got.path).toBe('/v1/things/3.json');
-    expect(got.query).toEqual([['q', 'x'], ['api_key', 'KEY']]);
+    expect(got.query).toEqual([
+      ['q', 'x'],
+      ['api_key', 'KEY'],
+    ]);
     expect(seen[0]).toMatchObject({ namespace: 'things/{id}', name: 'things', method: 'get', base: `${url}/v1/`, path: 'things/3' });
   });
 
   it('headers arrive as given', async () => {
     let headers: Record<string, string | undefined> = {};
     const { url } = await startServer({
-      routes: [{ path: '*', handler: (req) => ((headers = { call: req.headers.get('x-call'), trace: req.headers.get('x-trace') }), json({})) }],
+      routes: [
+        { path: '*', handler: (req) => ((headers = { call: req.headers.get('x-call'), trace: req.headers.get('x-trace') }), json({})) },
+      ],
     });
     const api = defineApi(echoApi, { baseUrl: url, headers: (call) => ({ 'X-Call': `${call.method} ${call.name}` }) });
     await api.SMSMessages.get({}, { headers: { 'X-Trace': 't1' } });
@@ -194,18 +231,31 @@ describe('hooks', () => {
         throw new Error('no key configured');
       },
     });
-    await expect(api.SMSMessages.get()).rejects.toMatchObject({ kind: 'hook', message: 'GET SMSMessages: the arguments hook failed: no key configured' });
+    await expect(api.SMSMessages.get()).rejects.toMatchObject({
+      kind: 'hook',
+      message: 'GET SMSMessages: the arguments hook failed: no key configured',
+    });
     const careless = defineApi(echoApi, { baseUrl: 'http://127.0.0.1:9/', arguments: () => undefined as never });
-    await expect(careless.SMSMessages.get()).rejects.toMatchObject({ kind: 'hook', reason: 'the arguments hook failed: it returned undefined, not an object of arguments' });
+    await expect(careless.SMSMessages.get()).rejects.toMatchObject({
+      kind: 'hook',
+      reason: 'the arguments hook failed: it returned undefined, not an object of arguments',
+    });
     const badUrl = defineApi(echoApi, { baseUrl: 'http://127.0.0.1:9/', url: (call) => call.path });
     await expect(badUrl.SMSMessages.get()).rejects.toMatchObject({ kind: 'hook', reason: 'the url hook failed: Invalid URL' });
     const badHeaders = defineApi(echoApi, { baseUrl: 'http://127.0.0.1:9/', headers: () => ({ 'X-Key': 'a\nb' }) });
-    await expect(badHeaders.SMSMessages.get()).rejects.toMatchObject({ kind: 'hook', reason: expect.stringMatching(/^the headers hook failed: /) });
+    await expect(badHeaders.SMSMessages.get()).rejects.toMatchObject({
+      kind: 'hook',
+      reason: expect.stringMatching(/^the headers hook failed: /),
+    });
   });
 
-  it('check raises the API\'s own typed error from a 200 response; the data is the result otherwise', async () => {
+  it("check raises the API's own typed error from a 200 response; the data is the result otherwise", async () => {
     class MusicError extends ApiError {
-      constructor(call: ApiCall, response: ApiResponse, readonly body: { error: number; message: string }) {
+      constructor(
+        call: ApiCall,
+        response: ApiResponse,
+        readonly body: { error: number; message: string },
+      ) {
         super('api', call, body.message, { url: response.url, status: response.status, data: body, code: body.error });
         this.name = 'MusicError';
       }
@@ -229,7 +279,12 @@ describe('hooks', () => {
     expect(await api.artistsCalendar.get({ artist_id: '258948' })).toEqual({ events: [{ artist: '258948' }] });
     const error = await api.artistsCalendar.get({ artist_id: 'bad' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MusicError);
-    expect(error).toMatchObject({ kind: 'api', code: 10, status: 200, message: `GET artistsCalendar (${url}/artists/bad/calendar): Invalid API key` });
+    expect(error).toMatchObject({
+      kind: 'api',
+      code: 10,
+      status: 200,
+      message: `GET artistsCalendar (${url}/artists/bad/calendar): Invalid API key`,
+    });
   });
 
   it('a status outside 200-299 is an error with the decoded body; a non-JSON error page too', async () => {
@@ -240,7 +295,12 @@ describe('hooks', () => {
       ],
     });
     const api = defineApi({ broken: { get: [] }, 'html-error': { get: [] }, missing: { post: [] } }, { baseUrl: url });
-    await expect(api.broken.get()).rejects.toMatchObject({ kind: 'status', status: 503, data: { message: 'database on fire' }, message: `GET broken (${url}/broken): the server answered 503 Service Unavailable` });
+    await expect(api.broken.get()).rejects.toMatchObject({
+      kind: 'status',
+      status: 503,
+      data: { message: 'database on fire' },
+      message: `GET broken (${url}/broken): the server answered 503 Service Unavailable`,
+    });
     await expect(api.htmlError.get()).rejects.toMatchObject({ kind: 'status', status: 502, data: '<h1>Bad gateway</h1>' });
     // boxwire's own 404 page, in JSON because the client prefers it.
     await expect(api.missing.post()).rejects.toMatchObject({ kind: 'status', status: 404, data: { status: 404 } });
@@ -254,7 +314,12 @@ describe('hooks', () => {
       ],
     });
     const api = defineApi({ text: { get: [] }, empty: { delete: [] } }, { baseUrl: url });
-    await expect(api.text.get()).rejects.toMatchObject({ kind: 'decode', status: 200, data: 'just text', message: `GET text (${url}/text): the response is not JSON (text/plain): "just text"` });
+    await expect(api.text.get()).rejects.toMatchObject({
+      kind: 'decode',
+      status: 200,
+      data: 'just text',
+      message: `GET text (${url}/text): the response is not JSON (text/plain): "just text"`,
+    });
     expect(await api.empty.delete()).toBeUndefined();
     const plain = defineApi({ text: { get: [] } }, { baseUrl: url, decode: (r) => r.text().toUpperCase() });
     expect(await plain.text.get()).toBe('JUST TEXT');
@@ -263,14 +328,22 @@ describe('hooks', () => {
 
 describe('signing and auth, checked by the server', () => {
   /** The server's own check: written separately from the client's signer, as a remote API would have it. */
-  function expectedSignature(pairs: [string, string][], secret: string, hash: string, secretAt: 'end' | 'start', over: 'pairs' | 'values'): string {
+  function expectedSignature(
+    pairs: [string, string][],
+    secret: string,
+    hash: string,
+    secretAt: 'end' | 'start',
+    over: 'pairs' | 'values',
+  ): string {
     const kept = pairs.filter(([k]) => k !== 'signature');
     const items =
       over === 'pairs'
         ? kept.sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1)).map(([k, v]) => `${k}=${v}`)
         : kept.map(([, v]) => v).sort();
     const text = items.join('&');
-    return createHash(hash).update(secretAt === 'end' ? text + secret : secret + text).digest('hex');
+    return createHash(hash)
+      .update(secretAt === 'end' ? text + secret : secret + text)
+      .digest('hex');
   }
 
   function signedRoute(secret: string, hash: string, secretAt: 'end' | 'start', over: 'pairs' | 'values'): Route {
@@ -287,8 +360,20 @@ describe('signing and auth, checked by the server', () => {
   }
 
   const signedApi = {
-    'tracks/{id}/scrobble': { post: [['artist', 'string'], ['track', 'string'], ['timestamp', 'integer'], ['tags', 'string[]', 'optional']] },
-    search: { get: [['q', 'string'], ['limit', 'integer', 'optional']] },
+    'tracks/{id}/scrobble': {
+      post: [
+        ['artist', 'string'],
+        ['track', 'string'],
+        ['timestamp', 'integer'],
+        ['tags', 'string[]', 'optional'],
+      ],
+    },
+    search: {
+      get: [
+        ['q', 'string'],
+        ['limit', 'integer', 'optional'],
+      ],
+    },
   } as const;
 
   it('sha256 over sorted key=value pairs, secret appended (the default)', async () => {
@@ -297,14 +382,20 @@ describe('signing and auth, checked by the server', () => {
     const api = defineApi(signedApi, { baseUrl: url, arguments: (args) => sign({ ...args, api_key: 'K' }) });
     expect(await api.search.get({ q: 'the & cure', limit: 5 })).toMatchObject({ ok: true });
     // A body and a query-string signature alike; arrays are repeated keys.
-    expect(await api.tracksScrobble.post({ id: 9, artist: 'Cher', track: 'Believe', timestamp: 1_700_000_000, tags: ['pop', 'dance'] })).toMatchObject({ ok: true });
+    expect(
+      await api.tracksScrobble.post({ id: 9, artist: 'Cher', track: 'Believe', timestamp: 1_700_000_000, tags: ['pop', 'dance'] }),
+    ).toMatchObject({ ok: true });
     const wrong = defineApi(signedApi, { baseUrl: url, arguments: signer({ secret: 'guess' }) });
     await expect(wrong.search.get({ q: 'x' })).rejects.toMatchObject({ kind: 'status', status: 401, data: { error: 'bad signature' } });
   });
 
   it('md5 over the sorted values, secret prepended', async () => {
     const { url } = await startServer({ routes: [signedRoute('old-secret', 'md5', 'start', 'values')] });
-    const api = defineApi(signedApi, { baseUrl: url, body: 'form', arguments: signer({ secret: 'old-secret', hash: 'md5', secretAt: 'start', over: 'values' }) });
+    const api = defineApi(signedApi, {
+      baseUrl: url,
+      body: 'form',
+      arguments: signer({ secret: 'old-secret', hash: 'md5', secretAt: 'start', over: 'values' }),
+    });
     expect(await api.search.get({ q: 'zz', limit: 10 })).toMatchObject({ ok: true });
     expect(await api.tracksScrobble.post({ id: 'a b', artist: 'ü', track: 'x', timestamp: 3 })).toMatchObject({ ok: true });
   });
@@ -316,8 +407,12 @@ describe('signing and auth, checked by the server', () => {
           path: '*',
           handler: (req) => {
             const [scheme, token] = (req.headers.get('authorization') ?? '').split(' ');
-            const [user, password] = Buffer.from(token ?? '', 'base64').toString('utf8').split(/:(.*)/s);
-            return scheme === 'Basic' && user === 'ACxxxx' && password === 'p:ä' ? json({ user }) : { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="api"' } };
+            const [user, password] = Buffer.from(token ?? '', 'base64')
+              .toString('utf8')
+              .split(/:(.*)/s);
+            return scheme === 'Basic' && user === 'ACxxxx' && password === 'p:ä'
+              ? json({ user })
+              : { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="api"' } };
           },
         },
       ],
@@ -330,7 +425,10 @@ describe('signing and auth, checked by the server', () => {
 
   it('keeps secrets out of error messages: no query, no credentials', async () => {
     const { url } = await startServer({ routes: [{ path: '*', handler: () => json({}, 500) }] });
-    const api = defineApi(signedApi, { baseUrl: url, arguments: (args) => signer({ secret: 'TOPSECRET' })({ ...args, api_key: 'APIKEY123' }) });
+    const api = defineApi(signedApi, {
+      baseUrl: url,
+      arguments: (args) => signer({ secret: 'TOPSECRET' })({ ...args, api_key: 'APIKEY123' }),
+    });
     const error = (await api.search.get({ q: 'x' }).catch((e: unknown) => e)) as ApiError;
     expect(error.message).toBe(`GET search (${url}/search): the server answered 500 Internal Server Error`);
     expect(JSON.stringify({ message: error.message, url: error.url, stack: error.stack })).not.toMatch(/APIKEY123|signature=|TOPSECRET/);
@@ -350,7 +448,10 @@ describe('transport: timeouts, failures, limits', () => {
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(seen).toEqual(['arrived /slow/1']);
     // A per-call timeout wins over the API's.
-    await expect(api.slow.get({ n: 2 }, { timeout: 50 })).rejects.toMatchObject({ kind: 'timeout', reason: 'no complete response within 50 ms' });
+    await expect(api.slow.get({ n: 2 }, { timeout: 50 })).rejects.toMatchObject({
+      kind: 'timeout',
+      reason: 'no complete response within 50 ms',
+    });
   });
 
   it('the time limit covers the body: a response that stalls half-way times out', async () => {
@@ -397,7 +498,10 @@ describe('transport: timeouts, failures, limits', () => {
       ],
     });
     const api = defineApi({ declared: { get: [] }, streamed: { get: [] } }, { baseUrl: url, maxResponseBytes: 4_096 });
-    await expect(api.declared.get()).rejects.toMatchObject({ kind: 'too-large', reason: `the response is larger than 4096 bytes (Content-Length: ${big.length})` });
+    await expect(api.declared.get()).rejects.toMatchObject({
+      kind: 'too-large',
+      reason: `the response is larger than 4096 bytes (Content-Length: ${big.length})`,
+    });
     await expect(api.streamed.get()).rejects.toMatchObject({ kind: 'too-large', reason: 'the response is larger than 4096 bytes' });
     const roomy = defineApi({ declared: { get: [] } }, { baseUrl: url, maxResponseBytes: 10_000 });
     expect(await roomy.declared.get()).toEqual({ data: 'x'.repeat(5_000) });
@@ -406,7 +510,9 @@ describe('transport: timeouts, failures, limits', () => {
   it('counts decoded bytes: a small gzip body that inflates past the limit is refused (a zip bomb)', async () => {
     const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x20));
     const { url } = await startServer({
-      routes: [{ path: '/bomb', handler: () => ({ headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: bomb }) }],
+      routes: [
+        { path: '/bomb', handler: () => ({ headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: bomb }) },
+      ],
     });
     expect(bomb.length).toBeLessThan(64 * 1024);
     const api = defineApi({ bomb: { get: [] } }, { baseUrl: url, maxResponseBytes: 64 * 1024 });
@@ -414,8 +520,12 @@ describe('transport: timeouts, failures, limits', () => {
   });
 
   it('does not carry credentials across a redirect to another origin; redirect: "error" refuses redirects', async () => {
-    const other = await startServer({ routes: [{ path: '*', handler: (req) => json({ authorization: req.headers.get('authorization') ?? null }) }] });
-    const { url } = await startServer({ routes: [{ path: '*', handler: () => ({ status: 307, headers: { Location: `${other.url}/landed` } }) }] });
+    const other = await startServer({
+      routes: [{ path: '*', handler: (req) => json({ authorization: req.headers.get('authorization') ?? null }) }],
+    });
+    const { url } = await startServer({
+      routes: [{ path: '*', handler: () => ({ status: 307, headers: { Location: `${other.url}/landed` } }) }],
+    });
     const api = defineApi({ me: { get: [] } }, { baseUrl: url, headers: basicAuth('user', 'password') });
     expect(await api.me.get()).toEqual({ authorization: null });
     const strict = defineApi({ me: { get: [] } }, { baseUrl: url, headers: basicAuth('user', 'password'), redirect: 'error' });
@@ -424,7 +534,10 @@ describe('transport: timeouts, failures, limits', () => {
 
   it('refuses a header option that could split the request', async () => {
     const api = defineApi({ me: { get: [] } }, { baseUrl: 'http://127.0.0.1:9/' });
-    await expect(api.me.get({}, { headers: { 'X-Note': 'a\r\nX-Injected: 1' } })).rejects.toMatchObject({ kind: 'arguments', reason: expect.stringMatching(/^bad header option/) });
+    await expect(api.me.get({}, { headers: { 'X-Note': 'a\r\nX-Injected: 1' } })).rejects.toMatchObject({
+      kind: 'arguments',
+      reason: expect.stringMatching(/^bad header option/),
+    });
   });
 
   it('the caller can abort a call', async () => {
@@ -436,7 +549,10 @@ describe('transport: timeouts, failures, limits', () => {
     await waitFor(() => seen.length > 0);
     controller.abort();
     await expect(call).rejects.toMatchObject({ kind: 'aborted', message: `GET slow (${url}/slow): aborted by the caller` });
-    await expect(api.slow.get({}, { signal: controller.signal })).rejects.toMatchObject({ kind: 'aborted', reason: 'aborted before it was sent' });
+    await expect(api.slow.get({}, { signal: controller.signal })).rejects.toMatchObject({
+      kind: 'aborted',
+      reason: 'aborted before it was sent',
+    });
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
@@ -457,13 +573,16 @@ describe('transport resources', () => {
 
   const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 
-  it('releases its timer and the caller\'s abort listener on every path', async () => {
+  it("releases its timer and the caller's abort listener on every path", async () => {
     const before = timers();
     const controller = new AbortController();
     const outcomes: string[] = [];
     for (const end of ['answer', 'fail', 'timeout', 'abort'] as const) {
       const held = heldFetch();
-      const api = defineApi({ x: { get: [] } }, { baseUrl: 'http://127.0.0.1:9/', fetch: held.fetch, timeout: end === 'timeout' ? 30 : 10_000 });
+      const api = defineApi(
+        { x: { get: [] } },
+        { baseUrl: 'http://127.0.0.1:9/', fetch: held.fetch, timeout: end === 'timeout' ? 30 : 10_000 },
+      );
       const caller = end === 'abort' ? new AbortController() : controller;
       const call = api.x.get({}, { signal: caller.signal }).then(
         () => 'ok',
@@ -472,7 +591,8 @@ describe('transport resources', () => {
       await new Promise((resolve) => setImmediate(resolve));
       expect(timers()).toBe(before + 1);
       if (end === 'answer') held.answer(new Response('{"a":1}'));
-      if (end === 'fail') held.fail(new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }));
+      if (end === 'fail')
+        held.fail(new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }));
       if (end === 'abort') caller.abort();
       outcomes.push(await call);
       expect(timers(), end).toBe(before);

@@ -24,16 +24,37 @@ import {
 import type { CallMessage } from '../../components/api-client.js';
 
 const description = {
-  email: { post: [['to', 'string'], ['subject', 'string'], ['body', 'string', 'optional']] },
+  email: {
+    post: [
+      ['to', 'string'],
+      ['subject', 'string'],
+      ['body', 'string', 'optional'],
+    ],
+  },
   'SMS/Messages': {
     get: [['since', 'string', 'optional']],
-    post: [['to', 'string'], ['tags', 'string[]', 'optional', 'query']],
+    post: [
+      ['to', 'string'],
+      ['tags', 'string[]', 'optional', 'query'],
+    ],
   },
-  'artists/{artist_id}/calendar': { get: [['page', 'integer', 'optional'], ['min_date', 'string', 'optional']] },
+  'artists/{artist_id}/calendar': {
+    get: [
+      ['page', 'integer', 'optional'],
+      ['min_date', 'string', 'optional'],
+    ],
+  },
   'users/{id}/settings': {
     get: [['id', 'integer']],
-    put: [['id', 'integer'], ['dark', 'boolean'], ['extra', 'json', 'optional']],
-    patch: [['id', 'integer'], ['scores', 'number[]', 'optional']],
+    put: [
+      ['id', 'integer'],
+      ['dark', 'boolean'],
+      ['extra', 'json', 'optional'],
+    ],
+    patch: [
+      ['id', 'integer'],
+      ['scores', 'number[]', 'optional'],
+    ],
     delete: [['id', 'integer']],
   },
 } as const;
@@ -53,7 +74,11 @@ describe('the client type', () => {
 
   it('types each argument object from the parameter list and the path variables', () => {
     expectTypeOf<ArgumentsOf<typeof api.email.post>>().toEqualTypeOf<{ to: string; subject: string; body?: string }>();
-    expectTypeOf<ArgumentsOf<typeof api.artistsCalendar.get>>().toEqualTypeOf<{ artist_id: string | number; page?: number; min_date?: string }>();
+    expectTypeOf<ArgumentsOf<typeof api.artistsCalendar.get>>().toEqualTypeOf<{
+      artist_id: string | number;
+      page?: number;
+      min_date?: string;
+    }>();
     // A declared path variable takes its declared type.
     expectTypeOf<ArgumentsOf<typeof api.usersSettings.get>>().toEqualTypeOf<{ id: number }>();
     expectTypeOf<ArgumentsOf<typeof api.usersSettings.put>>().toMatchTypeOf<{ id: number; dark: boolean }>();
@@ -62,7 +87,17 @@ describe('the client type', () => {
   });
 
   it('reads flags from the flags only: a parameter may be named "optional"', () => {
-    const named = defineApi({ search: { get: [['optional', 'string'], ['query', 'string', 'optional']] } }, { baseUrl: 'http://x/' });
+    const named = defineApi(
+      {
+        search: {
+          get: [
+            ['optional', 'string'],
+            ['query', 'string', 'optional'],
+          ],
+        },
+      },
+      { baseUrl: 'http://x/' },
+    );
     expectTypeOf<ArgumentsOf<typeof named.search.get>>().toEqualTypeOf<{ optional: string; query?: string }>();
   });
 
@@ -120,7 +155,9 @@ describe('the client type', () => {
   });
 
   it('takes result types per call with WithResults', () => {
-    interface Event { readonly id: number }
+    interface Event {
+      readonly id: number;
+    }
     const typed = api as WithResults<typeof api, { artistsCalendar: { get: Event[] } }>;
     expectTypeOf<ResultOf<typeof typed.artistsCalendar.get>>().toEqualTypeOf<Event[]>();
     expectTypeOf<ResultOf<typeof typed.email.post>>().toEqualTypeOf<unknown>();
@@ -154,15 +191,17 @@ describe('the client type', () => {
   });
 });
 
-describe('the component form\'s messages', () => {
+describe("the component form's messages", () => {
   it('are a union of the calls, typed like the calls', () => {
     type Call = CallMessage<typeof api>;
-    expectTypeOf<Extract<Call, { name: 'email' }>>().toEqualTypeOf<{
-      readonly type: 'call';
-      readonly name: 'email';
-      readonly method: 'post';
-      readonly tag?: unknown;
-    } & { readonly args: { to: string; subject: string; body?: string } }>();
+    expectTypeOf<Extract<Call, { name: 'email' }>>().toEqualTypeOf<
+      {
+        readonly type: 'call';
+        readonly name: 'email';
+        readonly method: 'post';
+        readonly tag?: unknown;
+      } & { readonly args: { to: string; subject: string; body?: string } }
+    >();
     const ok: Call[] = [
       { type: 'call', name: 'SMSMessages', method: 'get' },
       { type: 'call', name: 'artistsCalendar', method: 'get', args: { artist_id: 1 }, tag: 'mine' },

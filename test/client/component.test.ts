@@ -15,7 +15,7 @@ import type { HttpResponse } from '../../src/http/messages.js';
 import { map } from '../../components/transform.js';
 import { Sink } from '../../components/sink.js';
 import { ApiClientComponent, apiClient, type CallMessage, type OutcomeMessage } from '../../components/api-client.js';
-import { ApiError, defineApi, type Fetch } from '../../src/client/index.js';
+import { type ApiError, defineApi, type Fetch } from '../../src/client/index.js';
 
 /** Every response closes its connection, so the server's per-connection graphs end with the calls and leak checks can count. */
 const closeEach = () => map((response: HttpResponse) => ({ ...response, close: true }));
@@ -52,9 +52,21 @@ describe('ApiClientComponent', () => {
     const { api } = await server();
     const before = snapshot();
     const calls = new Pipeline(
-      map((n: number): CallMessage<Api> => ({ type: 'call', name: 'items', method: 'get', args: { n, delay: n === 1 ? 120 : 5 }, tag: `#${n}` })),
+      map(
+        (n: number): CallMessage<Api> => ({
+          type: 'call',
+          name: 'items',
+          method: 'get',
+          args: { n, delay: n === 1 ? 120 : 5 },
+          tag: `#${n}`,
+        }),
+      ),
       apiClient(api, { concurrency: 3 }),
-      map((outcome: OutcomeMessage<Api>) => (outcome.type === 'result' ? `${String(outcome.call.tag)} ${JSON.stringify(outcome.data)}` : `${String(outcome.call.tag)} ${(outcome.error as ApiError).kind}`)),
+      map((outcome: OutcomeMessage<Api>) =>
+        outcome.type === 'result'
+          ? `${String(outcome.call.tag)} ${JSON.stringify(outcome.data)}`
+          : `${String(outcome.call.tag)} ${(outcome.error as ApiError).kind}`,
+      ),
     );
     const out = new Sink<string>();
     link(calls.outboxes.outbox!, out.inboxes.inbox);
@@ -101,7 +113,9 @@ describe('ApiClientComponent', () => {
     inbox.send({ type: 'call', name: 'items', method: 'get', args: { n: 9 } });
     client.inboxes.control.send(producerFinished);
     expect(await client.done).toEqual({ reason: 'finished' });
-    const summary = outcomes.map((o) => (o.type === 'result' ? o.data : `${(o.error as ApiError).kind}: ${(o.error as ApiError).message.replace(/\(http[^)]*\)/, '(url)')}`));
+    const summary = outcomes.map((o) =>
+      o.type === 'result' ? o.data : `${(o.error as ApiError).kind}: ${(o.error as ApiError).message.replace(/\(http[^)]*\)/, '(url)')}`,
+    );
     expect(summary).toEqual([
       'status: POST search (url): the server answered 500 Internal Server Error',
       'arguments: POST search: missing required parameter "q" (string)',
@@ -118,7 +132,9 @@ describe('ApiClientComponent', () => {
     // A fetch that answers only when aborted: the component's own resources, apart from any server's.
     const aborted: string[] = [];
     const fetch: Fetch = (url, init) =>
-      new Promise((_, reject) => init.signal?.addEventListener('abort', () => (aborted.push(url.pathname), reject(new DOMException('aborted', 'AbortError')))));
+      new Promise((_, reject) =>
+        init.signal?.addEventListener('abort', () => (aborted.push(url.pathname), reject(new DOMException('aborted', 'AbortError')))),
+      );
     const api = defineApi(description, { baseUrl: 'http://127.0.0.1:9/', fetch });
     const before = snapshot();
     const client = apiClient(api, { concurrency: 2 });

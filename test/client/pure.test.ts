@@ -115,7 +115,10 @@ describe('arguments', () => {
   ];
 
   it('splits path variables from the rest and leaves out undefined', () => {
-    expect(checkArguments({ id: 7, q: 'x', page: undefined, on: false }, params, ['id'])).toEqual({ variables: { id: 7 }, rest: { q: 'x', on: false } });
+    expect(checkArguments({ id: 7, q: 'x', page: undefined, on: false }, params, ['id'])).toEqual({
+      variables: { id: 7 },
+      rest: { q: 'x', on: false },
+    });
     expect(checkArguments(undefined, [['a', 'string', 'optional']], [])).toEqual({ variables: {}, rest: {} });
   });
 
@@ -148,28 +151,61 @@ describe('arguments', () => {
   });
 
   it('refuses a path variable of the wrong declared type', () => {
-    expect(() => checkArguments({ id: '7' }, [['id', 'integer']], ['id'])).toThrow(/path variable "id" must be of type integer, got string/);
+    expect(() => checkArguments({ id: '7' }, [['id', 'integer']], ['id'])).toThrow(
+      /path variable "id" must be of type integer, got string/,
+    );
     expect(() => checkArguments({}, [], ['id'])).toThrow(/missing required path variable "id"/);
   });
 
   it.each([
-    [{ a: 'x y', b: 2, c: true, d: undefined }, [['a', 'x y'], ['b', '2'], ['c', 'true']]],
-    [{ tags: ['a', 'b'], n: [1, 2] }, [['tags', 'a'], ['tags', 'b'], ['n', '1'], ['n', '2']]],
-    [{ o: { x: [1, { y: null }] }, z: null, nested: [[1]] }, [['o', '{"x":[1,{"y":null}]}'], ['z', 'null'], ['nested', '[[1]]']]],
+    [
+      { a: 'x y', b: 2, c: true, d: undefined },
+      [
+        ['a', 'x y'],
+        ['b', '2'],
+        ['c', 'true'],
+      ],
+    ],
+    [
+      { tags: ['a', 'b'], n: [1, 2] },
+      [
+        ['tags', 'a'],
+        ['tags', 'b'],
+        ['n', '1'],
+        ['n', '2'],
+      ],
+    ],
+    [
+      { o: { x: [1, { y: null }] }, z: null, nested: [[1]] },
+      [
+        ['o', '{"x":[1,{"y":null}]}'],
+        ['z', 'null'],
+        ['nested', '[[1]]'],
+      ],
+    ],
   ])('argumentPairs(%j)', (args, pairs) => expect(argumentPairs(args)).toEqual(pairs));
 
   it('reads flags from the flags only: a parameter may be named "query" or "optional"', () => {
-    const named: readonly ParamSpec[] = [['query', 'string'], ['optional', 'string']];
+    const named: readonly ParamSpec[] = [
+      ['query', 'string'],
+      ['optional', 'string'],
+    ];
     expect(placeArguments({ query: 'q', optional: 'o' }, 'post', named)).toEqual({ query: {}, body: { query: 'q', optional: 'o' } });
     expect(() => checkArguments({ query: 'q' }, named, [])).toThrow(/missing required parameter "optional"/);
   });
 
   it('places arguments: query for get and delete, body for the rest unless flagged query', () => {
-    const params: readonly ParamSpec[] = [['a', 'string'], ['k', 'string', 'query']];
+    const params: readonly ParamSpec[] = [
+      ['a', 'string'],
+      ['k', 'string', 'query'],
+    ];
     expect(placeArguments({ a: '1', k: '2', sig: '3' }, 'get', params)).toEqual({ query: { a: '1', k: '2', sig: '3' }, body: undefined });
     expect(placeArguments({ a: '1', k: '2' }, 'delete', params)).toEqual({ query: { a: '1', k: '2' }, body: undefined });
     for (const method of ['post', 'put', 'patch'] as const) {
-      expect(placeArguments({ a: '1', k: '2', sig: '3', u: undefined }, method, params)).toEqual({ query: { k: '2' }, body: { a: '1', sig: '3' } });
+      expect(placeArguments({ a: '1', k: '2', sig: '3', u: undefined }, method, params)).toEqual({
+        query: { k: '2' },
+        body: { a: '1', sig: '3' },
+      });
     }
   });
 });
@@ -184,16 +220,27 @@ describe('signing', () => {
     ['arrays as repeated keys, sorted by key then value', { t: ['b', 'a'], s: 1 }, {}, 's=1&t=a&t=b'],
     ['the signature argument and exclusions are left out', { a: '1', signature: 'old', format: 'json' }, { exclude: ['format'] }, 'a=1'],
     ['byte order, not locale order', { b: '1', B: '2', a: '3' }, {}, 'B=2&a=3&b=1'],
-    ['Last.fm style: no separators', { method: 'auth.getSession', api_key: 'xxxxxxxx', token: 'yyyyyy' }, { assign: '', separator: '' }, 'api_keyxxxxxxxxmethodauth.getSessiontokenyyyyyy'],
+    [
+      'Last.fm style: no separators',
+      { method: 'auth.getSession', api_key: 'xxxxxxxx', token: 'yyyyyy' },
+      { assign: '', separator: '' },
+      'api_keyxxxxxxxxmethodauth.getSessiontokenyyyyyy',
+    ],
   ])('%s', (_, args, options, text) => {
-    expect(signingText(args as never, { over: 'pairs', param: 'signature', assign: '=', separator: '&', exclude: [], ...options })).toBe(text);
+    expect(signingText(args as never, { over: 'pairs', param: 'signature', assign: '=', separator: '&', exclude: [], ...options })).toBe(
+      text,
+    );
     expect(signature(args as never, { secret: 's3cret', ...options })).toBe(sha256(`${text}s3cret`));
   });
 
   it('puts the secret at the end or the start, with the hash chosen: published digests', () => {
     // FIPS 180-2 and RFC 1321 test vectors: SHA-256("abc"), MD5("abc").
-    expect(signature({ v: 'ab' }, { secret: 'c', over: 'values' })).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    expect(signature({ v: 'bc' }, { secret: 'a', over: 'values', secretAt: 'start' })).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(signature({ v: 'ab' }, { secret: 'c', over: 'values' })).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+    expect(signature({ v: 'bc' }, { secret: 'a', over: 'values', secretAt: 'start' })).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
     expect(signature({ v: 'ab' }, { secret: 'c', over: 'values', hash: 'md5' })).toBe('900150983cd24fb0d6963f7d28e17f72');
     // RFC 4231 §4.3, test case 2: HMAC-SHA-256 with key "Jefe".
     expect(signature({ v: 'what do ya want for nothing?' }, { secret: 'Jefe', over: 'values', secretAt: 'hmac' })).toBe(
@@ -263,7 +310,17 @@ describe('checking a description and hooks', () => {
     [{ a: { get: [['', 'string']] } }, /must be \[name, type/],
     [{ a: { get: [['x', 'strnig']] } }, /"x" has unknown type "strnig"/],
     [{ a: { get: [['x', 'string', 'optinal']] } }, /"x" has unknown flag "optinal"/],
-    [{ a: { get: [['x', 'string'], ['x', 'number']] } }, /"x" is listed twice/],
+    [
+      {
+        a: {
+          get: [
+            ['x', 'string'],
+            ['x', 'number'],
+          ],
+        },
+      },
+      /"x" is listed twice/,
+    ],
     [{ 'a/{id}': { get: [['id', 'string', 'optional']] } }, /"id" is a path variable: it is always required/],
     [{ 'a/{id}': { get: [['id', 'boolean']] } }, /path variable "id" must be of type string, number, integer/],
     [{ 'a/{id': { get: [] } }, /unbalanced/],
@@ -293,7 +350,9 @@ describe('checking a description and hooks', () => {
     expect(() => defineApi({ users: { get: [] }, 'users/{id}': { get: [] } }, { baseUrl: 'http://x/' })).toThrow(
       /namespaces "users" and "users\/\{id\}" are both named "users"/,
     );
-    expect(() => defineApi({ users: { get: [] }, 'users/{id}': { get: [] } }, { baseUrl: 'http://x/', naming: keepNamespace })).not.toThrow();
+    expect(() =>
+      defineApi({ users: { get: [] }, 'users/{id}': { get: [] } }, { baseUrl: 'http://x/', naming: keepNamespace }),
+    ).not.toThrow();
     expect(() => defineApi({ then: { get: [] } }, { baseUrl: 'http://x/' })).toThrow(/cannot be named "then"/);
     expect(() => defineApi({ '{id}': { get: [] } }, { baseUrl: 'http://x/' })).toThrow(/gives namespace "\{id\}" no name/);
   });
@@ -309,9 +368,14 @@ describe('checking a description and hooks', () => {
 
 describe('errors', () => {
   it('name the call, and show the URL without query or credentials', () => {
-    const error = new ApiError('timeout', { name: 'artistsCalendar', method: 'get', namespace: 'artists/{artist_id}/calendar' }, 'no complete response within 50 ms', {
-      url: 'http://u:p@h:8/artists/1/calendar?apikey=SECRET#x',
-    });
+    const error = new ApiError(
+      'timeout',
+      { name: 'artistsCalendar', method: 'get', namespace: 'artists/{artist_id}/calendar' },
+      'no complete response within 50 ms',
+      {
+        url: 'http://u:p@h:8/artists/1/calendar?apikey=SECRET#x',
+      },
+    );
     expect(error.message).toBe('GET artistsCalendar (http://h:8/artists/1/calendar): no complete response within 50 ms');
     expect(error.kind).toBe('timeout');
     expect(error.label).toBe('GET artistsCalendar');

@@ -38,8 +38,10 @@ describe('Responder: raw responses', () => {
     await expectNoLeaks(before);
   });
 
-  it('writes a raw body for HEAD too: the message is the handler\'s to get right', async () => {
-    const { port } = await startServer({ routes: [{ path: '/', handler: (request) => rawResponse(request, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n') }] });
+  it("writes a raw body for HEAD too: the message is the handler's to get right", async () => {
+    const { port } = await startServer({
+      routes: [{ path: '/', handler: (request) => rawResponse(request, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n') }],
+    });
     const reply = await raw(port, 'HEAD / HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(reply.bytes.toString()).toBe('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
   });

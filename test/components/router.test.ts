@@ -90,7 +90,13 @@ class AnswerLater extends HttpHandler {
 
 /** A router with one task route at /task, its output and log kept; `start` is the task. */
 function taskRouter(start: HandlerTask, options: { handlerTimeout?: number } = {}) {
-  const router = new RequestRouter(new RouteTable([{ path: '/task', task: start }, { path: '/target', handler: () => ({ body: 'rerouted' }) }]), options);
+  const router = new RequestRouter(
+    new RouteTable([
+      { path: '/task', task: start },
+      { path: '/target', handler: () => ({ body: 'rerouted' }) },
+    ]),
+    options,
+  );
   const out = new Sink<HttpResponse>().start();
   const log = new Sink<LogRecord>().start();
   link(router.outboxes.outbox, out.inboxes.inbox);
@@ -212,6 +218,8 @@ describe('RequestRouter: tasks', () => {
   });
 
   it('refuses a route with more than one kind of handler', () => {
-    expect(() => new RouteTable([{ path: '/x', handler: () => ({}), task: () => ({ cancel: () => {} }) }])).toThrow(/exactly one of handler or component or task/);
+    expect(() => new RouteTable([{ path: '/x', handler: () => ({}), task: () => ({ cancel: () => {} }) }])).toThrow(
+      /exactly one of handler or component or task/,
+    );
   });
 });

@@ -88,7 +88,12 @@ describe('boxes', () => {
 
   it('is an RxJS observable, completed when its component stops', async () => {
     const t = new Totaliser().start();
-    const doubled = firstValueFrom(t.outboxes.outbox.pipe(rxMap((n) => n * 2), toArray()));
+    const doubled = firstValueFrom(
+      t.outboxes.outbox.pipe(
+        rxMap((n) => n * 2),
+        toArray(),
+      ),
+    );
     t.inboxes.inbox.send(1);
     t.inboxes.inbox.send(1);
     await t.shutdown();
@@ -216,7 +221,6 @@ describe('component lifecycle', () => {
     await expectNoLeaks(before);
   });
 
-
   it('listens to an emitter at its boundary, with every argument, until it stops', async () => {
     const { EventEmitter } = await import('node:events');
     const emitter = new EventEmitter();
@@ -242,7 +246,15 @@ describe('component lifecycle', () => {
     emitter.emit('one', 'a');
     emitter.emit('two', 1, 'SIGTERM');
     emitter.emit('one', 'again');
-    expect(heard).toEqual([['one', 'a'], ['end of', 'a'], ['two', 1, 'SIGTERM'], ['one', 'again'], ['end of', 'again'], ['one', 'inner'], ['end of', 'inner']]);
+    expect(heard).toEqual([
+      ['one', 'a'],
+      ['end of', 'a'],
+      ['two', 1, 'SIGTERM'],
+      ['one', 'again'],
+      ['end of', 'again'],
+      ['one', 'inner'],
+      ['end of', 'inner'],
+    ]);
     emitter.emit('bad');
     expect(l.state).toBe('stopped');
     expect((await l.done).reason).toBe('failed');

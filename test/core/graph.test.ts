@@ -46,7 +46,10 @@ describe('Pipeline', () => {
   });
 
   it('passes producerFinished down the chain and then signals it once', async () => {
-    const p = new Pipeline(map((n: number) => n), map((n: number) => n));
+    const p = new Pipeline(
+      map((n: number) => n),
+      map((n: number) => n),
+    );
     const signals: Lifecycle[] = [];
     p.outboxes.signal!.subscribe((m) => signals.push(m));
     p.start();
@@ -72,8 +75,15 @@ describe('Pipeline', () => {
 
   it('nests: a pipeline of pipelines is a pipeline', async () => {
     const out = new Sink<string>().start();
-    const inner = new Pipeline(map((n: number) => n * 10), map((n: number) => `<${n}>`));
-    const outer = new Pipeline(map((n: number) => n + 1), inner, map((s: string) => s.toUpperCase()));
+    const inner = new Pipeline(
+      map((n: number) => n * 10),
+      map((n: number) => `<${n}>`),
+    );
+    const outer = new Pipeline(
+      map((n: number) => n + 1),
+      inner,
+      map((s: string) => s.toUpperCase()),
+    );
     link(outer.outboxes.outbox!, out.inboxes.inbox);
     outer.start();
     outer.inboxes.inbox!.send(1);
@@ -108,9 +118,11 @@ describe('Pipeline', () => {
   });
 
   it('one failing graph does not touch a sibling graph', async () => {
-    const bad = new Pipeline(map((): number => {
-      throw new Error('bad');
-    }));
+    const bad = new Pipeline(
+      map((): number => {
+        throw new Error('bad');
+      }),
+    );
     const good = new Pipeline(map((n: number) => n + 1));
     const out = new Sink<number>().start();
     link(good.outboxes.outbox!, out.inboxes.inbox);
@@ -142,16 +154,13 @@ describe('Graphline', () => {
 
   it('links named children and passes its own boxes through', async () => {
     const before = snapshot();
-    const g = new Graphline(
-      { split: new Splitter(), half: map((n: number) => n / 2), triple: map((n: number) => n * 3) },
-      [
-        ['self.inbox', 'split.inbox'],
-        ['split.evens', 'half.inbox'],
-        ['split.odds', 'triple.inbox'],
-        ['half.outbox', 'self.outbox'],
-        ['triple.outbox', 'self.tripled'],
-      ],
-    );
+    const g = new Graphline({ split: new Splitter(), half: map((n: number) => n / 2), triple: map((n: number) => n * 3) }, [
+      ['self.inbox', 'split.inbox'],
+      ['split.evens', 'half.inbox'],
+      ['split.odds', 'triple.inbox'],
+      ['half.outbox', 'self.outbox'],
+      ['triple.outbox', 'self.tripled'],
+    ]);
     expect(Object.keys(g.inboxes).sort()).toEqual(['control', 'inbox']);
     expect(Object.keys(g.outboxes).sort()).toEqual(['outbox', 'signal', 'tripled']);
     const halves = new Sink<number>().start();
@@ -210,9 +219,7 @@ describe('Graphline', () => {
     expect(() => new Graphline({ a: map((n: number) => n) }, [['a.nothing' as 'a.outbox', 'self.outbox']])).toThrow(
       /a has no outbox "nothing"/,
     );
-    expect(() => new Graphline({ a: map((n: number) => n) }, [['b.outbox' as 'a.outbox', 'self.outbox']])).toThrow(
-      /no child named "b"/,
-    );
+    expect(() => new Graphline({ a: map((n: number) => n) }, [['b.outbox' as 'a.outbox', 'self.outbox']])).toThrow(/no child named "b"/);
   });
 });
 

@@ -30,7 +30,9 @@ export function runCommand(args: readonly string[]): CommandRun {
   let stderr = '';
   let exitCode: number | null | undefined;
   const heard = new Set<() => void>();
-  const hear = () => heard.forEach((listener) => listener());
+  const hear = () => {
+    for (const listener of heard) listener();
+  };
   child.stdout!.on('data', (c: Buffer) => ((stdout += c), hear()));
   child.stderr!.on('data', (c: Buffer) => ((stderr += c), hear()));
   const exited = new Promise<number | null>((resolve) =>
@@ -46,8 +48,9 @@ export function runCommand(args: readonly string[]): CommandRun {
       const done = () => (heard.delete(check), clearTimeout(timer));
       const check = () => {
         const match = pattern.exec(stdout) ?? pattern.exec(stderr);
-        if (match) (done(), resolve(match));
-        else if (exitCode !== undefined) (done(), reject(new Error(`the command exited (${exitCode}) before printing ${pattern}:\n${stdout}${stderr}`)));
+        if (match) done(), resolve(match);
+        else if (exitCode !== undefined)
+          done(), reject(new Error(`the command exited (${exitCode}) before printing ${pattern}:\n${stdout}${stderr}`));
       };
       const timer = setTimeout(() => (done(), reject(new Error(`no ${pattern} within ${ms} ms:\n${stdout}${stderr}`))), ms);
       heard.add(check);

@@ -70,7 +70,11 @@ export interface RawOptions {
 }
 
 /** Sends raw bytes on a fresh connection and returns everything received until the server closes (or `responses` are in). */
-export async function raw(port: number, data: string | Buffer, options: RawOptions = {}): Promise<{ bytes: Buffer; responses: ParsedResponse[]; closed: boolean }> {
+export async function raw(
+  port: number,
+  data: string | Buffer,
+  options: RawOptions = {},
+): Promise<{ bytes: Buffer; responses: ParsedResponse[]; closed: boolean }> {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
   const chunks: Buffer[] = [];
@@ -128,7 +132,11 @@ export async function request(
 }
 
 /** Parses as many whole responses as `bytes` holds. `closed`: the connection ended, so a close-delimited body is whole. */
-export function tryParse(bytes: Buffer, methods: readonly string[] = [], closed = false): { responses: ParsedResponse[]; complete: boolean } {
+export function tryParse(
+  bytes: Buffer,
+  methods: readonly string[] = [],
+  closed = false,
+): { responses: ParsedResponse[]; complete: boolean } {
   const responses: ParsedResponse[] = [];
   let at = 0;
   let index = 0;

@@ -30,7 +30,13 @@ function processes(): ProcessEntry[] {
     // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
     const close = stat.lastIndexOf(')');
     const [state, ppid, pgrp] = stat.slice(close + 2).split(' ');
-    all.push({ pid: Number(name), ppid: Number(ppid), pgrp: Number(pgrp), state: state!, command: stat.slice(stat.indexOf('(') + 1, close) });
+    all.push({
+      pid: Number(name),
+      ppid: Number(ppid),
+      pgrp: Number(pgrp),
+      state: state!,
+      command: stat.slice(stat.indexOf('(') + 1, close),
+    });
   }
   return all;
 }

@@ -29,7 +29,11 @@ afterEach(async () => {
 });
 
 /** A server with `apps` ("/prefix/=python:module:callable", default the fixture app at /py/) on one process unless said otherwise. */
-export async function pythonServer(apps: ServerOptions['wsgi'] = ['/py/=python:apps:application'], python: PythonOptions = {}, options: ServerOptions = {}): Promise<TestServer> {
+export async function pythonServer(
+  apps: ServerOptions['wsgi'] = ['/py/=python:apps:application'],
+  python: PythonOptions = {},
+  options: ServerOptions = {},
+): Promise<TestServer> {
   const server = await startServer({
     wsgi: apps,
     python: { executable: python3, cwd: pythonFixtures, killGrace: 300, ...python },

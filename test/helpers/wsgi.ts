@@ -16,9 +16,28 @@ let serial = 1_000_000;
 /** A job for a pool driven directly: GET `mount` + `path`, application 0, with a sink for its replies. */
 export function poolJob(mount: string, path: string, query = ''): { request: JobRequest; replies: Sink<PoolReply> } {
   const replies = new Sink<PoolReply>().start();
-  const environ = { REQUEST_METHOD: 'GET', SCRIPT_NAME: mount, PATH_INFO: path, QUERY_STRING: query, SERVER_NAME: 'x', SERVER_PORT: '80', SERVER_PROTOCOL: 'HTTP/1.1' };
+  const environ = {
+    REQUEST_METHOD: 'GET',
+    SCRIPT_NAME: mount,
+    PATH_INFO: path,
+    QUERY_STRING: query,
+    SERVER_NAME: 'x',
+    SERVER_PORT: '80',
+    SERVER_PROTOCOL: 'HTTP/1.1',
+  };
   const id = ++serial;
-  return { request: { type: 'job', id, app: 0, environ, hasBody: false, label: `GET ${mount}${path} HTTP/1.1`, reply: replies.inboxes.inbox as Box<PoolReply> }, replies };
+  return {
+    request: {
+      type: 'job',
+      id,
+      app: 0,
+      environ,
+      hasBody: false,
+      label: `GET ${mount}${path} HTTP/1.1`,
+      reply: replies.inboxes.inbox as Box<PoolReply>,
+    },
+    replies,
+  };
 }
 
 export function fixture(name: string): string {

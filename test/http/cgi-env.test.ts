@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cgiEnvironment, defaultInheritedEnv, envValue, type CgiEnvSettings, type CgiRequestFacts, type CgiScript } from '../../src/http/cgi-env.js';
+import {
+  cgiEnvironment,
+  defaultInheritedEnv,
+  envValue,
+  type CgiEnvSettings,
+  type CgiRequestFacts,
+  type CgiScript,
+} from '../../src/http/cgi-env.js';
 import { headerVariable } from '../../src/http/gateway-variables.js';
 import type { ConnectionInfo } from '../../src/core/connection-info.js';
 import type { HttpRequest } from '../../src/http/messages.js';
@@ -49,9 +56,26 @@ const settings: CgiEnvSettings = {
 };
 const script: CgiScript = { scriptName: '/cgi-bin/env.py', pathInfo: '', filename: '/srv/cgi/env.py' };
 const noBody: CgiRequestFacts = {};
-const serverEnv = { PATH: '/usr/bin:/bin', HOME: '/root', SECRET_TOKEN: 'hunter2', LANG: 'C.UTF-8', LC_ALL: 'C', LC_TIME: 'en_GB', TZ: 'UTC' };
+const serverEnv = {
+  PATH: '/usr/bin:/bin',
+  HOME: '/root',
+  SECRET_TOKEN: 'hunter2',
+  LANG: 'C.UTF-8',
+  LC_ALL: 'C',
+  LC_TIME: 'en_GB',
+  TZ: 'UTC',
+};
 
-function env(head: string, overrides: { script?: Partial<CgiScript>; facts?: CgiRequestFacts; settings?: Partial<CgiEnvSettings>; conn?: ConnectionInfo; serverEnv?: Record<string, string> } = {}) {
+function env(
+  head: string,
+  overrides: {
+    script?: Partial<CgiScript>;
+    facts?: CgiRequestFacts;
+    settings?: Partial<CgiEnvSettings>;
+    conn?: ConnectionInfo;
+    serverEnv?: Record<string, string>;
+  } = {},
+) {
   return cgiEnvironment(
     requestOf(head, overrides.conn),
     { ...script, ...overrides.script },
@@ -116,7 +140,13 @@ describe('cgiEnvironment: RFC 3875 §4.1 meta-variables', () => {
       'a query without PATH_INFO',
       'GET /cgi-bin/env.py?q HTTP/1.0\r\nHost: example.org',
       {},
-      { PATH_INFO: undefined, PATH_TRANSLATED: undefined, QUERY_STRING: 'q', SERVER_PROTOCOL: 'HTTP/1.0', REQUEST_URI: '/cgi-bin/env.py?q' },
+      {
+        PATH_INFO: undefined,
+        PATH_TRANSLATED: undefined,
+        QUERY_STRING: 'q',
+        SERVER_PROTOCOL: 'HTTP/1.0',
+        REQUEST_URI: '/cgi-bin/env.py?q',
+      },
     ],
     [
       'a trailing slash is PATH_INFO',
@@ -225,7 +255,8 @@ describe('cgiEnvironment: HTTP_* variables (RFC 3875 §4.1.18)', () => {
   });
 
   it('drops Proxy (httpoxy) and Proxy-Authorization always, Authorization unless told to pass it', () => {
-    const head = 'GET /x HTTP/1.1\r\nHost: h\r\nProxy: http://evil.example:8080\r\nProxy-Authorization: Basic eDp5\r\nAuthorization: Bearer abc';
+    const head =
+      'GET /x HTTP/1.1\r\nHost: h\r\nProxy: http://evil.example:8080\r\nProxy-Authorization: Basic eDp5\r\nAuthorization: Bearer abc';
     const e = env(head);
     expect(e.HTTP_PROXY).toBeUndefined();
     expect(e.HTTP_PROXY_AUTHORIZATION).toBeUndefined();
@@ -266,7 +297,8 @@ describe('cgiEnvironment: HTTP_* variables (RFC 3875 §4.1.18)', () => {
     ['X_Under', undefined],
     ['X!Bang', undefined],
   ];
-  for (const [name, variable] of names) it(`header ${name} -> ${variable ?? '(dropped)'}`, () => expect(headerVariable(name)).toBe(variable));
+  for (const [name, variable] of names)
+    it(`header ${name} -> ${variable ?? '(dropped)'}`, () => expect(headerVariable(name)).toBe(variable));
 });
 
 describe("cgiEnvironment: the server's own environment", () => {
@@ -289,7 +321,9 @@ describe("cgiEnvironment: the server's own environment", () => {
   });
 
   it('keeps meta-variables over administrator variables of the same name', () => {
-    const e = env('GET /x HTTP/1.1\r\nHost: h', { settings: { extra: { SERVER_NAME: 'forced', CONTENT_LENGTH: '5', REMOTE_USER: 'root' } } });
+    const e = env('GET /x HTTP/1.1\r\nHost: h', {
+      settings: { extra: { SERVER_NAME: 'forced', CONTENT_LENGTH: '5', REMOTE_USER: 'root' } },
+    });
     expect(e.SERVER_NAME).toBe('h');
     expect(e.CONTENT_LENGTH).toBeUndefined();
     expect(e.REMOTE_USER).toBeUndefined();

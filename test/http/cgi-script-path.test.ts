@@ -69,13 +69,29 @@ const tree: Record<string, Entry> = {
 
 describe('resolveScript', () => {
   const cases: [string, string, Record<string, unknown>][] = [
-    ['/hello.sh', 'a script', { ok: true, scriptName: '/cgi-bin/hello.sh', pathInfo: '', filename: '/srv/cgi/hello.sh', name: 'hello.sh', executable: true }],
-    ['/hello.sh/a/b', 'a script with PATH_INFO', { ok: true, scriptName: '/cgi-bin/hello.sh', pathInfo: '/a/b', filename: '/srv/cgi/hello.sh' }],
+    [
+      '/hello.sh',
+      'a script',
+      { ok: true, scriptName: '/cgi-bin/hello.sh', pathInfo: '', filename: '/srv/cgi/hello.sh', name: 'hello.sh', executable: true },
+    ],
+    [
+      '/hello.sh/a/b',
+      'a script with PATH_INFO',
+      { ok: true, scriptName: '/cgi-bin/hello.sh', pathInfo: '/a/b', filename: '/srv/cgi/hello.sh' },
+    ],
     ['/hello.sh/', 'a trailing slash is PATH_INFO', { ok: true, scriptName: '/cgi-bin/hello.sh', pathInfo: '/' }],
     ['/hello.sh/.x/..y', 'dotted PATH_INFO segments are data, not files', { ok: true, pathInfo: '/.x/..y' }],
     ['/env.py', 'a script without the executable bit', { ok: true, executable: false }],
-    ['/sub/deep.pl/x', 'a script in a subdirectory', { ok: true, scriptName: '/cgi-bin/sub/deep.pl', pathInfo: '/x', filename: '/srv/cgi/sub/deep.pl' }],
-    ['/alias.sh', 'a symlink to a script inside the directory', { ok: true, scriptName: '/cgi-bin/alias.sh', filename: '/srv/cgi/hello.sh', name: 'alias.sh' }],
+    [
+      '/sub/deep.pl/x',
+      'a script in a subdirectory',
+      { ok: true, scriptName: '/cgi-bin/sub/deep.pl', pathInfo: '/x', filename: '/srv/cgi/sub/deep.pl' },
+    ],
+    [
+      '/alias.sh',
+      'a symlink to a script inside the directory',
+      { ok: true, scriptName: '/cgi-bin/alias.sh', filename: '/srv/cgi/hello.sh', name: 'alias.sh' },
+    ],
     ['/nothing.sh', 'a missing script', { ok: false, status: 404 }],
     ['/sub/nothing/x', 'a missing script in a subdirectory', { ok: false, status: 404 }],
     ['', 'the directory itself', { ok: false, status: 403 }],

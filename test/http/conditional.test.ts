@@ -76,8 +76,20 @@ describe('entity tags (§8.8.3)', () => {
   it.each<[string, ReturnType<typeof parseEntityTagList>]>([
     ['*', '*'],
     ['"a"', [{ weak: false, opaque: '"a"' }]],
-    ['W/"a", "b"', [{ weak: true, opaque: '"a"' }, { weak: false, opaque: '"b"' }]],
-    ['  "a" ,, "b" ', [{ weak: false, opaque: '"a"' }, { weak: false, opaque: '"b"' }]],
+    [
+      'W/"a", "b"',
+      [
+        { weak: true, opaque: '"a"' },
+        { weak: false, opaque: '"b"' },
+      ],
+    ],
+    [
+      '  "a" ,, "b" ',
+      [
+        { weak: false, opaque: '"a"' },
+        { weak: false, opaque: '"b"' },
+      ],
+    ],
     ['""', [{ weak: false, opaque: '""' }]],
     ['"a,b"', [{ weak: false, opaque: '"a,b"' }]],
     ['a', undefined],

@@ -28,71 +28,287 @@ const first = (seen: readonly Seen[]): Seen => seen[0]!;
 
 export const validCases: Case[] = [
   { name: 'simple GET', raw: get('/'), expect: [200], check: (s) => equal(first(s).path, '/', 'path') },
-  { name: 'GET with a query', raw: get('/search?q=boxes&n=1'), expect: [200], check: (s) => equal([first(s).path, first(s).query], ['/search', 'q=boxes&n=1'], 'path and query') },
+  {
+    name: 'GET with a query',
+    raw: get('/search?q=boxes&n=1'),
+    expect: [200],
+    check: (s) => equal([first(s).path, first(s).query], ['/search', 'q=boxes&n=1'], 'path and query'),
+  },
   { name: 'empty query', raw: get('/a?'), expect: [200], check: (s) => equal(first(s).query, '', 'query') },
   { name: 'HEAD', raw: `HEAD / HTTP/1.1\r\n${H}\r\n`, expect: [200] },
   { name: 'DELETE', raw: `DELETE /x HTTP/1.1\r\n${H}\r\n`, expect: [200] },
-  { name: 'a token method the parser does not know (the router answers 501)', raw: `BREW /pot HTTP/1.1\r\n${H}\r\n`, expect: [200], check: (s) => equal(first(s).method, 'BREW', 'method') },
-  { name: 'lower-case method is a different token, still a token', raw: `get / HTTP/1.1\r\n${H}\r\n`, expect: [200], check: (s) => equal(first(s).method, 'get', 'method') },
+  {
+    name: 'a token method the parser does not know (the router answers 501)',
+    raw: `BREW /pot HTTP/1.1\r\n${H}\r\n`,
+    expect: [200],
+    check: (s) => equal(first(s).method, 'BREW', 'method'),
+  },
+  {
+    name: 'lower-case method is a different token, still a token',
+    raw: `get / HTTP/1.1\r\n${H}\r\n`,
+    expect: [200],
+    check: (s) => equal(first(s).method, 'get', 'method'),
+  },
   { name: 'method with every tchar class', raw: `X-!#$%&'*+.^_\`|~9 / HTTP/1.1\r\n${H}\r\n`, expect: [200] },
-  { name: 'POST with Content-Length', raw: post('Content-Length: 5\r\n', 'hello'), expect: [200], check: (s) => equal(first(s).body, 'hello', 'body') },
-  { name: 'POST with Content-Length: 0 has no body', raw: post('Content-Length: 0\r\n', ''), expect: [200], check: (s) => equal(first(s).body, undefined, 'body') },
-  { name: 'Content-Length with leading zeros', raw: post('Content-Length: 005\r\n', 'hello'), expect: [200], check: (s) => equal(first(s).body, 'hello', 'body') },
+  {
+    name: 'POST with Content-Length',
+    raw: post('Content-Length: 5\r\n', 'hello'),
+    expect: [200],
+    check: (s) => equal(first(s).body, 'hello', 'body'),
+  },
+  {
+    name: 'POST with Content-Length: 0 has no body',
+    raw: post('Content-Length: 0\r\n', ''),
+    expect: [200],
+    check: (s) => equal(first(s).body, undefined, 'body'),
+  },
+  {
+    name: 'Content-Length with leading zeros',
+    raw: post('Content-Length: 005\r\n', 'hello'),
+    expect: [200],
+    check: (s) => equal(first(s).body, 'hello', 'body'),
+  },
   { name: 'Content-Length repeated with the same value', raw: post('Content-Length: 5\r\nContent-Length: 5\r\n', 'hello'), expect: [200] },
   { name: 'Content-Length as a list of one value', raw: post('Content-Length: 5, 5\r\n', 'hello'), expect: [200] },
-  { name: 'chunked body', raw: chunked('5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n'), expect: [200], check: (s) => equal(first(s).body, 'hello world', 'body') },
-  { name: 'chunked, upper-case hex size', raw: chunked('A\r\n0123456789\r\n0\r\n\r\n'), expect: [200], check: (s) => equal(first(s).body, '0123456789', 'body') },
+  {
+    name: 'chunked body',
+    raw: chunked('5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n'),
+    expect: [200],
+    check: (s) => equal(first(s).body, 'hello world', 'body'),
+  },
+  {
+    name: 'chunked, upper-case hex size',
+    raw: chunked('A\r\n0123456789\r\n0\r\n\r\n'),
+    expect: [200],
+    check: (s) => equal(first(s).body, '0123456789', 'body'),
+  },
   { name: 'chunked, lower-case hex size', raw: chunked('a\r\n0123456789\r\n0\r\n\r\n'), expect: [200] },
-  { name: 'chunked, leading zeros in the size', raw: chunked('0005\r\nhello\r\n000\r\n\r\n'), expect: [200], check: (s) => equal(first(s).body, 'hello', 'body') },
-  { name: 'chunked with an extension', raw: chunked('5;name=value\r\nhello\r\n0\r\n\r\n'), expect: [200], check: (s) => equal(first(s).body, 'hello', 'body') },
+  {
+    name: 'chunked, leading zeros in the size',
+    raw: chunked('0005\r\nhello\r\n000\r\n\r\n'),
+    expect: [200],
+    check: (s) => equal(first(s).body, 'hello', 'body'),
+  },
+  {
+    name: 'chunked with an extension',
+    raw: chunked('5;name=value\r\nhello\r\n0\r\n\r\n'),
+    expect: [200],
+    check: (s) => equal(first(s).body, 'hello', 'body'),
+  },
   { name: 'chunked with a quoted extension', raw: chunked('5;n="a \\"q\\" b"\r\nhello\r\n0\r\n\r\n'), expect: [200] },
   { name: 'chunked with a bare extension name and spaces around ;', raw: chunked('5 ; flag\r\nhello\r\n0\r\n\r\n'), expect: [200] },
-  { name: 'chunked with trailers', raw: chunked('5\r\nhello\r\n0\r\nChecksum: abc\r\nX-Done: yes\r\n\r\n'), expect: [200], check: (s) => equal(first(s).trailers, [['checksum', 'abc'], ['x-done', 'yes']], 'trailers') },
+  {
+    name: 'chunked with trailers',
+    raw: chunked('5\r\nhello\r\n0\r\nChecksum: abc\r\nX-Done: yes\r\n\r\n'),
+    expect: [200],
+    check: (s) =>
+      equal(
+        first(s).trailers,
+        [
+          ['checksum', 'abc'],
+          ['x-done', 'yes'],
+        ],
+        'trailers',
+      ),
+  },
   { name: 'Transfer-Encoding: Chunked in another case', raw: post('Transfer-Encoding: Chunked\r\n', '0\r\n\r\n'), expect: [200] },
   { name: 'Transfer-Encoding with an empty list element', raw: post('Transfer-Encoding: , chunked\r\n', '0\r\n\r\n'), expect: [200] },
   { name: 'an empty chunked body', raw: chunked('0\r\n\r\n'), expect: [200], check: (s) => equal(first(s).body, '', 'body') },
-  { name: 'HTTP/1.0 without Host', raw: 'GET / HTTP/1.0\r\n\r\n', expect: [200], check: (s) => equal([first(s).version, first(s).keepAlive], ['HTTP/1.0', false], 'version, keep-alive') },
-  { name: 'HTTP/1.0 with keep-alive', raw: 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', expect: [200], check: (s) => equal(first(s).keepAlive, true, 'keep-alive') },
-  { name: 'HTTP/1.1 Connection: close', raw: get('/', 'Connection: close\r\n'), expect: [200], check: (s) => equal(first(s).keepAlive, false, 'keep-alive') },
-  { name: 'Connection: close among other tokens', raw: get('/', 'Connection: Upgrade, Close\r\n'), expect: [200], check: (s) => equal(first(s).keepAlive, false, 'keep-alive') },
-  { name: 'absolute-form target', raw: `GET http://other.example:8080/p?q=1 HTTP/1.1\r\n${H}\r\n`, expect: [200], check: (s) => equal([first(s).host, first(s).path, first(s).query], ['other.example', '/p', 'q=1'], 'authority wins over Host') },
-  { name: 'absolute-form https without a path', raw: `GET https://x.example HTTP/1.1\r\n${H}\r\n`, expect: [200], check: (s) => equal(first(s).path, '/', 'path') },
-  { name: 'absolute-form with only a query', raw: `GET http://x.example?a=b HTTP/1.1\r\n${H}\r\n`, expect: [200], check: (s) => equal([first(s).path, first(s).query], ['/', 'a=b'], 'path and query') },
+  {
+    name: 'HTTP/1.0 without Host',
+    raw: 'GET / HTTP/1.0\r\n\r\n',
+    expect: [200],
+    check: (s) => equal([first(s).version, first(s).keepAlive], ['HTTP/1.0', false], 'version, keep-alive'),
+  },
+  {
+    name: 'HTTP/1.0 with keep-alive',
+    raw: 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
+    expect: [200],
+    check: (s) => equal(first(s).keepAlive, true, 'keep-alive'),
+  },
+  {
+    name: 'HTTP/1.1 Connection: close',
+    raw: get('/', 'Connection: close\r\n'),
+    expect: [200],
+    check: (s) => equal(first(s).keepAlive, false, 'keep-alive'),
+  },
+  {
+    name: 'Connection: close among other tokens',
+    raw: get('/', 'Connection: Upgrade, Close\r\n'),
+    expect: [200],
+    check: (s) => equal(first(s).keepAlive, false, 'keep-alive'),
+  },
+  {
+    name: 'absolute-form target',
+    raw: `GET http://other.example:8080/p?q=1 HTTP/1.1\r\n${H}\r\n`,
+    expect: [200],
+    check: (s) => equal([first(s).host, first(s).path, first(s).query], ['other.example', '/p', 'q=1'], 'authority wins over Host'),
+  },
+  {
+    name: 'absolute-form https without a path',
+    raw: `GET https://x.example HTTP/1.1\r\n${H}\r\n`,
+    expect: [200],
+    check: (s) => equal(first(s).path, '/', 'path'),
+  },
+  {
+    name: 'absolute-form with only a query',
+    raw: `GET http://x.example?a=b HTTP/1.1\r\n${H}\r\n`,
+    expect: [200],
+    check: (s) => equal([first(s).path, first(s).query], ['/', 'a=b'], 'path and query'),
+  },
   { name: 'OPTIONS *', raw: `OPTIONS * HTTP/1.1\r\n${H}\r\n`, expect: [200], check: (s) => equal(first(s).target, '*', 'target') },
   { name: 'CONNECT authority-form', raw: `CONNECT example.com:443 HTTP/1.1\r\n${H}\r\n`, expect: [200] },
   { name: 'one empty line before the request-line', raw: `\r\n${get('/')}`, expect: [200] },
   { name: 'two empty lines before the request-line', raw: `\r\n\r\n${get('/')}`, expect: [200] },
-  { name: 'header with an empty value', raw: get('/', 'X-Empty:\r\n'), expect: [200], check: (s) => equal(first(s).headers!.find(([k]) => k === 'x-empty'), ['x-empty', ''], 'header') },
-  { name: 'header value trimmed of spaces and tabs', raw: get('/', 'X-A: \t padded \t \r\n'), expect: [200], check: (s) => equal(first(s).headers!.find(([k]) => k === 'x-a')![1], 'padded', 'value') },
-  { name: 'header value with inner spaces kept', raw: get('/', 'X-A: a  b\tc\r\n'), expect: [200], check: (s) => equal(first(s).headers!.find(([k]) => k === 'x-a')![1], 'a  b\tc', 'value') },
-  { name: 'header value with obs-text bytes', raw: get('/', 'X-Latin: caf\xe9\r\n'), expect: [200], check: (s) => equal(first(s).headers!.find(([k]) => k === 'x-latin')![1], 'caf\xe9', 'value') },
-  { name: 'header names are case-insensitive and lower-cased', raw: `GET / HTTP/1.1\r\nHOST: example.com\r\nX-MiXeD: 1\r\n\r\n`, expect: [200], check: (s) => equal(first(s).headers, [['host', 'example.com'], ['x-mixed', '1']], 'headers') },
-  { name: 'repeated fields kept in order', raw: get('/', 'Accept: a\r\nX: 1\r\nAccept: b\r\n'), expect: [200], check: (s) => equal(first(s).headers!.filter(([k]) => k === 'accept'), [['accept', 'a'], ['accept', 'b']], 'repeats') },
-  { name: 'exactly 100 fields', raw: `GET / HTTP/1.1\r\n${H}${Array.from({ length: 99 }, (_, i) => `X-${i}: ${i}\r\n`).join('')}\r\n`, expect: [200] },
-  { name: 'Host with a port', raw: `GET / HTTP/1.1\r\nHost: example.com:8080\r\n\r\n`, expect: [200], check: (s) => equal(first(s).host, 'example.com', 'host') },
-  { name: 'Host as an IPv6 literal', raw: `GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n`, expect: [200], check: (s) => equal(first(s).host, '[::1]', 'host') },
+  {
+    name: 'header with an empty value',
+    raw: get('/', 'X-Empty:\r\n'),
+    expect: [200],
+    check: (s) =>
+      equal(
+        first(s).headers!.find(([k]) => k === 'x-empty'),
+        ['x-empty', ''],
+        'header',
+      ),
+  },
+  {
+    name: 'header value trimmed of spaces and tabs',
+    raw: get('/', 'X-A: \t padded \t \r\n'),
+    expect: [200],
+    check: (s) => equal(first(s).headers!.find(([k]) => k === 'x-a')![1], 'padded', 'value'),
+  },
+  {
+    name: 'header value with inner spaces kept',
+    raw: get('/', 'X-A: a  b\tc\r\n'),
+    expect: [200],
+    check: (s) => equal(first(s).headers!.find(([k]) => k === 'x-a')![1], 'a  b\tc', 'value'),
+  },
+  {
+    name: 'header value with obs-text bytes',
+    raw: get('/', 'X-Latin: caf\xe9\r\n'),
+    expect: [200],
+    check: (s) => equal(first(s).headers!.find(([k]) => k === 'x-latin')![1], 'caf\xe9', 'value'),
+  },
+  {
+    name: 'header names are case-insensitive and lower-cased',
+    raw: `GET / HTTP/1.1\r\nHOST: example.com\r\nX-MiXeD: 1\r\n\r\n`,
+    expect: [200],
+    check: (s) =>
+      equal(
+        first(s).headers,
+        [
+          ['host', 'example.com'],
+          ['x-mixed', '1'],
+        ],
+        'headers',
+      ),
+  },
+  {
+    name: 'repeated fields kept in order',
+    raw: get('/', 'Accept: a\r\nX: 1\r\nAccept: b\r\n'),
+    expect: [200],
+    check: (s) =>
+      equal(
+        first(s).headers!.filter(([k]) => k === 'accept'),
+        [
+          ['accept', 'a'],
+          ['accept', 'b'],
+        ],
+        'repeats',
+      ),
+  },
+  {
+    name: 'exactly 100 fields',
+    raw: `GET / HTTP/1.1\r\n${H}${Array.from({ length: 99 }, (_, i) => `X-${i}: ${i}\r\n`).join('')}\r\n`,
+    expect: [200],
+  },
+  {
+    name: 'Host with a port',
+    raw: `GET / HTTP/1.1\r\nHost: example.com:8080\r\n\r\n`,
+    expect: [200],
+    check: (s) => equal(first(s).host, 'example.com', 'host'),
+  },
+  {
+    name: 'Host as an IPv6 literal',
+    raw: `GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n`,
+    expect: [200],
+    check: (s) => equal(first(s).host, '[::1]', 'host'),
+  },
   { name: 'Host as an IPv4 address', raw: `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`, expect: [200] },
-  { name: 'Host upper-case is lower-cased', raw: `GET / HTTP/1.1\r\nHost: EXAMPLE.com\r\n\r\n`, expect: [200], check: (s) => equal(first(s).host, 'example.com', 'host') },
+  {
+    name: 'Host upper-case is lower-cased',
+    raw: `GET / HTTP/1.1\r\nHost: EXAMPLE.com\r\n\r\n`,
+    expect: [200],
+    check: (s) => equal(first(s).host, 'example.com', 'host'),
+  },
   { name: 'empty Host is allowed (RFC 9112 §3.2)', raw: `GET / HTTP/1.1\r\nHost:\r\n\r\n`, expect: [200] },
-  { name: 'percent-encoded path is decoded once', raw: get('/a%20b/%E2%9C%93'), expect: [200], check: (s) => equal(first(s).path, '/a b/\u2713', 'path') },
+  {
+    name: 'percent-encoded path is decoded once',
+    raw: get('/a%20b/%E2%9C%93'),
+    expect: [200],
+    check: (s) => equal(first(s).path, '/a b/\u2713', 'path'),
+  },
   { name: 'encoded percent stays a percent', raw: get('/100%25'), expect: [200], check: (s) => equal(first(s).path, '/100%', 'path') },
-  { name: 'an encoded dot inside a name is just a dot', raw: get('/file%2etxt/a%2e'), expect: [200], check: (s) => equal(first(s).path, '/file.txt/a.', 'path') },
+  {
+    name: 'an encoded dot inside a name is just a dot',
+    raw: get('/file%2etxt/a%2e'),
+    expect: [200],
+    check: (s) => equal(first(s).path, '/file.txt/a.', 'path'),
+  },
   { name: 'dot segments removed', raw: get('/a/b/../c/./d'), expect: [200], check: (s) => equal(first(s).path, '/a/c/d', 'path') },
 
-  { name: '.. cannot climb above /', raw: get('/../../../etc/passwd'), expect: [200], check: (s) => equal(first(s).path, '/etc/passwd', 'path') },
+  {
+    name: '.. cannot climb above /',
+    raw: get('/../../../etc/passwd'),
+    expect: [200],
+    check: (s) => equal(first(s).path, '/etc/passwd', 'path'),
+  },
   { name: 'repeated slashes merged', raw: get('//a///b//'), expect: [200], check: (s) => equal(first(s).path, '/a/b/', 'path') },
   { name: 'trailing slash kept', raw: get('/dir/'), expect: [200], check: (s) => equal(first(s).path, '/dir/', 'path') },
   { name: 'target with | { } ^ and quotes', raw: get('/a|b{c}^"d"'), expect: [200] },
-  { name: 'Expect: 100-continue with a body', raw: post('Expect: 100-continue\r\nContent-Length: 2\r\n', 'ok'), expect: [200], check: (s) => equal(first(s).body, 'ok', 'body') },
-  { name: 'Expect: 100-continue on HTTP/1.0 is ignored', raw: 'POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok', expect: [200] },
+  {
+    name: 'Expect: 100-continue with a body',
+    raw: post('Expect: 100-continue\r\nContent-Length: 2\r\n', 'ok'),
+    expect: [200],
+    check: (s) => equal(first(s).body, 'ok', 'body'),
+  },
+  {
+    name: 'Expect: 100-continue on HTTP/1.0 is ignored',
+    raw: 'POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok',
+    expect: [200],
+  },
   { name: 'body exactly at the limit', raw: post('Content-Length: 10\r\n', '0123456789'), expect: [200], limits: { body: 10 } },
   { name: 'chunked body exactly at the limit', raw: chunked('a\r\n0123456789\r\n0\r\n\r\n'), expect: [200], limits: { body: 10 } },
-  { name: 'request-line exactly at the limit', raw: `GET /${'a'.repeat(64 - 'GET / HTTP/1.1'.length)} HTTP/1.1\r\n${H}\r\n`, expect: [200], limits: { requestLine: 64 } },
-  { name: 'pipelined GETs', raw: get('/1') + get('/2') + get('/3'), expect: [200, 200, 200], check: (s) => equal(s.map((x) => x.path), ['/1', '/2', '/3'], 'order') },
-  { name: 'pipelined POST then GET', raw: post('Content-Length: 3\r\n', 'abc') + get('/after'), expect: [200, 200], check: (s) => equal([s[0]!.body, s[1]!.path], ['abc', '/after'], 'bodies and order') },
+  {
+    name: 'request-line exactly at the limit',
+    raw: `GET /${'a'.repeat(64 - 'GET / HTTP/1.1'.length)} HTTP/1.1\r\n${H}\r\n`,
+    expect: [200],
+    limits: { requestLine: 64 },
+  },
+  {
+    name: 'pipelined GETs',
+    raw: get('/1') + get('/2') + get('/3'),
+    expect: [200, 200, 200],
+    check: (s) =>
+      equal(
+        s.map((x) => x.path),
+        ['/1', '/2', '/3'],
+        'order',
+      ),
+  },
+  {
+    name: 'pipelined POST then GET',
+    raw: post('Content-Length: 3\r\n', 'abc') + get('/after'),
+    expect: [200, 200],
+    check: (s) => equal([s[0]!.body, s[1]!.path], ['abc', '/after'], 'bodies and order'),
+  },
   { name: 'pipelined chunked then GET', raw: chunked('3\r\nabc\r\n0\r\n\r\n') + get('/after'), expect: [200, 200] },
   { name: 'nothing is read after Connection: close', raw: get('/1', 'Connection: close\r\n') + get('/2'), expect: [200] },
-  { name: 'twenty pipelined requests (more than the pipeline depth)', raw: Array.from({ length: 20 }, (_, i) => get(`/${i}`)).join(''), expect: Array(20).fill(200) },
+  {
+    name: 'twenty pipelined requests (more than the pipeline depth)',
+    raw: Array.from({ length: 20 }, (_, i) => get(`/${i}`)).join(''),
+    expect: Array(20).fill(200),
+  },
 ];
 
 export const invalidCases: Case[] = [
@@ -163,13 +379,25 @@ export const invalidCases: Case[] = [
   { name: 'Content-Length list that disagrees', raw: post('Content-Length: 5, 6\r\n', 'hello!'), expect: [400] },
   { name: 'Content-Length beyond a safe integer', raw: post('Content-Length: 99999999999999999999\r\n', ''), expect: [400] },
   // Transfer-Encoding.
-  { name: 'Transfer-Encoding and Content-Length together', raw: post('Transfer-Encoding: chunked\r\nContent-Length: 5\r\n', '0\r\n\r\n'), expect: [400] },
-  { name: 'Content-Length then Transfer-Encoding', raw: post('Content-Length: 5\r\nTransfer-Encoding: chunked\r\n', '0\r\n\r\n'), expect: [400] },
+  {
+    name: 'Transfer-Encoding and Content-Length together',
+    raw: post('Transfer-Encoding: chunked\r\nContent-Length: 5\r\n', '0\r\n\r\n'),
+    expect: [400],
+  },
+  {
+    name: 'Content-Length then Transfer-Encoding',
+    raw: post('Content-Length: 5\r\nTransfer-Encoding: chunked\r\n', '0\r\n\r\n'),
+    expect: [400],
+  },
   { name: 'Transfer-Encoding not ending in chunked', raw: post('Transfer-Encoding: chunked, gzip\r\n', ''), expect: [400] },
   { name: 'Transfer-Encoding: gzip alone', raw: post('Transfer-Encoding: gzip\r\n', ''), expect: [400] },
   { name: 'Transfer-Encoding: identity', raw: post('Transfer-Encoding: identity\r\n', ''), expect: [400] },
   { name: 'chunked applied twice', raw: post('Transfer-Encoding: chunked, chunked\r\n', '0\r\n\r\n'), expect: [400] },
-  { name: 'chunked applied twice across fields', raw: post('Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n', '0\r\n\r\n'), expect: [400] },
+  {
+    name: 'chunked applied twice across fields',
+    raw: post('Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n', '0\r\n\r\n'),
+    expect: [400],
+  },
   { name: 'Transfer-Encoding with a near-miss name', raw: post('Transfer-Encoding: xchunked\r\n', ''), expect: [400] },
   { name: 'Transfer-Encoding empty', raw: post('Transfer-Encoding:\r\n', ''), expect: [400] },
   { name: 'Transfer-Encoding on HTTP/1.0', raw: 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', expect: [400] },
@@ -219,12 +447,25 @@ export const invalidCases: Case[] = [
   { name: 'request-line over the limit', raw: `GET /${'a'.repeat(100)} HTTP/1.1\r\n${H}\r\n`, expect: [414], limits: { requestLine: 64 } },
   { name: 'request-line over the limit before any line end', raw: `GET /${'a'.repeat(100)}`, expect: [414], limits: { requestLine: 64 } },
   { name: 'header section over the limit', raw: get('/', `X-Big: ${'a'.repeat(300)}\r\n`), expect: [431], limits: { headerSize: 256 } },
-  { name: 'header section over the limit before its end', raw: `GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(300)}`, expect: [431], limits: { headerSize: 256 } },
-  { name: 'more than 100 fields', raw: `GET / HTTP/1.1\r\n${H}${Array.from({ length: 100 }, (_, i) => `X-${i}: ${i}\r\n`).join('')}\r\n`, expect: [431] },
+  {
+    name: 'header section over the limit before its end',
+    raw: `GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(300)}`,
+    expect: [431],
+    limits: { headerSize: 256 },
+  },
+  {
+    name: 'more than 100 fields',
+    raw: `GET / HTTP/1.1\r\n${H}${Array.from({ length: 100 }, (_, i) => `X-${i}: ${i}\r\n`).join('')}\r\n`,
+    expect: [431],
+  },
   { name: 'more fields than a lower limit', raw: get('/', 'A: 1\r\nB: 2\r\nC: 3\r\n'), expect: [431], limits: { headerCount: 3 } },
   // After a refusal nothing more is read.
   { name: 'a good request after a bad one is not read', raw: `GET / HTTP/2.0\r\n${H}\r\n${get('/')}`, expect: [505] },
-  { name: 'a bad request after good ones is refused in order', raw: `${get('/1')}${get('/2')}GET / HTTP/1.1\r\n\r\n`, expect: [200, 200, 400] },
+  {
+    name: 'a bad request after good ones is refused in order',
+    raw: `${get('/1')}${get('/2')}GET / HTTP/1.1\r\n\r\n`,
+    expect: [200, 200, 400],
+  },
 ];
 
 /** Families of cases generated over character classes: each member is its own case. */
@@ -233,7 +474,11 @@ function generated(): Case[] {
   for (let c = 0; c < 0x20; c++) {
     if (c === 0x09) continue;
     const hex = c.toString(16).padStart(2, '0');
-    cases.push({ name: `control character 0x${hex} in a header value`, raw: get('/', `X-A: a${String.fromCharCode(c)}b\r\n`), expect: [400] });
+    cases.push({
+      name: `control character 0x${hex} in a header value`,
+      raw: get('/', `X-A: a${String.fromCharCode(c)}b\r\n`),
+      expect: [400],
+    });
   }
   for (const c of ['(', ')', ',', '/', ':', ';', '<', '=', '>', '?', '@', '[', '\\', ']', '{', '}', '"']) {
     cases.push({ name: `separator ${JSON.stringify(c)} in a method`, raw: `G${c}T / HTTP/1.1\r\n${H}\r\n`, expect: [400] });
@@ -242,7 +487,12 @@ function generated(): Case[] {
     cases.push({ name: `separator ${JSON.stringify(c)} in a field name`, raw: get('/', `X${c}A: 1\r\n`), expect: [400] });
   }
   for (const name of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND', 'M-SEARCH']) {
-    cases.push({ name: `method ${name}`, raw: `${name} /x HTTP/1.1\r\n${H}\r\n`, expect: [200], check: (s) => equal(first(s).method, name, 'method') });
+    cases.push({
+      name: `method ${name}`,
+      raw: `${name} /x HTTP/1.1\r\n${H}\r\n`,
+      expect: [200],
+      check: (s) => equal(first(s).method, name, 'method'),
+    });
   }
   return cases;
 }

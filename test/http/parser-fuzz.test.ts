@@ -57,13 +57,31 @@ describe('parser fuzz', () => {
           } catch {
             // A body error is a status for the handler, not a parser failure.
           }
-          parser.inboxes.sent.send({ type: 'sent', request, status: 200, bytes: 0, duration: 0, complete: true, close: !request.keepAlive, headers: new HeaderMap() });
+          parser.inboxes.sent.send({
+            type: 'sent',
+            request,
+            status: 200,
+            bytes: 0,
+            duration: 0,
+            complete: true,
+            close: !request.keepAlive,
+            headers: new HeaderMap(),
+          });
         })();
       });
       parser.outboxes.rejected.subscribe((response) => {
         refusals++;
         expect(response.status).toBeGreaterThanOrEqual(400);
-        parser.inboxes.sent.send({ type: 'sent', request: response.request, status: response.status, bytes: 0, duration: 0, complete: true, close: true, headers: new HeaderMap() });
+        parser.inboxes.sent.send({
+          type: 'sent',
+          request: response.request,
+          status: response.status,
+          bytes: 0,
+          duration: 0,
+          complete: true,
+          close: true,
+          headers: new HeaderMap(),
+        });
       });
       parser.start();
       for (let at = 0; at < input.length; ) {

@@ -15,16 +15,30 @@ import { testConnection } from './parser-harness.js';
 
 describe('HeaderMap', () => {
   it('is case-insensitive, keeps order and repeats, and joins repeats', () => {
-    const h = new HeaderMap([['Accept', 'a'], ['X-One', '1'], ['accept', 'b']]);
+    const h = new HeaderMap([
+      ['Accept', 'a'],
+      ['X-One', '1'],
+      ['accept', 'b'],
+    ]);
     expect(h.get('ACCEPT')).toBe('a, b');
     expect(h.getAll('accept')).toEqual(['a', 'b']);
     expect(h.count('Accept')).toBe(2);
-    expect([...h]).toEqual([['Accept', 'a'], ['X-One', '1'], ['accept', 'b']]);
+    expect([...h]).toEqual([
+      ['Accept', 'a'],
+      ['X-One', '1'],
+      ['accept', 'b'],
+    ]);
     h.set('ACCEPT', 'c');
-    expect([...h]).toEqual([['ACCEPT', 'c'], ['X-One', '1']]);
+    expect([...h]).toEqual([
+      ['ACCEPT', 'c'],
+      ['X-One', '1'],
+    ]);
     h.delete('x-one');
     expect(h.size).toBe(1);
-    expect(new HeaderMap({ 'Set-Cookie': ['a=1', 'b=2'], n: 3, skip: undefined }).toObject()).toEqual({ 'set-cookie': ['a=1', 'b=2'], n: '3' });
+    expect(new HeaderMap({ 'Set-Cookie': ['a=1', 'b=2'], n: 3, skip: undefined }).toObject()).toEqual({
+      'set-cookie': ['a=1', 'b=2'],
+      n: '3',
+    });
   });
 
   it.each([
@@ -76,9 +90,23 @@ describe('paths: decode once, normalise, refuse', () => {
     ['/%2525', '/%25'],
   ])('normalizePath(%j) = %j', (raw, expected) => expect(normalizePath(raw)).toBe(expected));
 
-  it.each(['', 'a', '/%', '/%4', '/%zz', '/%00', '/%0d%0a', '/%7f', '/%c0%ae', '/%ff', '/%ed%a0%80', '/a%2Fb', '/%2e%2e/x', '/a/%2E', '/.%2e/'])('normalizePath(%j) refuses', (raw) =>
-    expect(normalizePath(raw)).toBeUndefined(),
-  );
+  it.each([
+    '',
+    'a',
+    '/%',
+    '/%4',
+    '/%zz',
+    '/%00',
+    '/%0d%0a',
+    '/%7f',
+    '/%c0%ae',
+    '/%ff',
+    '/%ed%a0%80',
+    '/a%2Fb',
+    '/%2e%2e/x',
+    '/a/%2E',
+    '/.%2e/',
+  ])('normalizePath(%j) refuses', (raw) => expect(normalizePath(raw)).toBeUndefined());
 
   it.each([
     ['example.com', { host: 'example.com', port: undefined }],
@@ -92,7 +120,10 @@ describe('paths: decode once, normalise, refuse', () => {
     ["x-y.z_~!$&'()*+,;=%41:1", { host: "x-y.z_~!$&'()*+,;=%41", port: 1 }],
   ])('parseAuthority(%j)', (value, expected) => expect(parseAuthority(value)).toEqual(expected));
 
-  it.each(['a b', 'a:99999', 'a:65536', 'a:065535', 'a@b', 'a/b', '[::1', 'a:b', '[::1]x', '[zz]', 'a:1:2', 'h\u00e9', 'a:-1'])('parseAuthority(%j) refuses', (value) => expect(parseAuthority(value)).toBeUndefined());
+  it.each(['a b', 'a:99999', 'a:65536', 'a:065535', 'a@b', 'a/b', '[::1', 'a:b', '[::1]x', '[zz]', 'a:1:2', 'h\u00e9', 'a:-1'])(
+    'parseAuthority(%j) refuses',
+    (value) => expect(parseAuthority(value)).toBeUndefined(),
+  );
 });
 
 describe('frameResponse', () => {
@@ -192,11 +223,32 @@ describe('dates', () => {
 
 describe('access log lines', () => {
   const request = {
-    type: 'request', seq: 0, method: 'GET', target: '/a"b', path: '/a"b', rawPath: '/a"b', query: '', version: 'HTTP/1.1',
-    headers: new HeaderMap({ Referer: 'http://x/', 'User-Agent': 'agent "007"' }), host: 'x', hostPort: undefined,
-    connection: testConnection, body: undefined, keepAlive: true, received: 0,
+    type: 'request',
+    seq: 0,
+    method: 'GET',
+    target: '/a"b',
+    path: '/a"b',
+    rawPath: '/a"b',
+    query: '',
+    version: 'HTTP/1.1',
+    headers: new HeaderMap({ Referer: 'http://x/', 'User-Agent': 'agent "007"' }),
+    host: 'x',
+    hostPort: undefined,
+    connection: testConnection,
+    body: undefined,
+    keepAlive: true,
+    received: 0,
   } as HttpRequest;
-  const sent: Sent = { type: 'sent', request, status: 200, bytes: 1234, duration: 1, complete: true, close: false, headers: new HeaderMap() };
+  const sent: Sent = {
+    type: 'sent',
+    request,
+    status: 200,
+    bytes: 1234,
+    duration: 1,
+    complete: true,
+    close: false,
+    headers: new HeaderMap(),
+  };
 
   it('Common and Combined, with client text escaped', () => {
     const common = formatAccessLine(sent, 'common');

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { coalesce, contentRange, multipartFrame, parseRange, unsatisfiedRange, type RangeSelection } from '../../src/http/range.js';
 
-const ranges = (...pairs: [number, number][]): RangeSelection => ({ type: 'ranges', ranges: pairs.map(([start, end]) => ({ start, end })) });
+const ranges = (...pairs: [number, number][]): RangeSelection => ({
+  type: 'ranges',
+  ranges: pairs.map(([start, end]) => ({ start, end })),
+});
 const whole: RangeSelection = { type: 'whole' };
 const unsatisfiable: RangeSelection = { type: 'unsatisfiable' };
 
@@ -66,11 +69,53 @@ describe('parseRange (RFC 9110 §14.1.1, §14.2)', () => {
 describe('coalesce', () => {
   it.each<[[number, number][], number, [number, number][]]>([
     [[[0, 10]], 0, [[0, 10]]],
-    [[[20, 30], [0, 10]], 0, [[0, 10], [20, 30]]],
-    [[[0, 10], [10, 20]], 0, [[0, 20]]],
-    [[[0, 10], [15, 20]], 5, [[0, 20]]],
-    [[[0, 10], [16, 20]], 5, [[0, 10], [16, 20]]],
-    [[[0, 100], [10, 20], [50, 60]], 0, [[0, 100]]],
+    [
+      [
+        [20, 30],
+        [0, 10],
+      ],
+      0,
+      [
+        [0, 10],
+        [20, 30],
+      ],
+    ],
+    [
+      [
+        [0, 10],
+        [10, 20],
+      ],
+      0,
+      [[0, 20]],
+    ],
+    [
+      [
+        [0, 10],
+        [15, 20],
+      ],
+      5,
+      [[0, 20]],
+    ],
+    [
+      [
+        [0, 10],
+        [16, 20],
+      ],
+      5,
+      [
+        [0, 10],
+        [16, 20],
+      ],
+    ],
+    [
+      [
+        [0, 100],
+        [10, 20],
+        [50, 60],
+      ],
+      0,
+      [[0, 100]],
+    ],
   ])('%j with gap %i -> %j', (input, gap, expected) => {
     const toRanges = (list: [number, number][]) => list.map(([start, end]) => ({ start, end }));
     expect(coalesce(toRanges(input), gap)).toEqual(toRanges(expected));
@@ -84,7 +129,15 @@ describe('Content-Range and multipart framing', () => {
   });
 
   it('frames multipart/byteranges parts (§14.6)', () => {
-    const frame = multipartFrame([{ start: 0, end: 2 }, { start: 5, end: 7 }], 10, 'text/plain', 'B');
+    const frame = multipartFrame(
+      [
+        { start: 0, end: 2 },
+        { start: 5, end: 7 },
+      ],
+      10,
+      'text/plain',
+      'B',
+    );
     expect(frame.contentType).toBe('multipart/byteranges; boundary=B');
     expect(frame.heads).toEqual([
       '--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-1/10\r\n\r\n',

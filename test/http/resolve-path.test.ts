@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkRealPath, fsRefusal, isWithin, mapUrlPath, resolveInRoot, type MappedPath, type RootPolicy } from '../../src/http/resolve-path.js';
+import {
+  checkRealPath,
+  fsRefusal,
+  isWithin,
+  mapUrlPath,
+  resolveInRoot,
+  type MappedPath,
+  type RootPolicy,
+} from '../../src/http/resolve-path.js';
 
 const policy: RootPolicy = { root: '/srv/www', dotfiles: 'ignore', symlinks: 'inside', exclude: ['/srv/www/cgi-bin'] };
 
@@ -78,7 +86,10 @@ describe('resolveInRoot', () => {
   it('resolves, and refuses what leads out or is missing', async () => {
     expect(await resolveInRoot('/a.txt', policy, roots, fs({}))).toMatchObject({ ok: true, realPath: '/srv/www/a.txt' });
     expect(await resolveInRoot('/link', policy, roots, fs({ '/srv/www/link': '/etc/passwd' }))).toMatchObject({ ok: false, status: 403 });
-    expect(await resolveInRoot('/link', policy, roots, fs({ '/srv/www/link': '/srv/www/cgi-bin/x.sh' }))).toMatchObject({ ok: false, status: 404 });
+    expect(await resolveInRoot('/link', policy, roots, fs({ '/srv/www/link': '/srv/www/cgi-bin/x.sh' }))).toMatchObject({
+      ok: false,
+      status: 404,
+    });
     expect(await resolveInRoot('/missing', policy, roots, fs({}))).toMatchObject({ ok: false, status: 404 });
     expect(await resolveInRoot('/../x', policy, roots, fs({}))).toMatchObject({ ok: false, status: 400 });
   });

@@ -75,7 +75,10 @@ describe('keep-alive and pipelining', () => {
         { path: '/fast/:n', handler: (r) => (finished.push(`fast${r.params!.n}`), { body: `fast${r.params!.n}` }) },
       ],
     });
-    const { responses: got } = await raw(port, `GET /slow HTTP/1.1\r\n${H}\r\nGET /fast/1 HTTP/1.1\r\n${H}\r\nGET /fast/2 HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+    const { responses: got } = await raw(
+      port,
+      `GET /slow HTTP/1.1\r\n${H}\r\nGET /fast/1 HTTP/1.1\r\n${H}\r\nGET /fast/2 HTTP/1.1\r\n${H}Connection: close\r\n\r\n`,
+    );
     expect(finished).toEqual(['fast1', 'fast2', 'slow']);
     expect(got.map((r) => r.text)).toEqual(['slow', 'fast1', 'fast2']);
   });
@@ -94,7 +97,7 @@ describe('request bodies', () => {
     const data = Buffer.alloc(3 * 1024 * 1024);
     for (let i = 0; i < data.length; i++) data[i] = (i * 7919) & 0xff;
     const parts: Buffer[] = [Buffer.from(`POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n`)];
-    for (let at = 0, n = 1; at < data.length; n = (n * 31 + 17) % 70000 + 1) {
+    for (let at = 0, n = 1; at < data.length; n = ((n * 31 + 17) % 70000) + 1) {
       const chunk = data.subarray(at, at + n);
       parts.push(Buffer.from(`${chunk.length.toString(16)};ext=1\r\n`), chunk, Buffer.from('\r\n'));
       at += chunk.length;
@@ -130,7 +133,11 @@ describe('request bodies', () => {
 
   it('reads and drops a small unread body, and keeps the connection', async () => {
     const { port } = await startServer({ routes: [{ path: '/ignore', handler: () => ({ body: 'ignored' }) }, hello] });
-    const { responses: got } = await raw(port, `POST /ignore HTTP/1.1\r\n${H}Content-Length: 10\r\n\r\n0123456789GET / HTTP/1.1\r\n${H}\r\n`, { responses: 2 });
+    const { responses: got } = await raw(
+      port,
+      `POST /ignore HTTP/1.1\r\n${H}Content-Length: 10\r\n\r\n0123456789GET / HTTP/1.1\r\n${H}\r\n`,
+      { responses: 2 },
+    );
     expect(got.map((r) => r.text)).toEqual(['ignored', 'hello']);
     expect(got[0]!.headers.connection).toBeUndefined();
   });
@@ -215,11 +222,19 @@ describe('timeouts', () => {
 describe('responses', () => {
   it('HEAD gets the GET headers and no body; 204 and 304 have no body', async () => {
     const { port } = await startServer({
-      routes: [hello, { path: '/204', handler: () => ({ status: 204, body: 'dropped' }) }, { path: '/304', handler: () => ({ status: 304, body: 'dropped' }) }],
+      routes: [
+        hello,
+        { path: '/204', handler: () => ({ status: 204, body: 'dropped' }) },
+        { path: '/304', handler: () => ({ status: 304, body: 'dropped' }) },
+      ],
     });
-    const got = await raw(port, `HEAD / HTTP/1.1\r\n${H}\r\nGET /204 HTTP/1.1\r\n${H}\r\nGET /304 HTTP/1.1\r\n${H}\r\nGET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`, {
-      methods: ['HEAD', 'GET', 'GET', 'GET'],
-    });
+    const got = await raw(
+      port,
+      `HEAD / HTTP/1.1\r\n${H}\r\nGET /204 HTTP/1.1\r\n${H}\r\nGET /304 HTTP/1.1\r\n${H}\r\nGET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`,
+      {
+        methods: ['HEAD', 'GET', 'GET', 'GET'],
+      },
+    );
     expect(got.responses.map((r) => [r.status, r.headers['content-length'], r.text])).toEqual([
       [200, '5', ''],
       [204, undefined, ''],
@@ -229,16 +244,31 @@ describe('responses', () => {
   });
 
   it('streams of unknown length are chunked on HTTP/1.1 and close-delimited on HTTP/1.0', async () => {
-    const stream = { path: '/stream', handler: () => ({ body: (async function* () { yield 'a'; yield Buffer.from('b'); yield 'c'; })() }) } satisfies Route;
+    const stream = {
+      path: '/stream',
+      handler: () => ({
+        body: (async function* () {
+          yield 'a';
+          yield Buffer.from('b');
+          yield 'c';
+        })(),
+      }),
+    } satisfies Route;
     const { port } = await startServer({ routes: [stream] });
     const v11 = await raw(port, `GET /stream HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
     expect([v11.responses[0]!.headers['transfer-encoding'], v11.responses[0]!.text]).toEqual(['chunked', 'abc']);
     const v10 = await raw(port, 'GET /stream HTTP/1.0\r\n\r\n');
-    expect([v10.responses[0]!.headers['transfer-encoding'], v10.responses[0]!.headers.connection, v10.responses[0]!.text]).toEqual([undefined, 'close', 'abc']);
+    expect([v10.responses[0]!.headers['transfer-encoding'], v10.responses[0]!.headers.connection, v10.responses[0]!.text]).toEqual([
+      undefined,
+      'close',
+      'abc',
+    ]);
   });
 
   it('never writes a header a handler set with CR or LF: 500 instead', async () => {
-    const server = await startServer({ routes: [{ path: '/bad', handler: () => ({ headers: { 'X-A': 'a\r\nSet-Cookie: evil=1' }, body: 'x' }) }] });
+    const server = await startServer({
+      routes: [{ path: '/bad', handler: () => ({ headers: { 'X-A': 'a\r\nSet-Cookie: evil=1' }, body: 'x' }) }],
+    });
     const got = await raw(server.port, `GET /bad HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
     expect(got.responses[0]!.status).toBe(500);
     expect(got.bytes.toString('latin1')).not.toContain('evil');
@@ -248,7 +278,16 @@ describe('responses', () => {
   it('a body that fails after the head went out closes the connection: truncated, never wrong', async () => {
     const server = await startServer({
       routes: [
-        { path: '/fail', handler: () => ({ headers: { 'Content-Length': '10' }, body: (async function* () { yield 'part'; throw new Error('disk on fire'); })() }) },
+        {
+          path: '/fail',
+          handler: () => ({
+            headers: { 'Content-Length': '10' },
+            body: (async function* () {
+              yield 'part';
+              throw new Error('disk on fire');
+            })(),
+          }),
+        },
         hello,
       ],
     });
@@ -262,7 +301,17 @@ describe('responses', () => {
 
   it('a stream longer than its declared length is cut, not over-sent', async () => {
     const { port } = await startServer({
-      routes: [{ path: '/long', handler: () => ({ headers: { 'Content-Length': '3' }, body: (async function* () { yield 'abcdef'; })() }) }],
+      routes: [
+        {
+          path: '/long',
+          handler: () => ({
+            headers: { 'Content-Length': '3' },
+            body: (async function* () {
+              yield 'abcdef';
+            })(),
+          }),
+        },
+      ],
     });
     const got = await raw(port, `GET /long HTTP/1.1\r\n${H}\r\n`);
     expect(got.closed).toBe(true);
@@ -319,8 +368,20 @@ describe('routing', () => {
     { path: '/files/*', methods: ['GET'], handler: (r) => ({ body: `${r.mount}|${r.params!['*']}` }) },
     { path: '/vhost', host: 'a.example', handler: () => ({ body: 'a' }) },
     { path: '/vhost', host: '*.example', handler: () => ({ body: 'any' }) },
-    { path: '/teapot', methods: ['GET'], handler: () => { throw new HttpError(418, 'short and stout'); } },
-    { path: '/boom', methods: ['GET'], handler: () => { throw new Error('kaboom'); } },
+    {
+      path: '/teapot',
+      methods: ['GET'],
+      handler: () => {
+        throw new HttpError(418, 'short and stout');
+      },
+    },
+    {
+      path: '/boom',
+      methods: ['GET'],
+      handler: () => {
+        throw new Error('kaboom');
+      },
+    },
     { path: '/reject', methods: ['GET'], handler: () => Promise.reject(new Error('async kaboom')) },
   ];
 
@@ -415,7 +476,7 @@ describe('routing', () => {
 describe('error pages and logs', () => {
   it('renders HTML by default and JSON when the client prefers it, with the path escaped', async () => {
     const { port } = await startServer({ routes: [hello] });
-    const html = await request(port, { path: '/<script>' .replace('<', '%3C').replace('>', '%3E') });
+    const html = await request(port, { path: '/<script>'.replace('<', '%3C').replace('>', '%3E') });
     expect(html.status).toBe(404);
     expect(html.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(html.text).toContain('&lt;script&gt;');
@@ -427,7 +488,10 @@ describe('error pages and logs', () => {
   it('can be replaced per status or wholesale', async () => {
     const { port } = await startServer({
       routes: [hello],
-      errorPages: { pages: { 404: '<h1>gone fishing</h1>' }, render: (r) => ({ headers: { 'Content-Type': 'text/plain' }, body: `oops ${r.status}` }) },
+      errorPages: {
+        pages: { 404: '<h1>gone fishing</h1>' },
+        render: (r) => ({ headers: { 'Content-Type': 'text/plain' }, body: `oops ${r.status}` }),
+      },
     });
     expect((await request(port, { path: '/x' })).text).toBe('<h1>gone fishing</h1>');
     const r = await request(port, { method: 'BREW', path: '/' });
@@ -435,7 +499,16 @@ describe('error pages and logs', () => {
   });
 
   it('logs errors with the request line, and 5xx with the stack', async () => {
-    const server = await startServer({ routes: [{ path: '/boom', handler: () => { throw new Error('kaboom'); } }] });
+    const server = await startServer({
+      routes: [
+        {
+          path: '/boom',
+          handler: () => {
+            throw new Error('kaboom');
+          },
+        },
+      ],
+    });
     await request(server.port, { path: '/boom' });
     await waitFor(() => server.logs.errors!.length > 0);
     const record = server.logs.errors![0]!;
@@ -510,7 +583,9 @@ describe('lifecycle', () => {
   });
 
   it('a client that half-closes after its request still gets the answer of a slow handler', async () => {
-    const { server, port } = await startServer({ routes: [{ path: '/slow', handler: async () => (await sleep(100), { body: 'late but whole' }) }] });
+    const { server, port } = await startServer({
+      routes: [{ path: '/slow', handler: async () => (await sleep(100), { body: 'late but whole' }) }],
+    });
     const { responses } = await raw(port, `GET /slow HTTP/1.1\r\n${H}\r\n`, { end: true, responses: 1 });
     expect(responses.map((r) => [r.status, r.text])).toEqual([[200, 'late but whole']]);
     await server.stop();
@@ -567,7 +642,9 @@ describe('lifecycle', () => {
 
 describe('text bodies', () => {
   it('readText decodes UTF-8', async () => {
-    const { port } = await startServer({ routes: [{ path: '/t', methods: ['POST'], handler: async (r) => ({ body: (await readText(r.body)).toUpperCase() }) }] });
+    const { port } = await startServer({
+      routes: [{ path: '/t', methods: ['POST'], handler: async (r) => ({ body: (await readText(r.body)).toUpperCase() }) }],
+    });
     expect((await request(port, { method: 'POST', path: '/t', body: 'h\u00e9llo' })).text).toBe('H\u00c9LLO');
   });
 });
@@ -600,7 +677,12 @@ describe('handler time limit', () => {
 
   it('a client that leaves while its handler hangs costs nothing after the deadline', async () => {
     const before = snapshot();
-    const server = createServer({ port: 0, log: { print: false }, timeouts: { handler: 100 }, routes: [{ path: '/hang', handler: () => new Promise(() => {}) }] });
+    const server = createServer({
+      port: 0,
+      log: { print: false },
+      timeouts: { handler: 100 },
+      routes: [{ path: '/hang', handler: () => new Promise(() => {}) }],
+    });
     const [{ port }] = await server.listen();
     const socket = await connect(port);
     socket.write(`GET /hang HTTP/1.1\r\n${H}\r\n`);
@@ -617,7 +699,17 @@ describe('handler time limit', () => {
       timeouts: { handler: 150 },
       routes: [
         { path: '/slowish', handler: async () => (await sleep(50), { body: 'in time' }) },
-        { path: '/stream', handler: () => ({ body: (async function* () { for (let i = 0; i < 4; i++) { await sleep(60); yield `${i}`; } })() }) },
+        {
+          path: '/stream',
+          handler: () => ({
+            body: (async function* () {
+              for (let i = 0; i < 4; i++) {
+                await sleep(60);
+                yield `${i}`;
+              }
+            })(),
+          }),
+        },
       ],
     });
     expect((await request(port, { path: '/slowish' })).text).toBe('in time');

@@ -73,9 +73,17 @@ describe('renderListing', () => {
   });
 
   it('formats sizes and links', () => {
-    expect([formatSize(0), formatSize(1023), formatSize(1024), formatSize(10 * 1024 * 1024), formatSize(3 * 1024 ** 3)]).toEqual(['0 B', '1023 B', '1.0 KiB', '10 MiB', '3.0 GiB']);
+    expect([formatSize(0), formatSize(1023), formatSize(1024), formatSize(10 * 1024 * 1024), formatSize(3 * 1024 ** 3)]).toEqual([
+      '0 B',
+      '1023 B',
+      '1.0 KiB',
+      '10 MiB',
+      '3.0 GiB',
+    ]);
     expect(entryHref({ name: 'a b', directory: true, size: 0, modified: 0 })).toBe('a%20b/');
-    expect(compareEntries({ name: 'a', directory: false, size: 0, modified: 0 }, { name: 'b', directory: true, size: 0, modified: 0 })).toBe(1);
+    expect(
+      compareEntries({ name: 'a', directory: false, size: 0, modified: 0 }, { name: 'b', directory: true, size: 0, modified: 0 }),
+    ).toBe(1);
   });
 });
 
@@ -121,8 +129,17 @@ describe('compressionPlan', () => {
   });
 
   it('knows compressible types', () => {
-    for (const t of ['text/plain', 'application/json', 'application/ld+json', 'image/svg+xml', 'application/javascript; charset=utf-8', 'application/wasm']) expect(isCompressibleType(t), t).toBe(true);
-    for (const t of ['image/png', 'video/mp4', 'application/zip', 'font/woff2', 'application/octet-stream', undefined]) expect(isCompressibleType(t), String(t)).toBe(false);
+    for (const t of [
+      'text/plain',
+      'application/json',
+      'application/ld+json',
+      'image/svg+xml',
+      'application/javascript; charset=utf-8',
+      'application/wasm',
+    ])
+      expect(isCompressibleType(t), t).toBe(true);
+    for (const t of ['image/png', 'video/mp4', 'application/zip', 'font/woff2', 'application/octet-stream', undefined])
+      expect(isCompressibleType(t), String(t)).toBe(false);
   });
 
   it('adds Accept-Encoding to Vary once', () => {

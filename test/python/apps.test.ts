@@ -21,7 +21,8 @@ function expectNoComplaint(logs: Record<string, LogRecord[]>): void {
 }
 
 const get = (port: number, path: string, headers?: Record<string, string>) => request(port, { path, headers });
-const post = (port: number, path: string, body: string | Buffer, headers?: Record<string, string>) => request(port, { method: 'POST', path, body, headers });
+const post = (port: number, path: string, body: string | Buffer, headers?: Record<string, string>) =>
+  request(port, { method: 'POST', path, body, headers });
 
 describe('Python applications', () => {
   it("serves Python's own wsgiref demo_app", async () => {
@@ -33,17 +34,34 @@ describe('Python applications', () => {
     expect(res.text).toContain("PATH_INFO = '/some/where'");
     expect(res.text).toContain("SCRIPT_NAME = '/demo'");
     expect(res.text).toContain("QUERY_STRING = 'x=1'");
-    expect(res.text).toContain("wsgi.multithread = False");
+    expect(res.text).toContain('wsgi.multithread = False');
     expectNoComplaint(logs);
   });
 
   it('passes wsgiref.validate on every ordinary route', async () => {
     const { port, logs } = await pythonServer(validated);
-    for (const path of ['/hello', '/environ', '/stream?n=3&size=4', '/write', '/file', '/file-part', '/length-long', '/pid', '/errors', '/latin1-head']) {
+    for (const path of [
+      '/hello',
+      '/environ',
+      '/stream?n=3&size=4',
+      '/write',
+      '/file',
+      '/file-part',
+      '/length-long',
+      '/pid',
+      '/errors',
+      '/latin1-head',
+    ]) {
       const res = await get(port, `/py${path}`);
       expect(res.status, path).toBe(200);
     }
-    for (const [path, body] of [['/echo', 'abc'], ['/read-n?n=2', 'abcde'], ['/readline', 'a\nb'], ['/readlines', 'a\nb\n'], ['/iterate', 'x\ny\n']] as const) {
+    for (const [path, body] of [
+      ['/echo', 'abc'],
+      ['/read-n?n=2', 'abcde'],
+      ['/readline', 'a\nb'],
+      ['/readlines', 'a\nb\n'],
+      ['/iterate', 'x\ny\n'],
+    ] as const) {
       expect((await post(port, `/py${path}`, body)).status, path).toBe(200);
     }
     // HEAD and a client that goes away: the iterator is still closed.
@@ -98,7 +116,8 @@ describe('Python applications', () => {
 
   it('gives header values as the bytes the client sent (latin-1), and never Content-Length or Content-Type as HTTP_*', async () => {
     const { port } = await pythonServer();
-    const head = 'POST /py/headers HTTP/1.1\r\nHost: x\r\nX-Latin: caf\xe9\r\nContent-Type: text/x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab';
+    const head =
+      'POST /py/headers HTTP/1.1\r\nHost: x\r\nX-Latin: caf\xe9\r\nContent-Type: text/x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab';
     const { responses } = await raw(port, Buffer.from(head, 'latin1'), { responses: 1 });
     const seen = JSON.parse(responses[0]!.text) as Record<string, string>;
     expect(Buffer.from(seen.HTTP_X_LATIN!, 'hex').toString('latin1')).toBe('caf\xe9');
@@ -173,7 +192,9 @@ describe('Python applications', () => {
       const arrivals: number[] = [];
       const net = await import('node:net');
       await new Promise<void>((resolve) => {
-        const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /py/stream?n=3&size=2&delay=0.2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+        const socket = net.connect(port, '127.0.0.1', () =>
+          socket.write('GET /py/stream?n=3&size=2&delay=0.2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+        );
         socket.on('data', () => arrivals.push(Date.now() - started));
         socket.on('close', () => resolve());
       });

@@ -5,7 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { nativeEnviron } from '../../src/http/wsgi-native.js';
-import { FrameReader, decode, fromWorker, maxFrame, requestFrame, toWorker, updateFrames, withdrawFrame, type FromWorker } from '../../components/wsgi/python-frames.js';
+import {
+  FrameReader,
+  decode,
+  fromWorker,
+  maxFrame,
+  requestFrame,
+  toWorker,
+  updateFrames,
+  withdrawFrame,
+  type FromWorker,
+} from '../../components/wsgi/python-frames.js';
 
 function frame(kind: number, id: number, payload: Buffer = Buffer.alloc(0)): Buffer {
   const header = Buffer.alloc(9);
@@ -43,7 +53,9 @@ describe('frames to the worker', () => {
     expect(buffer.readUInt32BE(9)).toBe(524288);
     expect(buffer.readUInt32BE(13)).toBe(64);
     expect(buffer[17]).toBe(1);
-    expect(buffer.subarray(18)).toEqual(Buffer.concat([Buffer.from('REQUEST_METHOD\0GET\0PATH_INFO\0/'), Buffer.from('é'), Buffer.from('\0HTTP_X\0caf\xe9', 'latin1')]));
+    expect(buffer.subarray(18)).toEqual(
+      Buffer.concat([Buffer.from('REQUEST_METHOD\0GET\0PATH_INFO\0/'), Buffer.from('é'), Buffer.from('\0HTTP_X\0caf\xe9', 'latin1')]),
+    );
   });
 
   it.each([
@@ -76,7 +88,10 @@ describe('frames to the worker', () => {
     [{ type: 'inputEnd', id: 4 } as const, frame(toWorker.bodyEnd, 4)],
     [{ type: 'cancel', id: 4 } as const, frame(toWorker.abort, 4)],
     [{ type: 'credit', id: 4, bytes: 65536, chunks: 2 } as const, frame(toWorker.credit, 4, Buffer.from([0, 1, 0, 0, 0, 0, 0, 2]))],
-    [{ type: 'inputError', id: 4, status: 413, message: 'too big' } as const, frame(toWorker.bodyError, 4, Buffer.concat([Buffer.from([1, 157]), Buffer.from('too big')]))],
+    [
+      { type: 'inputError', id: 4, status: 413, message: 'too big' } as const,
+      frame(toWorker.bodyError, 4, Buffer.concat([Buffer.from([1, 157]), Buffer.from('too big')])),
+    ],
   ])('%j', (update, bytes) => expect(updateFrames(update)).toEqual(bytes));
 
   it('WITHDRAW names the job and its number among the REQUEST frames', () => {
@@ -92,7 +107,16 @@ describe('frames from the worker', () => {
     fixed.writeUInt16BE(201, 1);
     fixed.writeUInt32BE(fields.length, 3);
     const [message] = read(frame(fromWorker.head, 5, Buffer.concat([fixed, fields, Buffer.from('body')])));
-    expect(message).toMatchObject({ type: 'head', id: 5, status: 201, headers: [['Content-Type', 'text/plain'], ['X-Name', 'caf\xe9']], last: true });
+    expect(message).toMatchObject({
+      type: 'head',
+      id: 5,
+      status: 201,
+      headers: [
+        ['Content-Type', 'text/plain'],
+        ['X-Name', 'caf\xe9'],
+      ],
+      last: true,
+    });
     expect(Buffer.from((message as { body: Uint8Array }).body).toString()).toBe('body');
   });
 
@@ -109,7 +133,14 @@ describe('frames from the worker', () => {
     fixed.writeBigUInt64BE(5_000_000_000n, 10);
     fixed.writeUInt32BE(path.length, 18);
     const [message] = read(frame(fromWorker.file, 2, Buffer.concat([fixed, path, head(['Content-Type', 'text/plain'])])));
-    expect(message).toEqual({ type: 'head', id: 2, status: 200, headers: [['Content-Type', 'text/plain']], file: { path: '/srv/café.txt', start: 6, end: 5_000_000_000 }, last: true });
+    expect(message).toEqual({
+      type: 'head',
+      id: 2,
+      status: 200,
+      headers: [['Content-Type', 'text/plain']],
+      file: { path: '/srv/café.txt', start: 6, end: 5_000_000_000 },
+      last: true,
+    });
   });
 
   it('FAIL: status, message, and the traceback as the stack (all of it after the first line)', () => {
@@ -134,14 +165,18 @@ describe('frames from the worker', () => {
     [frame(fromWorker.blocked, 1), { type: 'blocked', id: 1 }],
     [frame(fromWorker.log, 1, Buffer.from('a line ☃')), { type: 'errors', id: 1, text: 'a line ☃' }],
     [frame(fromWorker.withdrawn, 8), { type: 'withdrawn', id: 8 }],
-    [frame(fromWorker.ready, 0, Buffer.from('{"pid":12,"threads":2,"python":"3.11.7"}')), { type: 'ready', pid: 12, threads: 2, python: '3.11.7' }],
+    [
+      frame(fromWorker.ready, 0, Buffer.from('{"pid":12,"threads":2,"python":"3.11.7"}')),
+      { type: 'ready', pid: 12, threads: 2, python: '3.11.7' },
+    ],
     [frame(fromWorker.fatal, 0, Buffer.from('Traceback...')), { type: 'fatal', traceback: 'Traceback...' }],
   ])('%#: decodes', (bytes, message) => expect(read(bytes)).toEqual([message]));
 
   it('reads frames however the reads cut them: several in one, one across many, a header split', () => {
     const all = Buffer.concat([frame(fromWorker.want, 1), frame(fromWorker.data, 1, Buffer.alloc(100_000, 7)), frame(fromWorker.end, 1)]);
     // Chunks compared by their bytes, as text (deep equality of big buffers is slow).
-    const summary = (messages: FromWorker[]) => JSON.stringify(messages.map((m) => (m.type === 'chunk' ? { ...m, chunk: Buffer.from(m.chunk).toString('base64') } : m)));
+    const summary = (messages: FromWorker[]) =>
+      JSON.stringify(messages.map((m) => (m.type === 'chunk' ? { ...m, chunk: Buffer.from(m.chunk).toString('base64') } : m)));
     const whole = summary(read(all));
     for (const cuts of [[1], [4, 9, 10], [50_000, 100_009], [9, 18, 100_018]]) {
       const pieces: Buffer[] = [];

@@ -35,11 +35,32 @@ describe('Python options', () => {
   it('takes each setting, and its own over the thread pool’s', () => {
     const o = resolvePythonOptions(
       [{ prefix: '/a/', python: 'pkg.mod:factory()', cwd: '..', path: ['lib'] }, '/=python:apps'],
-      { executable: '/usr/bin/python3', processes: 2, maxProcesses: 0, threads: 4, path: ['vendor'], queueSize: 9, requestTimeout: 1500, maxRequests: 100, idleTimeout: 500, killGrace: 50 },
+      {
+        executable: '/usr/bin/python3',
+        processes: 2,
+        maxProcesses: 0,
+        threads: 4,
+        path: ['vendor'],
+        queueSize: 9,
+        requestTimeout: 1500,
+        maxRequests: 100,
+        idleTimeout: 500,
+        killGrace: 50,
+      },
       { ...defaultPoolOptions, queueSize: 1, requestTimeout: 1 },
       cwd,
     );
-    expect(o).toMatchObject({ executable: '/usr/bin/python3', processes: 2, maxProcesses: 0, threads: 4, queueSize: 9, requestTimeout: 1500, maxRequests: 100, idleTimeout: 500, killGrace: 50 });
+    expect(o).toMatchObject({
+      executable: '/usr/bin/python3',
+      processes: 2,
+      maxProcesses: 0,
+      threads: 4,
+      queueSize: 9,
+      requestTimeout: 1500,
+      maxRequests: 100,
+      idleTimeout: 500,
+      killGrace: 50,
+    });
     expect(o.apps).toEqual([
       { prefix: '/a', callable: 'pkg.mod:factory()', cwd: resolve(cwd, '..'), path: [resolve(cwd, '..', 'lib')], position: 0 },
       { prefix: '', callable: 'apps:application', cwd, path: [resolve(cwd, 'vendor')], position: 1 },
@@ -65,7 +86,9 @@ describe('Python options', () => {
     [{ python: { path: ['a:b'] } }, /"python.path" must be a list of directories/],
     [{ python: { colour: 'blue' } }, /unknown option "python.colour"/],
   ])('refuses %j', (options, message) => {
-    expect(() => resolveOptions({ wsgi: ['/ok/=python:apps'], ...options, python: { cwd, ...(options as { python?: object }).python } } as never)).toThrow(message);
+    expect(() =>
+      resolveOptions({ wsgi: ['/ok/=python:apps'], ...options, python: { cwd, ...(options as { python?: object }).python } } as never),
+    ).toThrow(message);
   });
 
   it('refuses a python option that is not an object', () => {
@@ -80,13 +103,34 @@ describe('Python options', () => {
       wsgi: ['/a/b/=python:apps', '/a/=./test/fixtures/wsgi/pep3333.mjs', '/=python:demo'],
       python: { cwd },
     });
-    expect(server.routes.routes.map((r) => r.route.name).filter((n) => /^(wsgi|python) /.test(n!))).toEqual(['python /a/b', 'wsgi /a', 'python /']);
+    expect(server.routes.routes.map((r) => r.route.name).filter((n) => /^(wsgi|python) /.test(n!))).toEqual([
+      'python /a/b',
+      'wsgi /a',
+      'python /',
+    ]);
     expect(server.pythonPools.map((p) => p.app.callable)).toEqual(['apps:application', 'demo:application']);
     expect(server.pool).toBeDefined();
   });
 
   it('flags', () => {
-    const argv = ['--wsgi', '/py/=python:apps:app', '--python', 'python3.11', '--python-processes', '2', '--python-max-processes', '4', '--python-threads', '8', '--python-cwd', 'site', '--python-path', 'lib', '--python-path', 'vendor'];
+    const argv = [
+      '--wsgi',
+      '/py/=python:apps:app',
+      '--python',
+      'python3.11',
+      '--python-processes',
+      '2',
+      '--python-max-processes',
+      '4',
+      '--python-threads',
+      '8',
+      '--python-cwd',
+      'site',
+      '--python-path',
+      'lib',
+      '--python-path',
+      'vendor',
+    ];
     expect(parseArgs(argv, flags).options).toEqual({
       wsgi: ['/py/=python:apps:app'],
       python: { executable: 'python3.11', processes: 2, maxProcesses: 4, threads: 8, cwd: 'site', path: ['lib', 'vendor'] },

@@ -6,7 +6,7 @@
  * after the slow request.
  */
 import { describe, expect, it } from 'vitest';
-import { Sink } from '../../components/sink.js';
+import type { Sink } from '../../components/sink.js';
 import type { PoolReply } from '../../components/wsgi/messages.js';
 import { processPackWindow, pythonProcessCount, PythonPool } from '../../components/wsgi/python-pool.js';
 import { waitFor } from '../helpers/http.js';
@@ -22,13 +22,27 @@ async function pidOf(replies: Sink<PoolReply>): Promise<number> {
   await waitFor(() => replies.received.some((r) => r.type === 'failed' || (r.type === 'head' && r.last)));
   const head = replies.received.find((r) => r.type === 'head');
   expect(head).toMatchObject({ status: 200 });
-  return Number(Buffer.from((head as { body: Uint8Array }).body).toString().split(' ')[0]);
+  return Number(
+    Buffer.from((head as { body: Uint8Array }).body)
+      .toString()
+      .split(' ')[0],
+  );
 }
 
 async function startedPool(processes: number): Promise<PythonPool> {
   const pool = new PythonPool(
     { prefix: '/py', callable: 'apps:application', cwd: pythonFixtures, path: [] },
-    { executable: python3, processes, maxProcesses: processes, threads: 1, killGrace: 300, queueSize: 256, idleTimeout: 30_000, requestTimeout: 30_000, maxRequests: 0 },
+    {
+      executable: python3,
+      processes,
+      maxProcesses: processes,
+      threads: 1,
+      killGrace: 300,
+      queueSize: 256,
+      idleTimeout: 30_000,
+      requestTimeout: 30_000,
+      maxRequests: 0,
+    },
   );
   pool.start();
   await waitFor(() => pool.status.idle === processes);

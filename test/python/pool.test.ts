@@ -60,7 +60,11 @@ describe('the Python pool', () => {
     await waitFor(() => pool.status.processes === 1, 5_000);
     const shrink = await logged(logs, /^python \/py: process \d+ \(pid \d+\) stopped: idle$/, 'monitor');
     expect(shrink).toBeDefined();
-    expect(logs.monitor!.find((r) => r.message === shrink)!.fields).toMatchObject({ processes: expect.any(Number), running: expect.any(Number), queued: expect.any(Number) });
+    expect(logs.monitor!.find((r) => r.message === shrink)!.fields).toMatchObject({
+      processes: expect.any(Number),
+      running: expect.any(Number),
+      queued: expect.any(Number),
+    });
     expect(pool.status.served).toBe(5);
   });
 
@@ -164,8 +168,11 @@ describe('the Python pool', () => {
     const { port } = await pythonServer(app, { processes: 1, threads: 3 });
     const bodies = [1, 2, 3].map((n) => Buffer.alloc(400_000 * n, String(n)));
     const answers = await Promise.all(bodies.map((body) => request(port, { method: 'POST', path: '/py/echo?size=10000', body })));
-    answers.forEach((res, i) => expect(res.body.equals(bodies[i]!)).toBe(true));
-    const chunked = 'POST /py/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n';
+    answers.forEach((res, i) => {
+      expect(res.body.equals(bodies[i]!)).toBe(true);
+    });
+    const chunked =
+      'POST /py/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n';
     expect((await raw(port, chunked, { pieces: 5, pause: 10, responses: 1 })).responses[0]!.text).toBe('abcde');
   });
 
@@ -193,8 +200,12 @@ describe('the Python pool', () => {
 
   it('reports an application that cannot be imported once, with its traceback, and answers 503 without starting process after process', async () => {
     const { port, server, logs } = await pythonServer(['/py/=python:broken:application'], { processes: 2 });
-    const record = await waitFor(() => logs.errors!.some((r) => r.message.includes('could not be loaded'))).then(() => logs.errors!.find((r) => r.message.includes('could not be loaded'))!);
-    expect(record.message).toMatch(/^python \/py: broken:application could not be loaded \(its route answers 503 until the configuration is reloaded\):\nTraceback \(most recent call last\):/);
+    const record = await waitFor(() => logs.errors!.some((r) => r.message.includes('could not be loaded'))).then(
+      () => logs.errors!.find((r) => r.message.includes('could not be loaded'))!,
+    );
+    expect(record.message).toMatch(
+      /^python \/py: broken:application could not be loaded \(its route answers 503 until the configuration is reloaded\):\nTraceback \(most recent call last\):/,
+    );
     expect(record.message).toContain('File "');
     expect(record.message).toMatch(/ImportError: this module cannot be loaded \(on purpose\)$/);
     for (let i = 0; i < 3; i++) {

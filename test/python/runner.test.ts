@@ -34,7 +34,10 @@ afterEach(async () => {
 });
 
 async function startRunner(): Promise<Runner> {
-  const child = spawn(python3, [runnerScript, 'apps:application', '1', '0'], { cwd: pythonFixtures, stdio: ['ignore', 'ignore', 'inherit', 'pipe', 'pipe'] });
+  const child = spawn(python3, [runnerScript, 'apps:application', '1', '0'], {
+    cwd: pythonFixtures,
+    stdio: ['ignore', 'ignore', 'inherit', 'pipe', 'pipe'],
+  });
   const channel = child.stdio[3] as Socket;
   const runner: Runner = { child, channel, messages: [] };
   running.push(runner);
@@ -55,11 +58,17 @@ async function until(runner: Runner, match: (message: FromWorker) => boolean): P
 }
 
 function get(id: number, path: string): Buffer {
-  return requestFrame(id, { REQUEST_METHOD: 'GET', SCRIPT_NAME: '', PATH_INFO: path, QUERY_STRING: '', SERVER_PROTOCOL: 'HTTP/1.1' }, credit, false);
+  return requestFrame(
+    id,
+    { REQUEST_METHOD: 'GET', SCRIPT_NAME: '', PATH_INFO: path, QUERY_STRING: '', SERVER_PROTOCOL: 'HTTP/1.1' },
+    credit,
+    false,
+  );
 }
 
 const idOf = (message: FromWorker) => ('id' in message ? message.id : undefined);
-const bodyOf = (message: FromWorker | undefined) => (message?.type === 'head' ? Buffer.from(message.body as Uint8Array).toString('latin1') : undefined);
+const bodyOf = (message: FromWorker | undefined) =>
+  message?.type === 'head' ? Buffer.from(message.body as Uint8Array).toString('latin1') : undefined;
 
 describe('the runner', () => {
   it('reads frames however the writes cut them: two in one write, one in pieces with its header split', async () => {
@@ -69,7 +78,12 @@ describe('the runner', () => {
     for (const id of [1, 2]) expect(bodyOf(await until(runner, (m) => m.type === 'head' && m.id === id))).toBe('Hello world!\n');
     const third = get(3, '/hello');
     // Pieces that arrive as separate reads: inside the header, at its end, inside the variables.
-    for (const [from, to] of [[0, 4], [4, 9], [9, 30], [30, third.length]] as const) {
+    for (const [from, to] of [
+      [0, 4],
+      [4, 9],
+      [9, 30],
+      [30, third.length],
+    ] as const) {
       runner.channel.write(third.subarray(from, to));
       await sleep(30);
     }
@@ -81,7 +95,14 @@ describe('the runner', () => {
     const runner = await startRunner();
     const body = Buffer.alloc(700 * 1024);
     for (let i = 0; i < body.length; i++) body[i] = (i * 7) % 251;
-    const environ = { REQUEST_METHOD: 'POST', SCRIPT_NAME: '', PATH_INFO: '/echo', QUERY_STRING: `size=${body.length}`, CONTENT_LENGTH: String(body.length), SERVER_PROTOCOL: 'HTTP/1.1' };
+    const environ = {
+      REQUEST_METHOD: 'POST',
+      SCRIPT_NAME: '',
+      PATH_INFO: '/echo',
+      QUERY_STRING: `size=${body.length}`,
+      CONTENT_LENGTH: String(body.length),
+      SERVER_PROTOCOL: 'HTTP/1.1',
+    };
     runner.channel.write(requestFrame(5, environ, credit, true));
     await until(runner, (m) => m.type === 'wantInput' && m.id === 5);
     const [header, chunk] = updateFrames({ type: 'input', id: 5, chunk: body }) as readonly [Buffer, Uint8Array];
@@ -92,7 +113,9 @@ describe('the runner', () => {
     // The body comes back with the head, or after it in DATA frames: all of it, byte for byte.
     await until(runner, (m) => (m.type === 'head' && m.id === 5 && m.last) || (m.type === 'end' && m.id === 5));
     const echoed = Buffer.concat(
-      runner.messages.flatMap((m) => (idOf(m) !== 5 ? [] : m.type === 'head' && m.body ? [m.body as Uint8Array] : m.type === 'chunk' ? [m.chunk as Uint8Array] : [])),
+      runner.messages.flatMap((m) =>
+        idOf(m) !== 5 ? [] : m.type === 'head' && m.body ? [m.body as Uint8Array] : m.type === 'chunk' ? [m.chunk as Uint8Array] : [],
+      ),
     );
     expect(echoed.equals(body)).toBe(true);
   });

@@ -27,7 +27,10 @@ describe('Python applications in the server', () => {
     const first = pidOf((await request(port, { path: '/py/pid' })).text);
     server.reload({ wsgi: ['/py/=python:apps'], python: { executable: python3, cwd: pythonFixtures, killGrace: 300, processes: 1 } });
     expect(pidOf((await request(port, { path: '/py/pid' })).text)).toBe(first);
-    server.reload({ wsgi: ['/py/=python:apps'], python: { executable: python3, cwd: pythonFixtures, killGrace: 300, processes: 1, threads: 2 } });
+    server.reload({
+      wsgi: ['/py/=python:apps'],
+      python: { executable: python3, cwd: pythonFixtures, killGrace: 300, processes: 1, threads: 2 },
+    });
     const second = await request(port, { path: '/py/pid' });
     expect(pidOf(second.text)).not.toBe(first);
     // The old pool's process stops once no connection of the old configuration is left.
@@ -38,7 +41,22 @@ describe('Python applications in the server', () => {
   });
 
   it('serves one from the command line: --wsgi PREFIX=python:MODULE:CALLABLE with --python flags', async () => {
-    const boxwire = await startCommand(['--port', '0', '--cgi', 'off', '--root', 'off', '--wsgi', '/py/=python:apps:application', '--python', python3, '--python-cwd', pythonFixtures, '--python-threads', '2']);
+    const boxwire = await startCommand([
+      '--port',
+      '0',
+      '--cgi',
+      'off',
+      '--root',
+      'off',
+      '--wsgi',
+      '/py/=python:apps:application',
+      '--python',
+      python3,
+      '--python-cwd',
+      pythonFixtures,
+      '--python-threads',
+      '2',
+    ]);
     try {
       const res = await request(boxwire.port, { path: '/py/environ' });
       expect(JSON.parse(res.text)).toMatchObject({ SCRIPT_NAME: '/py', 'wsgi.multithread': true });

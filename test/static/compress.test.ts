@@ -16,7 +16,11 @@ import { fakeRequest } from '../helpers/requests.js';
 const text = 'The quick brown fox jumps over the lazy dog.\n'.repeat(2000); // ~90 KB
 
 /** Runs one response through a Compress stage and returns what comes out. */
-async function through(init: ResponseInit, requestHeaders: Record<string, string> = { 'accept-encoding': 'gzip, br' }, method = 'GET'): Promise<HttpResponse> {
+async function through(
+  init: ResponseInit,
+  requestHeaders: Record<string, string> = { 'accept-encoding': 'gzip, br' },
+  method = 'GET',
+): Promise<HttpResponse> {
   const stage = new Compress(defaultCompress);
   const out = new Sink<HttpResponse>();
   link(stage.outboxes.outbox, out.inboxes.inbox);
@@ -67,7 +71,10 @@ describe('Compress (component)', () => {
     const file = { type: 'file' as const, path: path.join(root, 'a.txt'), start: 0, end: text.length };
     const r1 = await through({ headers: { 'Content-Type': 'text/plain' }, body: file }, { 'accept-encoding': 'gzip' });
     expect(gunzipSync(await bytesOf(r1.body)).toString()).toBe(text);
-    const r2 = await through({ headers: { 'Content-Type': 'text/plain' }, body: { type: 'parts', parts: ['<', { ...file, start: 10, end: 5000 }, '>'] } }, { 'accept-encoding': 'gzip' });
+    const r2 = await through(
+      { headers: { 'Content-Type': 'text/plain' }, body: { type: 'parts', parts: ['<', { ...file, start: 10, end: 5000 }, '>'] } },
+      { 'accept-encoding': 'gzip' },
+    );
     expect(gunzipSync(await bytesOf(r2.body)).toString()).toBe(`<${text.slice(10, 5000)}>`);
     // A stream that would never end: taking one compressed chunk pulls a bounded number of source chunks.
     let pulled = 0;
@@ -146,20 +153,24 @@ describe('Compress in a server (--compress)', () => {
     const br = await request(port, { path: '/api', headers: { 'accept-encoding': 'br' } });
     expect(br.headers['content-encoding']).toBe('br');
     expect(JSON.parse(brotliDecompressSync(br.body).toString())).toEqual({ text });
-    expect((await request(port, { path: '/logo.png', headers: { 'accept-encoding': 'gzip' } })).headers['content-encoding']).toBeUndefined();
-    expect((await request(port, { path: '/tiny.txt', headers: { 'accept-encoding': 'gzip' } })).headers['content-encoding']).toBeUndefined();
+    expect(
+      (await request(port, { path: '/logo.png', headers: { 'accept-encoding': 'gzip' } })).headers['content-encoding'],
+    ).toBeUndefined();
+    expect(
+      (await request(port, { path: '/tiny.txt', headers: { 'accept-encoding': 'gzip' } })).headers['content-encoding'],
+    ).toBeUndefined();
     const plain = await request(port, { path: '/page.html' });
     expect(plain.text).toBe(text);
-    expect(plain.headers['vary']).toBe('Accept-Encoding');
+    expect(plain.headers.vary).toBe('Accept-Encoding');
     // Ranges are of the identity bytes, never compressed.
     const ranged = await request(port, { path: '/page.html', headers: { 'accept-encoding': 'gzip', range: 'bytes=0-99' } });
     expect(ranged.status).toBe(206);
     expect(ranged.text).toBe(text.slice(0, 100));
     // The weak tag of the compressed response still gets a 304.
-    const again = await request(port, { path: '/page.html', headers: { 'accept-encoding': 'gzip', 'if-none-match': gz.headers['etag']! } });
-    expect(gz.headers['etag']).toMatch(/^W\//);
+    const again = await request(port, { path: '/page.html', headers: { 'accept-encoding': 'gzip', 'if-none-match': gz.headers.etag! } });
+    expect(gz.headers.etag).toMatch(/^W\//);
     expect(again.status).toBe(304);
-    expect(again.headers['etag']).toBe(gz.headers['etag']);
+    expect(again.headers.etag).toBe(gz.headers.etag);
   });
 
   it('streams a large compressed file over keep-alive, then serves the next request', async () => {

@@ -66,16 +66,42 @@ describe('static flags', () => {
 
   it('set every option', () => {
     const o = resolved(
-      '--root', 'site', '--index', 'index.htm', '--index', 'default.html', '--listing', '--dotfiles', 'deny', '--symlinks', 'refuse',
-      '--mime', '.md=text/markdown', '--mime', '.log=text/plain', '--max-age', '600', '--immutable', '\\.[0-9a-f]{8}\\.',
-      '--precompressed', '--exclude', 'cgi', '--exclude', '/srv/private', '--no-file-cache', '--compress',
+      '--root',
+      'site',
+      '--index',
+      'index.htm',
+      '--index',
+      'default.html',
+      '--listing',
+      '--dotfiles',
+      'deny',
+      '--symlinks',
+      'refuse',
+      '--mime',
+      '.md=text/markdown',
+      '--mime',
+      '.log=text/plain',
+      '--max-age',
+      '600',
+      '--immutable',
+      '\\.[0-9a-f]{8}\\.',
+      '--precompressed',
+      '--exclude',
+      'cgi',
+      '--exclude',
+      '/srv/private',
+      '--no-file-cache',
+      '--compress',
     );
     expect(o.root).toBe(path.resolve('site'));
     expect(o.static.index).toEqual(['index.htm', 'default.html']);
     expect(o.static.listing).toBe(true);
     expect(o.static.dotfiles).toBe('deny');
     expect(o.static.symlinks).toBe('refuse');
-    expect([...o.static.mime]).toEqual([['.md', 'text/markdown; charset=utf-8'], ['.log', 'text/plain; charset=utf-8']]);
+    expect([...o.static.mime]).toEqual([
+      ['.md', 'text/markdown; charset=utf-8'],
+      ['.log', 'text/plain; charset=utf-8'],
+    ]);
     expect(o.static.cachePolicy.maxAge).toBe(600);
     expect(o.static.cachePolicy.immutable?.test('app.0123abcd.js')).toBe(true);
     expect(o.static.precompressed).toEqual(['br', 'gzip']);

@@ -32,7 +32,13 @@ describe('StaticFile (component)', () => {
     const root = makeTree({ 'a.txt': 'alpha', d: { 'index.html': 'home' } });
     const site = new StaticSite(root, resolveStaticOptions({}));
     const before = snapshot();
-    for (const [p, status] of [['/a.txt', 200], ['/a.txt', 200], ['/d', 301], ['/d/', 200], ['/missing', 404]] as const) {
+    for (const [p, status] of [
+      ['/a.txt', 200],
+      ['/a.txt', 200],
+      ['/d', 301],
+      ['/d/', 200],
+      ['/missing', 404],
+    ] as const) {
       const { responses, ended } = await handle(site, p);
       expect(ended.reason).toBe('finished');
       expect(responses.map((r) => r.status)).toEqual([status]);

@@ -37,7 +37,7 @@ describe('serving files', () => {
     expect(r.text).toBe(hello);
     expect(r.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(r.headers['content-length']).toBe(String(hello.length));
-    expect(r.headers['etag']).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+    expect(r.headers.etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
     expect(Date.parse(r.headers['last-modified']!)).toBeGreaterThan(0);
     expect(r.headers['accept-ranges']).toBe('bytes');
     expect(r.headers['cache-control']).toBe('public, max-age=0');
@@ -50,7 +50,7 @@ describe('serving files', () => {
     expect(h.status).toBe(200);
     expect(h.body.length).toBe(0);
     expect(h.headers['content-length']).toBe(String(big.length));
-    expect(h.headers['etag']).toBe(g.headers['etag']);
+    expect(h.headers.etag).toBe(g.headers.etag);
     expect(h.headers['content-type']).toBe('application/octet-stream');
   });
 
@@ -68,8 +68,8 @@ describe('serving files', () => {
     expect((await get(port, '/sub/')).text).toBe('<h1>sub</h1>');
     const r = await get(port, '/sub?x=1&y=%20');
     expect(r.status).toBe(301);
-    expect(r.headers['location']).toBe('/sub/?x=1&y=%20');
-    expect((await get(port, '/sub')).headers['location']).toBe('/sub/');
+    expect(r.headers.location).toBe('/sub/?x=1&y=%20');
+    expect((await get(port, '/sub')).headers.location).toBe('/sub/');
     // A file asked for as a directory is not found.
     expect((await get(port, '/hello.txt/')).status).toBe(404);
   });
@@ -77,10 +77,10 @@ describe('serving files', () => {
   it('encodes the redirect, so it can never point at another host', async () => {
     const root = makeTree({ 'evil.com': { 'index.html': 'x' }, 'a b': { 'index.html': 'y' } });
     const { port } = await startServer({ root, accessLog: false });
-    expect((await get(port, '//evil.com')).headers['location']).toBe('/evil.com/');
+    expect((await get(port, '//evil.com')).headers.location).toBe('/evil.com/');
     // An encoded slash never gets that far: it is refused as ambiguous.
     expect((await get(port, '/%2Fevil.com')).status).toBe(400);
-    expect((await get(port, '/a%20b')).headers['location']).toBe('/a%20b/');
+    expect((await get(port, '/a%20b')).headers.location).toBe('/a%20b/');
   });
 
   it('tries the configured index files in order', async () => {
@@ -105,11 +105,11 @@ describe('serving files', () => {
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
       const r = await request(port, { method, path: '/hello.txt', body: 'x' });
       expect(r.status, method).toBe(405);
-      expect(r.headers['allow']).toBe('GET, HEAD, OPTIONS');
+      expect(r.headers.allow).toBe('GET, HEAD, OPTIONS');
     }
     const options = await get(port, '/hello.txt', {}, 'OPTIONS');
     expect(options.status).toBe(204);
-    expect(options.headers['allow']).toBe('GET, HEAD, OPTIONS');
+    expect(options.headers.allow).toBe('GET, HEAD, OPTIONS');
     // A method nobody knows is still 501.
     expect((await get(port, '/hello.txt', {}, 'BREW')).status).toBe(501);
     expect(logs.errors!.some((r) => r.message.startsWith('405 POST /hello.txt'))).toBe(true);
@@ -150,8 +150,8 @@ describe('mounted under a prefix', () => {
     try {
       expect((await get(port, '/docs/')).text).toBe('docs home');
       expect((await get(port, '/docs/a.txt')).text).toBe('doc a');
-      expect((await get(port, '/docs?x=1')).headers['location']).toBe('/docs/?x=1');
-      expect((await get(port, '/docs/guide')).headers['location']).toBe('/docs/guide/');
+      expect((await get(port, '/docs?x=1')).headers.location).toBe('/docs/?x=1');
+      expect((await get(port, '/docs/guide')).headers.location).toBe('/docs/guide/');
       expect((await get(port, '/docs/guide/')).text).toBe('guide');
       expect((await get(port, '/assets/app.js')).text).toBe('js');
       const listing = await get(port, '/assets/d/');
@@ -180,11 +180,11 @@ describe('conditional requests (RFC 9110 §13)', () => {
   it('answers 304 to a matching If-None-Match or If-Modified-Since, with the validators', async () => {
     const { port } = await site({ maxAge: 60 });
     const first = await get(port, '/hello.txt');
-    const etag = first.headers['etag']!;
+    const etag = first.headers.etag!;
     const inm = await get(port, '/hello.txt', { 'if-none-match': etag });
     expect(inm.status).toBe(304);
     expect(inm.body.length).toBe(0);
-    expect(inm.headers['etag']).toBe(etag);
+    expect(inm.headers.etag).toBe(etag);
     expect(inm.headers['cache-control']).toBe('public, max-age=60');
     expect(inm.headers['content-type']).toBeUndefined();
     const ims = await get(port, '/hello.txt', { 'if-modified-since': first.headers['last-modified']! });
@@ -192,13 +192,15 @@ describe('conditional requests (RFC 9110 §13)', () => {
     expect((await get(port, '/hello.txt', { 'if-none-match': '"other"' })).status).toBe(200);
     expect((await get(port, '/hello.txt', { 'if-modified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' })).status).toBe(200);
     // If-None-Match takes precedence: a mismatch means 200 even with a matching date.
-    expect((await get(port, '/hello.txt', { 'if-none-match': '"other"', 'if-modified-since': first.headers['last-modified']! })).status).toBe(200);
+    expect(
+      (await get(port, '/hello.txt', { 'if-none-match': '"other"', 'if-modified-since': first.headers['last-modified']! })).status,
+    ).toBe(200);
     expect((await get(port, '/hello.txt', { 'if-none-match': etag }, 'HEAD')).status).toBe(304);
   });
 
   it('answers 412 when If-Match or If-Unmodified-Since fails, before looking at If-None-Match', async () => {
     const { port, logs } = await site();
-    const etag = (await get(port, '/hello.txt')).headers['etag']!;
+    const etag = (await get(port, '/hello.txt')).headers.etag!;
     expect((await get(port, '/hello.txt', { 'if-match': etag })).status).toBe(200);
     expect((await get(port, '/hello.txt', { 'if-match': '"other"' })).status).toBe(412);
     expect((await get(port, '/hello.txt', { 'if-match': '"other"', 'if-none-match': etag })).status).toBe(412);
@@ -208,7 +210,10 @@ describe('conditional requests (RFC 9110 §13)', () => {
 });
 
 describe('byte ranges (RFC 9110 §14)', () => {
-  for (const [name, file] of [['small.bin', small], ['big.bin', big]] as const) {
+  for (const [name, file] of [
+    ['small.bin', small],
+    ['big.bin', big],
+  ] as const) {
     it(`answers single ranges with 206 and Content-Range (${name})`, async () => {
       const { port } = await site();
       const size = file.length;
@@ -232,7 +237,11 @@ describe('byte ranges (RFC 9110 §14)', () => {
       const r = await get(port, `/${name}`, { range: 'bytes=5000-5999, 0-99, -50' });
       expect(r.status).toBe(206);
       const parts = parseMultipart(r);
-      expect(parts.map((p) => p.range)).toEqual([`bytes 0-99/${file.length}`, `bytes 5000-5999/${file.length}`, `bytes ${file.length - 50}-${file.length - 1}/${file.length}`]);
+      expect(parts.map((p) => p.range)).toEqual([
+        `bytes 0-99/${file.length}`,
+        `bytes 5000-5999/${file.length}`,
+        `bytes ${file.length - 50}-${file.length - 1}/${file.length}`,
+      ]);
       for (const part of parts) {
         const [, start, end] = /^bytes (\d+)-(\d+)\//.exec(part.range)!.map(Number) as [number, number, number];
         expect(part.type).toBe('application/octet-stream');
@@ -253,7 +262,13 @@ describe('byte ranges (RFC 9110 §14)', () => {
 
   it('ignores a Range with invalid syntax, another unit, or too many ranges (200)', async () => {
     const { port } = await site();
-    for (const range of ['bytes=abc', 'bytes=5-1', 'lines=1-2', 'bytes 0-5', `bytes=${Array.from({ length: 20 }, (_, i) => `${i * 100}-${i * 100}`).join(',')}`]) {
+    for (const range of [
+      'bytes=abc',
+      'bytes=5-1',
+      'lines=1-2',
+      'bytes 0-5',
+      `bytes=${Array.from({ length: 20 }, (_, i) => `${i * 100}-${i * 100}`).join(',')}`,
+    ]) {
       const r = await get(port, '/small.bin', { range });
       expect(r.status, range).toBe(200);
       expect(r.body.length).toBe(small.length);
@@ -272,10 +287,10 @@ describe('byte ranges (RFC 9110 §14)', () => {
     const { port } = await site();
     const first = await get(port, '/small.bin');
     const range = { range: 'bytes=0-9' };
-    expect((await get(port, '/small.bin', { ...range, 'if-range': first.headers['etag']! })).status).toBe(206);
+    expect((await get(port, '/small.bin', { ...range, 'if-range': first.headers.etag! })).status).toBe(206);
     expect((await get(port, '/small.bin', { ...range, 'if-range': first.headers['last-modified']! })).status).toBe(206);
     expect((await get(port, '/small.bin', { ...range, 'if-range': '"stale"' })).status).toBe(200);
-    expect((await get(port, '/small.bin', { ...range, 'if-range': `W/${first.headers['etag']!}` })).status).toBe(200);
+    expect((await get(port, '/small.bin', { ...range, 'if-range': `W/${first.headers.etag!}` })).status).toBe(200);
     expect((await get(port, '/small.bin', { ...range, 'if-range': 'Thu, 01 Jan 1970 00:00:00 GMT' })).status).toBe(200);
   });
 
@@ -292,13 +307,22 @@ describe('Cache-Control', () => {
     const root = makeTree({ 'app.js': 'a', 'app.3f9a1c2e.js': 'b' });
     const { port } = await startServer({ root, accessLog: false, static: { maxAge: 300, immutable: /\.[0-9a-f]{8}\.\w+$/g } });
     expect((await get(port, '/app.js')).headers['cache-control']).toBe('public, max-age=300');
-    for (let i = 0; i < 3; i++) expect((await get(port, '/app.3f9a1c2e.js')).headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    for (let i = 0; i < 3; i++)
+      expect((await get(port, '/app.3f9a1c2e.js')).headers['cache-control']).toBe('public, max-age=31536000, immutable');
   });
 });
 
 describe('precompressed siblings', () => {
   const js = 'console.log("hello");\n'.repeat(50);
-  const tree = () => makeTree({ 'app.js': js, 'app.js.br': 'BROTLI BYTES', 'app.js.gz': 'GZIP BYTES', 'only.js': js, 'style.css': 'a{}', 'style.css.gz': 'GZ CSS' });
+  const tree = () =>
+    makeTree({
+      'app.js': js,
+      'app.js.br': 'BROTLI BYTES',
+      'app.js.gz': 'GZIP BYTES',
+      'only.js': js,
+      'style.css': 'a{}',
+      'style.css.gz': 'GZ CSS',
+    });
 
   it('serves file.br or file.gz to clients that accept them, with Content-Encoding and Vary', async () => {
     const { port } = await startServer({ root: tree(), accessLog: false, static: { precompressed: true } });
@@ -306,7 +330,7 @@ describe('precompressed siblings', () => {
     expect(br.text).toBe('BROTLI BYTES');
     expect(br.headers['content-encoding']).toBe('br');
     expect(br.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect(br.headers['vary']).toBe('Accept-Encoding');
+    expect(br.headers.vary).toBe('Accept-Encoding');
     const gz = await get(port, '/app.js', { 'accept-encoding': 'gzip' });
     expect(gz.text).toBe('GZIP BYTES');
     expect(gz.headers['content-encoding']).toBe('gzip');
@@ -314,14 +338,14 @@ describe('precompressed siblings', () => {
     const plain = await get(port, '/app.js');
     expect(plain.text).toBe(js);
     expect(plain.headers['content-encoding']).toBeUndefined();
-    expect(plain.headers['vary']).toBe('Accept-Encoding');
-    expect(new Set([br.headers['etag'], gz.headers['etag'], plain.headers['etag']]).size).toBe(3);
+    expect(plain.headers.vary).toBe('Accept-Encoding');
+    expect(new Set([br.headers.etag, gz.headers.etag, plain.headers.etag]).size).toBe(3);
     expect((await get(port, '/app.js', { 'accept-encoding': 'identity' })).text).toBe(js);
     expect((await get(port, '/only.js', { 'accept-encoding': 'br, gzip' })).text).toBe(js);
     expect((await get(port, '/style.css', { 'accept-encoding': 'br, gzip' })).text).toBe('GZ CSS');
     // A 304 for the compressed variant is judged against its own tag.
-    expect((await get(port, '/app.js', { 'accept-encoding': 'br', 'if-none-match': br.headers['etag']! })).status).toBe(304);
-    expect((await get(port, '/app.js', { 'accept-encoding': 'gzip', 'if-none-match': br.headers['etag']! })).status).toBe(200);
+    expect((await get(port, '/app.js', { 'accept-encoding': 'br', 'if-none-match': br.headers.etag! })).status).toBe(304);
+    expect((await get(port, '/app.js', { 'accept-encoding': 'gzip', 'if-none-match': br.headers.etag! })).status).toBe(200);
   });
 
   it('is off by default, and follows the codings listed', async () => {
@@ -352,7 +376,7 @@ describe('freshness: a changed file is served fresh', () => {
     writeFileSync(file, 'HELLO, WORLD\n'); // same size
     const second = await get(port, '/hello.txt');
     expect(second.text).toBe('HELLO, WORLD\n');
-    expect(second.headers['etag']).not.toBe(first.headers['etag']);
+    expect(second.headers.etag).not.toBe(first.headers.etag);
     writeFileSync(file, 'longer content now\n');
     expect((await get(port, '/hello.txt')).text).toBe('longer content now\n');
     writeFileSync(path.join(root, 'next.txt'), 'replaced');
@@ -487,7 +511,8 @@ describe('dotfiles', () => {
   it('are not found by default, forbidden with "deny", served with "allow"', async () => {
     const root = tree();
     const ignore = await startServer({ root, accessLog: false });
-    for (const p of ['/.env', '/.git/config', '/.git/', '/.well-known/security.txt']) expect((await get(ignore.port, p)).status, p).toBe(404);
+    for (const p of ['/.env', '/.git/config', '/.git/', '/.well-known/security.txt'])
+      expect((await get(ignore.port, p)).status, p).toBe(404);
     const deny = await startServer({ root, accessLog: false, static: { dotfiles: 'deny' } });
     expect((await get(deny.port, '/.env')).status).toBe(403);
     const allow = await startServer({ root, accessLog: false, static: { dotfiles: 'allow' } });

@@ -102,7 +102,9 @@ describe('no request reads outside the document root', () => {
     const { port } = await startServer({ root, accessLog: false, static: { exclude: [path.join(root, 'cgi')], listing: true } });
     const results: string[] = [];
     for (const [what, target, status] of attempts) {
-      const { bytes, responses } = await raw(port, `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`, { responses: 1 });
+      const { bytes, responses } = await raw(port, `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`, {
+        responses: 1,
+      });
       const text = bytes.toString('latin1');
       for (const forbidden of [secret, dotSecret, 'CGI SOURCE', 'root:x:0:0']) expect(text, `${what}: leaked`).not.toContain(forbidden);
       results.push(`${what}: ${responses[0]?.status}`);
@@ -137,13 +139,19 @@ describe('no request reads outside the document root', () => {
     expect((await get(refuse.port, '/real.txt')).text).toBe('real');
   });
 
-  it.runIf(process.platform === 'linux')('never opens what is not a regular file: a FIFO would hang, a device never ends (403)', async () => {
-    const root = makeTree({ 'zero': { symlink: '/dev/zero' } });
-    execFileSync('mkfifo', [path.join(root, 'pipe')]);
-    const { port } = await startServer({ root, accessLog: false, static: { symlinks: 'follow' } });
-    for (const p of ['/pipe', '/zero']) {
-      const { responses } = await raw(port, `GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, { responses: 1, timeout: 2_000 });
-      expect(responses[0]?.status, p).toBe(403);
-    }
-  });
+  it.runIf(process.platform === 'linux')(
+    'never opens what is not a regular file: a FIFO would hang, a device never ends (403)',
+    async () => {
+      const root = makeTree({ zero: { symlink: '/dev/zero' } });
+      execFileSync('mkfifo', [path.join(root, 'pipe')]);
+      const { port } = await startServer({ root, accessLog: false, static: { symlinks: 'follow' } });
+      for (const p of ['/pipe', '/zero']) {
+        const { responses } = await raw(port, `GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, {
+          responses: 1,
+          timeout: 2_000,
+        });
+        expect(responses[0]?.status, p).toBe(403);
+      }
+    },
+  );
 });

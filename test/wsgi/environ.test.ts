@@ -96,7 +96,10 @@ describe('wsgiEnviron', () => {
 
   it('PATH_INFO is the path decoded once, never twice; REQUEST_URI is as sent', () => {
     // The parser decoded %2541 to %41; decoding again would make it "A".
-    const env = wsgiEnviron(request({ target: '/app/%2541%20b', rawPath: '/app/%2541%20b', path: '/app/%41 b', params: { '*': '/%41 b' } }), settings);
+    const env = wsgiEnviron(
+      request({ target: '/app/%2541%20b', rawPath: '/app/%2541%20b', path: '/app/%41 b', params: { '*': '/%41 b' } }),
+      settings,
+    );
     expect(env.PATH_INFO).toBe('/%41 b');
     expect(env.REQUEST_URI).toBe('/app/%2541%20b');
   });
@@ -124,11 +127,17 @@ describe('wsgiEnviron', () => {
   });
 
   it('CONTENT_LENGTH is the framed length, not the header text', () => {
-    const headers = new HeaderMap([['Host', 'h'], ['Content-Length', '0005']]);
+    const headers = new HeaderMap([
+      ['Host', 'h'],
+      ['Content-Length', '0005'],
+    ]);
     const env = wsgiEnviron(request({ method: 'POST', headers, body: new RequestBody(5) }), settings);
     expect(env.CONTENT_LENGTH).toBe('5');
     expect(env.HTTP_CONTENT_LENGTH).toBeUndefined();
-    const chunked = wsgiEnviron(request({ method: 'POST', headers: new HeaderMap([['Transfer-Encoding', 'chunked']]), body: new RequestBody(undefined) }), settings);
+    const chunked = wsgiEnviron(
+      request({ method: 'POST', headers: new HeaderMap([['Transfer-Encoding', 'chunked']]), body: new RequestBody(undefined) }),
+      settings,
+    );
     expect(chunked.CONTENT_LENGTH).toBeUndefined();
   });
 
@@ -140,7 +149,14 @@ describe('wsgiEnviron', () => {
   });
 
   it('names a verified client certificate as mod_ssl does', () => {
-    const peerCertificate = { subject: { CN: 'client' }, issuer: { CN: 'ca' }, serialNumber: '01', fingerprint256: 'ab', validFrom: '', validTo: '' };
+    const peerCertificate = {
+      subject: { CN: 'client' },
+      issuer: { CN: 'ca' },
+      serialNumber: '01',
+      fingerprint256: 'ab',
+      validFrom: '',
+      validTo: '',
+    };
     const env = wsgiEnviron(request({ connection: { ...connection, secure: true, peerCertificate } }), settings);
     expect([env.SSL_CLIENT_VERIFY, env.SSL_CLIENT_S_DN_CN]).toEqual(['SUCCESS', 'client']);
   });
@@ -153,7 +169,10 @@ describe('requestUrl: the URL of a fetch-style Request', () => {
     // A ? or # that was percent-encoded in the path stays in the path.
     [{ HTTP_HOST: 'h', SCRIPT_NAME: '', PATH_INFO: '/a?b#c', QUERY_STRING: '' }, 'http://h/a%3Fb%23c'],
     [{ SERVER_NAME: '::1', SERVER_PORT: '80', SCRIPT_NAME: '/x', PATH_INFO: '', QUERY_STRING: '' }, 'http://[::1]/x'],
-    [{ HTTP_HOST: 'bad host', SERVER_NAME: '127.0.0.1', SERVER_PORT: '8080', SCRIPT_NAME: '', PATH_INFO: '/', QUERY_STRING: '' }, 'http://127.0.0.1:8080/'],
+    [
+      { HTTP_HOST: 'bad host', SERVER_NAME: '127.0.0.1', SERVER_PORT: '8080', SCRIPT_NAME: '', PATH_INFO: '/', QUERY_STRING: '' },
+      'http://127.0.0.1:8080/',
+    ],
   ])('%j -> %s', (env, url) => {
     expect(requestUrl(env as Record<string, string>)).toBe(url);
   });
@@ -162,7 +181,14 @@ describe('requestUrl: the URL of a fetch-style Request', () => {
 describe('credentials in the environ', () => {
   it('passes Authorization to the application, never Proxy-Authorization or Transfer-Encoding', () => {
     const env = wsgiEnviron(
-      request({ headers: new HeaderMap([['Authorization', 'Basic dTpw'], ['Proxy-Authorization', 'Basic cHJveHk='], ['Transfer-Encoding', 'chunked'], ['Proxy', 'http://evil']]) }),
+      request({
+        headers: new HeaderMap([
+          ['Authorization', 'Basic dTpw'],
+          ['Proxy-Authorization', 'Basic cHJveHk='],
+          ['Transfer-Encoding', 'chunked'],
+          ['Proxy', 'http://evil'],
+        ]),
+      }),
       { serverSoftware: 'boxwire' },
     );
     expect(env.HTTP_AUTHORIZATION).toBe('Basic dTpw');

@@ -30,7 +30,15 @@ function request(body?: RequestBody): HttpRequest {
     headers: new HeaderMap([['Host', 'example.com']]),
     host: 'example.com',
     hostPort: undefined,
-    connection: { id: 1, remoteAddress: '127.0.0.1', remotePort: 5000, localAddress: '127.0.0.1', localPort: 8080, family: 'IPv4', secure: false },
+    connection: {
+      id: 1,
+      remoteAddress: '127.0.0.1',
+      remotePort: 5000,
+      localAddress: '127.0.0.1',
+      localPort: 8080,
+      family: 'IPv4',
+      secure: false,
+    },
     body,
     keepAlive: true,
     received: 0,
@@ -127,7 +135,9 @@ describe('WsgiGateway', () => {
     for (let i = 0; i < 40; i++) h.reply.send({ type: 'chunk', id: h.id, chunk: 'x', last: false });
     const iterator = (h.out[0]!.body as StreamBody)[Symbol.asyncIterator]();
     for (let i = 0; i < 20; i++) await iterator.next();
-    expect(h.jobs.filter((m) => m.type === 'credit')).toEqual([{ type: 'credit', id: h.id, bytes: creditWindow.chunks / 4, chunks: creditWindow.chunks / 4 }]);
+    expect(h.jobs.filter((m) => m.type === 'credit')).toEqual([
+      { type: 'credit', id: h.id, bytes: creditWindow.chunks / 4, chunks: creditWindow.chunks / 4 },
+    ]);
     await h.stop();
   });
 
@@ -163,7 +173,12 @@ describe('WsgiGateway', () => {
     const h = harness();
     h.reply.send({ type: 'failed', id: h.id, status: 503, message: 'queue full' });
     const response = h.out[0]!;
-    expect([response.status, response.body, response.headers.get('retry-after'), (response.error as Error).message]).toEqual([503, undefined, '1', 'queue full']);
+    expect([response.status, response.body, response.headers.get('retry-after'), (response.error as Error).message]).toEqual([
+      503,
+      undefined,
+      '1',
+      'queue full',
+    ]);
     expect(h.ends()).toBe(1);
     await h.stop();
   });

@@ -42,7 +42,12 @@ describe('normalizePrefix', () => {
 
 describe('resolveWsgiApps', () => {
   it('resolves modules against the working directory and keeps the export and interface', () => {
-    expect(resolveWsgiApps([`/app/=${app}#other`, { prefix: '/f', module: 'test/fixtures/wsgi/fetch-named.mjs', interface: 'fetch' }], process.cwd())).toEqual([
+    expect(
+      resolveWsgiApps(
+        [`/app/=${app}#other`, { prefix: '/f', module: 'test/fixtures/wsgi/fetch-named.mjs', interface: 'fetch' }],
+        process.cwd(),
+      ),
+    ).toEqual([
       { prefix: '/app', module: app, export: 'other' },
       { prefix: '/f', module: fixture('fetch-named.mjs'), interface: 'fetch' },
     ]);
@@ -66,7 +71,9 @@ describe('resolvePoolOptions', () => {
     expect(defaultPoolOptions).toMatchObject({ minThreads: 10, maxThreads: 0 });
   });
   it('takes what is given', () => {
-    expect(resolvePoolOptions({ minThreads: 0, maxThreads: 4, queueSize: 1, requestTimeout: 1500, idleTimeout: 10, maxRequests: 100 })).toEqual({
+    expect(
+      resolvePoolOptions({ minThreads: 0, maxThreads: 4, queueSize: 1, requestTimeout: 1500, idleTimeout: 10, maxRequests: 100 }),
+    ).toEqual({
       minThreads: 0,
       maxThreads: 4,
       queueSize: 1,
@@ -93,7 +100,20 @@ describe('resolvePoolOptions', () => {
 describe('the command line', () => {
   it('builds the options from the flags', () => {
     const { options } = parseArgs(
-      ['--wsgi', `/app/=${app}`, `--wsgi=/x=${app}#other`, '--min-threads', '2', '--max-threads=8', '--queue-size', '50', '--app-timeout', '2.5', '--max-requests', '1000'],
+      [
+        '--wsgi',
+        `/app/=${app}`,
+        `--wsgi=/x=${app}#other`,
+        '--min-threads',
+        '2',
+        '--max-threads=8',
+        '--queue-size',
+        '50',
+        '--app-timeout',
+        '2.5',
+        '--max-requests',
+        '1000',
+      ],
       flags,
     );
     expect(options).toMatchObject({

@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Sink } from '../../components/sink.js';
+import type { Sink } from '../../components/sink.js';
 import { defaultPoolOptions, threadCount, threadOffers, WorkerPool, type PoolOptions } from '../../components/wsgi/pool.js';
 import type { PoolReply } from '../../components/wsgi/messages.js';
 import { request, waitFor } from '../helpers/http.js';

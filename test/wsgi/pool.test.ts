@@ -31,7 +31,12 @@ describe('the pool', () => {
     // Idle for idleTimeout: back to the minimum, said on the monitor channel with the pool's figures.
     await waitFor(() => server.poolStatus!.threads === 1);
     const shrink = logs.monitor!.find((r) => /thread \d+ stopped: idle/.test(r.message))!;
-    expect(shrink.fields).toMatchObject({ threads: expect.any(Number), busy: expect.any(Number), idle: expect.any(Number), queued: expect.any(Number) });
+    expect(shrink.fields).toMatchObject({
+      threads: expect.any(Number),
+      busy: expect.any(Number),
+      idle: expect.any(Number),
+      queued: expect.any(Number),
+    });
     expect(server.poolStatus!.served).toBe(4);
     await server.stop();
     await waitFor(() => threadCount() === 0);
@@ -107,7 +112,10 @@ describe('the pool', () => {
   });
 
   it('answers 502, without starting thread after thread, when the application ends its thread as it loads', async () => {
-    const { server, port, logs } = await wsgiServer({ wsgi: [`/app/=${fixture('exit-at-load.mjs')}`], pool: { minThreads: 1, maxThreads: 2 } });
+    const { server, port, logs } = await wsgiServer({
+      wsgi: [`/app/=${fixture('exit-at-load.mjs')}`],
+      pool: { minThreads: 1, maxThreads: 2 },
+    });
     await logged(logs, /thread \d+ died while starting: exit code 9/);
     expect(server.poolStatus!.threads).toBe(0);
     expect((await get(port, '/app/x')).status).toBe(502);

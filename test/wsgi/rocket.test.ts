@@ -25,7 +25,27 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'boxwire-tls-'));
   keyFile = join(dir, 'key.pem');
   certFile = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ],
+    { stdio: 'ignore' },
+  );
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,17 +57,34 @@ function clientCertificate(): { caFile: string; key: Buffer; cert: Buffer } {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl('req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=test ca');
   openssl('req', ...ec, '-keyout', file('client.key'), '-out', file('client.csr'), '-subj', '/CN=client');
-  openssl('x509', '-req', '-in', file('client.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('client.pem'), '-days', '1');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('client.csr'),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('client.pem'),
+    '-days',
+    '1',
+  );
   return { caFile: file('ca.pem'), key: readFileSync(file('client.key')), cert: readFileSync(file('client.pem')) };
 }
 
 function httpsGet(port: number, path: string, client: { key?: Buffer; cert?: Buffer } = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.get({ host: '127.0.0.1', port, path, rejectUnauthorized: false, headers: { host: 'localhost' }, ...client }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString() }));
-    });
+    const req = https.get(
+      { host: '127.0.0.1', port, path, rejectUnauthorized: false, headers: { host: 'localhost' }, ...client },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString() }));
+      },
+    );
     req.on('error', reject);
   });
 }
@@ -55,7 +92,19 @@ function httpsGet(port: number, path: string, client: { key?: Buffer; cert?: Buf
 describe('Rocket', () => {
   it('serves its application on each interface, plain and TLS; stop() and restart()', async () => {
     const before = snapshot();
-    const rocket = new Rocket([['127.0.0.1', 0], ['127.0.0.1', 0, keyFile, certFile]], 'wsgi', { wsgiApp: fixture('pep3333.mjs') }, 1, 2, 8, 5, quiet);
+    const rocket = new Rocket(
+      [
+        ['127.0.0.1', 0],
+        ['127.0.0.1', 0, keyFile, certFile],
+      ],
+      'wsgi',
+      { wsgiApp: fixture('pep3333.mjs') },
+      1,
+      2,
+      8,
+      5,
+      quiet,
+    );
     const addresses = await rocket.start();
     expect(addresses.map((a) => a.secure)).toEqual([false, true]);
     expect(rocket.server!.options.pool).toMatchObject({ minThreads: 1, maxThreads: 2, queueSize: 8 });
@@ -74,7 +123,16 @@ describe('Rocket', () => {
 
   it('with a CA file, asks clients for a certificate but does not require one (CERT_OPTIONAL)', async () => {
     const { caFile, key, cert } = clientCertificate();
-    const rocket = new Rocket(['127.0.0.1', 0, keyFile, certFile, caFile], 'wsgi', { wsgiApp: fixture('pep3333.mjs') }, 1, 1, null, null, quiet);
+    const rocket = new Rocket(
+      ['127.0.0.1', 0, keyFile, certFile, caFile],
+      'wsgi',
+      { wsgiApp: fixture('pep3333.mjs') },
+      1,
+      1,
+      null,
+      null,
+      quiet,
+    );
     const [address] = await rocket.start();
     try {
       const withCert = JSON.parse((await httpsGet(address!.port, '/environ', { key, cert })).text) as Record<string, string>;
@@ -101,7 +159,11 @@ describe('Rocket', () => {
     ['another method', () => new Rocket(['127.0.0.1', 0], 'fs' as 'wsgi', { wsgiApp: fixture('pep3333.mjs') }), /only the "wsgi" method/],
     ['no application', () => new Rocket(['127.0.0.1', 0], 'wsgi', {} as { wsgiApp: string }), /wsgiApp/],
     ['a missing module', () => new Rocket(['127.0.0.1', 0], 'wsgi', { wsgiApp: './nowhere.mjs' }), /no module at \.\/nowhere\.mjs/],
-    ['a missing key file', () => new Rocket(['127.0.0.1', 0, '/no/key.pem', '/no/cert.pem'], 'wsgi', { wsgiApp: fixture('pep3333.mjs') }), /cannot read the key file \/no\/key\.pem/],
+    [
+      'a missing key file',
+      () => new Rocket(['127.0.0.1', 0, '/no/key.pem', '/no/cert.pem'], 'wsgi', { wsgiApp: fixture('pep3333.mjs') }),
+      /cannot read the key file \/no\/key\.pem/,
+    ],
     ['maxThreads under minThreads', () => new Rocket(['127.0.0.1', 0], 'wsgi', { wsgiApp: fixture('pep3333.mjs') }, 4, 2), /maxThreads/],
   ])('refuses %s at construction', (_, make, reason) => {
     expect(make).toThrow(reason);
@@ -130,10 +192,14 @@ describe('CherryPyWSGIServer', () => {
 
 describe('the interfaces option', () => {
   it('refuses host or port beside it, and bad entries', () => {
-    expect(() => createServer({ port: 0, interfaces: [{ host: '127.0.0.1', port: 0 }] })).toThrow(/either "interfaces" or "host" and "port"/);
+    expect(() => createServer({ port: 0, interfaces: [{ host: '127.0.0.1', port: 0 }] })).toThrow(
+      /either "interfaces" or "host" and "port"/,
+    );
     expect(() => createServer({ interfaces: [] })).toThrow(/non-empty array/);
     expect(() => createServer({ interfaces: [{ host: '127.0.0.1', port: 70000 }] })).toThrow(/interfaces\[0\]\.port/);
-    expect(() => createServer({ interfaces: [{ host: '127.0.0.1', port: 0, tls: { key: 'k' } as never }] })).toThrow(/interfaces\[0\]\.tls/);
+    expect(() => createServer({ interfaces: [{ host: '127.0.0.1', port: 0, tls: { key: 'k' } as never }] })).toThrow(
+      /interfaces\[0\]\.tls/,
+    );
     expect(() => createServer({ interfaces: [{ host: '127.0.0.1', port: 0, extra: 1 } as never] })).toThrow(/unknown key "extra"/);
   });
 });

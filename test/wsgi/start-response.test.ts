@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { declaredLength, headersProblem, statusCode, statusProblem } from '../../src/http/wsgi-response.js';
 
 describe('statusProblem: PEP 3333 status strings', () => {
-  it.each(['200 OK', '404 Not Found', '599 Whatever', '201 ', '418 I\'m a teapot'])('takes %j', (status) => {
+  it.each(['200 OK', '404 Not Found', '599 Whatever', '201 ', "418 I'm a teapot"])('takes %j', (status) => {
     expect(statusProblem(status)).toBeUndefined();
   });
   it.each([
@@ -22,7 +22,17 @@ describe('statusProblem: PEP 3333 status strings', () => {
 });
 
 describe('headersProblem: PEP 3333 response headers', () => {
-  it.each([[[]], [[['Content-Type', 'text/plain'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2']]], [[['X-Tab', 'a\tb']]]])('takes %j', (headers) => {
+  it.each([
+    [[]],
+    [
+      [
+        ['Content-Type', 'text/plain'],
+        ['Set-Cookie', 'a=1'],
+        ['Set-Cookie', 'b=2'],
+      ],
+    ],
+    [[['X-Tab', 'a\tb']]],
+  ])('takes %j', (headers) => {
     expect(headersProblem(headers)).toBeUndefined();
   });
   it.each([

@@ -41,7 +41,15 @@ describe('a job on the wire', () => {
   it('names the variables every request has only once, in the code', () => {
     const wire = wireJob({ type: 'job', id: 1, app: 0, environ: full, hasBody: false }, 0);
     expect(wire.slice(0, 5)).toEqual([1, 0, false, 0, 11]);
-    expect(wire.slice(5)).toEqual([...Object.values(full).slice(0, 11), 'CONTENT_TYPE', 'text/plain', 'HTTP_HOST', 'example.com', 'HTTP_X_EMPTY', '']);
+    expect(wire.slice(5)).toEqual([
+      ...Object.values(full).slice(0, 11),
+      'CONTENT_TYPE',
+      'text/plain',
+      'HTTP_HOST',
+      'example.com',
+      'HTTP_X_EMPTY',
+      '',
+    ]);
   });
 
   it('carries the slot of a job offered ahead', () => {
@@ -51,7 +59,21 @@ describe('a job on the wire', () => {
 
 describe('a thread message on the wire', () => {
   const heads: [string, FromThread][] = [
-    ['a whole body', { type: 'head', id: 7, status: 200, headers: [['Content-Type', 'text/plain'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2']], body: 'hello', last: true }],
+    [
+      'a whole body',
+      {
+        type: 'head',
+        id: 7,
+        status: 200,
+        headers: [
+          ['Content-Type', 'text/plain'],
+          ['Set-Cookie', 'a=1'],
+          ['Set-Cookie', 'b=2'],
+        ],
+        body: 'hello',
+        last: true,
+      },
+    ],
     ['bytes, more to come', { type: 'head', id: 8, status: 201, headers: [], body: new Uint8Array([1, 2, 3]), last: false }],
     ['no body', { type: 'head', id: 9, status: 204, headers: [['X-A', '']], last: true }],
   ];
