@@ -10,7 +10,7 @@
 import { box } from '../src/core/box.js';
 import { Component, boxes } from '../src/core/component.js';
 import { link } from '../src/core/link.js';
-import { failed, producerFinished, type Failed } from '../src/core/signals.js';
+import { failed, type Failed } from '../src/core/signals.js';
 
 const carouselBoxes = boxes({
   inboxes: { inbox: box<unknown>('messages; each one starts a fresh child') },
@@ -41,13 +41,11 @@ export class Carousel<A = unknown> extends Component<typeof carouselBoxes> {
       const child = this.factory(message as A);
       link(child.outboxes.outbox as never, this.outboxes.outbox);
       this.active++;
-      this.adopt(child, (ended) => {
+      this.runChild(child, message, (ended) => {
         this.active--;
         if (ended.reason === 'failed') this.send('failures', failed(child.name, ended.error));
         this.finishIfIdle();
       });
-      child.inboxes.inbox.send(message);
-      child.inboxes.control.send(producerFinished);
     });
   }
 }

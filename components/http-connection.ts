@@ -1,25 +1,38 @@
 /**
- * The per-connection HTTP graph, as data. For each accepted connection:
+ * The per-connection HTTP graph, described once, by name. For each accepted
+ * connection:
  *
- *   bytes -> parser -> router -> [stages] -> errorPage -> responder -> bytes
- *                 \____________ rejected ______/  ^           |
- *                  \___________ framing __________|           +-> sent -> parser, accessLog
+ *   bytes -> parser -> [before...] -> router -> [after...] -> errorPage -> responder -> bytes
+ *              |  \          \___ answer __________________/^              |
+ *              |   \_______________ rejected _______________/               |
+ *              \_____________________ framing ______________________________/ (to the responder)
+ *                                                             sent -> parser, accessLog
  *
- * The parser's refusals skip the router; the responder tells the parser when
- * each response has gone (so it reads the next request) and tells the access
- * log what was sent. `stages` are components of your own, put between the
- * router and the error page: each takes responses on `inbox` and passes them
- * on from `outbox`. Copy `httpConnectionLinks` to rewire it further.
+ * The parser's refusals skip the router; request stages (`before`) may
+ * answer a request themselves, straight to the error page; response stages
+ * (`after`) see every response the router sends. The responder tells the
+ * parser when each response has gone (so it reads the next request) and
+ * tells the access log what was sent.
+ *
+ * `httpConnectionPlan(options)` is that graph as a GraphPlan: edit it by
+ * name (insert between two children, replace one, tap a box) and build it
+ * per connection. `httpConnectionLinks` is its list of links, the low-level
+ * form a Graphline of your own takes.
  */
 import type { Component } from '../src/core/component.js';
 import type { ConnectionInfo } from '../src/core/connection-info.js';
-import { Graphline, type LinkSpec } from '../src/core/graph.js';
+import type { Graphline, LinkSpec } from '../src/core/graph.js';
+import { GraphPlan, type PlanLink } from '../src/core/graph-plan.js';
 import type { ServerCounters } from '../src/http/counters.js';
 import { AccessLog, type AccessLogOption } from './access-log.js';
 import { ErrorPage, type ErrorPageOptions } from './error-page.js';
 import { HttpParser, defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from './http-parser.js';
 import { RequestRouter, type RouteTable } from './request-router.js';
 import { Responder } from './responder.js';
+import { stageBoxesOf, stageChainLinks, type StageBoxes } from './request-stage.js';
+
+/** Makes a stage of the connection graph, fresh for each connection. */
+export type StageFactory = (info: ConnectionInfo) => Component<any>;
 
 export interface HttpConnectionOptions {
   readonly routes: RouteTable;
@@ -29,27 +42,66 @@ export interface HttpConnectionOptions {
   readonly server?: string | false;
   readonly accessLog?: AccessLogOption | false;
   readonly errorPages?: ErrorPageOptions;
-  /** Response stages between the router and the error page, made fresh per connection. */
-  readonly stages?: readonly (() => Component<any>)[];
+  /** Request stages between the parser and the router (see request-stage.ts). */
+  readonly before?: readonly StageFactory[];
+  /** Response stages between the router and the error page. */
+  readonly after?: readonly StageFactory[];
   /** Server-wide figures the responder records into. */
   readonly counters?: ServerCounters;
 }
 
 type Children = Record<string, Component<any>>;
 
-const shapes = new Map<number, LinkSpec<Children>[]>();
+/** The default graph's children and links, by name: `before0...` and `after0...` are the stages. */
+export function httpConnectionPlan(options: HttpConnectionOptions): GraphPlan<ConnectionInfo> {
+  const limits = options.limits ?? defaultParserLimits;
+  const timeouts = options.timeouts ?? defaultParserTimeouts;
+  const handlerTimeout = options.timeouts?.handler;
+  const before = options.before ?? [];
+  const after = options.after ?? [];
+  const accessLog = options.accessLog === false ? false : (options.accessLog ?? 'combined');
+  const children: Record<string, { make: (info: ConnectionInfo) => Component<any>; role: string }> = {
+    parser: { make: (info) => new HttpParser(info, limits, timeouts), role: 'bytes to requests (RFC 9112), limits and framing' },
+  };
+  before.forEach((make, i) => {
+    children[`before${i}`] = { make, role: 'request stage' };
+  });
+  children.router = { make: () => new RequestRouter(options.routes, { handlerTimeout }), role: 'picks and runs the handler' };
+  after.forEach((make, i) => {
+    children[`after${i}`] = { make, role: 'response stage' };
+  });
+  children.errorPage = { make: () => new ErrorPage(options.errorPages), role: 'pages for bodiless errors, the errors log' };
+  children.responder = {
+    make: () => new Responder({ server: options.server, counters: options.counters }),
+    role: 'responses to bytes, in request order',
+  };
+  if (accessLog) children.accessLog = { make: () => new AccessLog(accessLog), role: 'a line per response sent' };
+  const probe = { id: 0 } as ConnectionInfo;
+  const boxes = (make: StageFactory): StageBoxes => stageBoxesOf(make, probe);
+  const links = connectionLinks(before.map(boxes), after.map(boxes), accessLog !== false);
+  return GraphPlan.of(children, links, { name: (info) => `http#${info.id}`, title: 'HTTP connection' });
+}
 
-/** The links of the default graph, with `stages` (named stage0, stage1, ...) between router and errorPage. */
-export function httpConnectionLinks(stageCount = 0, accessLog = true): readonly LinkSpec<Children>[] {
-  const key = stageCount * 2 + (accessLog ? 1 : 0);
-  const known = shapes.get(key);
-  if (known) return known;
-  const chain = ['router', ...Array.from({ length: stageCount }, (_, i) => `stage${i}`), 'errorPage'];
-  const links: LinkSpec<Children>[] = [
+/** Builds one connection's graph from the default plan. */
+export function httpConnection(info: ConnectionInfo, options: HttpConnectionOptions): Graphline {
+  return httpConnectionPlan(options).build(info);
+}
+
+const plainStage: StageBoxes = { answer: false, log: false };
+
+/**
+ * The links of the default graph, for a Graphline of your own: `before`
+ * and `after` stages (named before0..., after0...) have only the standard
+ * boxes; give more to link their answer and log boxes too.
+ */
+export function httpConnectionLinks(after = 0, accessLog = true, before = 0): readonly LinkSpec<Children>[] {
+  return connectionLinks(Array(before).fill(plainStage), Array(after).fill(plainStage), accessLog) as readonly LinkSpec<Children>[];
+}
+
+function connectionLinks(before: readonly StageBoxes[], after: readonly StageBoxes[], accessLog: boolean): PlanLink[] {
+  const links: PlanLink[] = [
     ['self.inbox', 'parser.inbox'],
     ['self.control', 'parser.control'],
-    ['parser.outbox', 'router.inbox'],
-    ['parser.signal', 'router.control'],
     ['parser.rejected', 'errorPage.inbox'],
     ['parser.framing', 'responder.framing'],
     ['parser.flow', 'self.flow'],
@@ -63,27 +115,11 @@ export function httpConnectionLinks(stageCount = 0, accessLog = true): readonly 
     ['errorPage.log', 'self.log'],
     ['responder.log', 'self.log'],
   ];
-  for (let i = 0; i + 1 < chain.length; i++) {
-    links.push([`${chain[i]}.outbox`, `${chain[i + 1]}.inbox`], [`${chain[i]}.signal`, `${chain[i + 1]}.control`]);
-  }
-  if (accessLog) {
+  links.push(
+    ...stageChainLinks('before', before, { from: 'parser', to: 'router', answers: 'errorPage.inbox', logs: 'self.log' }),
+    ...stageChainLinks('after', after, { from: 'router', to: 'errorPage', answers: 'errorPage.inbox', logs: 'self.log' }),
+  );
+  if (accessLog)
     links.push(['responder.sent', 'accessLog.inbox'], ['responder.signal', 'accessLog.control'], ['accessLog.outbox', 'self.log']);
-  }
-  shapes.set(key, links);
   return links;
-}
-
-/** Builds one connection's graph. */
-export function httpConnection(info: ConnectionInfo, options: HttpConnectionOptions): Graphline {
-  const children: Children = {
-    parser: new HttpParser(info, options.limits ?? defaultParserLimits, options.timeouts ?? defaultParserTimeouts),
-    router: new RequestRouter(options.routes, { handlerTimeout: options.timeouts?.handler }),
-    errorPage: new ErrorPage(options.errorPages),
-    responder: new Responder({ server: options.server, counters: options.counters }),
-  };
-  const stages = options.stages;
-  if (stages) for (let i = 0; i < stages.length; i++) children[`stage${i}`] = stages[i]!();
-  const accessLog = options.accessLog !== false;
-  if (accessLog) children.accessLog = new AccessLog(options.accessLog || 'combined');
-  return new Graphline(children, httpConnectionLinks(stages ? stages.length : 0, accessLog), `http#${info.id}`);
 }

@@ -28,7 +28,16 @@ import { ByteQueue } from '../src/http/byte-queue.js';
 import { ChunkedDecoder } from '../src/http/chunked.js';
 import { HttpError } from '../src/http/errors.js';
 import { HeaderMap } from '../src/http/headers.js';
-import { errorResponse, requestLine, type Framing, type HttpRequest, type HttpResponse, type Sent } from '../src/http/messages.js';
+import {
+  errorResponse,
+  makeRequest,
+  requestLine,
+  type Framing,
+  type HttpRequest,
+  type HttpResponse,
+  type RequestHead,
+  type Sent,
+} from '../src/http/messages.js';
 import { parseRequestHead, type BodyFraming, type Refusal } from '../src/http/parse-head.js';
 import { RequestBody } from '../src/http/request-body.js';
 import { linger, pause, resume, type FlowControl } from './tcp-server/connection.js';
@@ -234,26 +243,7 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
     const head = parsed.head;
     const seq = this.seq++;
     const body = head.framing.kind === 'none' ? undefined : this.openBody(seq, head.framing, head.expectContinue);
-    const request: HttpRequest = {
-      type: 'request',
-      seq,
-      method: head.method,
-      target: head.target,
-      path: head.path,
-      rawPath: head.rawPath,
-      query: head.query,
-      version: head.version,
-      headers: head.headers,
-      host: head.host,
-      hostPort: head.hostPort,
-      connection: this.connection,
-      body,
-      keepAlive: head.keepAlive,
-      received: performance.now(),
-      mount: undefined,
-      params: undefined,
-      redirects: 0,
-    };
+    const request = makeRequest(seq, head, this.connection, body);
     this.inFlight++;
     this.current = body ? { request, body, sent: false } : undefined;
     if (!head.keepAlive) {
@@ -380,9 +370,7 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
   /** Answers a request that cannot be accepted, then reads nothing more. */
   private refuse(refusal: Refusal): false {
     const seq = this.seq++;
-    const request: HttpRequest = {
-      type: 'request',
-      seq,
+    const what: RequestHead = {
       method: refusal.method ?? '-',
       target: refusal.target ?? '-',
       path: '',
@@ -392,14 +380,9 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
       headers: new HeaderMap(),
       host: '',
       hostPort: undefined,
-      connection: this.connection,
-      body: undefined,
       keepAlive: false,
-      received: performance.now(),
-      mount: undefined,
-      params: undefined,
-      redirects: 0,
     };
+    const request = makeRequest(seq, what, this.connection, undefined);
     this.inFlight++;
     this.headerTimer?.cancel();
     this.close(!this.peerEnded);

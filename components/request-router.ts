@@ -26,9 +26,21 @@
 import { box, type Box, type Dispatcher } from '../src/core/box.js';
 import { Component, boxes, type OwnedTimer } from '../src/core/component.js';
 import type { LogRecord } from '../src/core/log.js';
-import { isHttpError } from '../src/http/errors.js';
-import { errorResponse, respond, type HttpRequest, type HttpResponse, type Reroute, type ResponseInit } from '../src/http/messages.js';
+import { isThenable } from '../src/core/thenable.js';
+import { HeaderMap } from '../src/http/headers.js';
+import {
+  errorResponse,
+  failureResponse,
+  makeRequest,
+  respond,
+  type HttpRequest,
+  type HttpResponse,
+  type Reroute,
+  type ResponseInit,
+} from '../src/http/messages.js';
 import { compilePattern, hostMatches, type CompiledPattern } from '../src/http/route-pattern.js';
+import type { GraphPlan } from '../src/core/graph-plan.js';
+import { stageChainPlan } from './request-stage.js';
 
 export type HandlerResult = ResponseInit | HttpResponse;
 export type HandlerFunction = (request: HttpRequest) => HandlerResult | Promise<HandlerResult>;
@@ -71,6 +83,8 @@ export interface Route {
   readonly component?: HandlerFactory;
   /** ...or a task started per request. */
   readonly task?: HandlerTask;
+  /** Request stages of this route's own, run before its handler (made fresh per request; see request-stage.ts). */
+  readonly before?: readonly ((request: HttpRequest) => Component<any>)[];
   /** A name for logs. */
   readonly name?: string;
 }
@@ -79,6 +93,8 @@ interface CompiledRoute {
   readonly route: Route;
   readonly pattern: CompiledPattern;
   readonly methods: ReadonlySet<string> | undefined;
+  /** Its own request stages, as one graph per request. */
+  readonly stages: GraphPlan<HttpRequest> | undefined;
 }
 
 /** Routes compiled once per server, shared by every connection's router. */
@@ -94,7 +110,12 @@ export class RouteTable {
       }
       const methods = route.methods ? new Set(route.methods.map((m) => m.toUpperCase())) : undefined;
       if (methods?.has('GET')) methods.add('HEAD');
-      return { route, pattern: compilePattern(route.path), methods };
+      const before = route.before ?? [];
+      if (!Array.isArray(before) || before.some((s) => typeof s !== 'function')) {
+        throw new TypeError(`route ${route.path}: "before" must be an array of component factories`);
+      }
+      const stages = before.length > 0 ? stageChainPlan(before, probeRequest) : undefined;
+      return { route, pattern: compilePattern(route.path), methods, stages };
     });
     if (this.routes.some((r) => !r.methods)) this.implemented = undefined;
     else {
@@ -110,6 +131,7 @@ export const requestRouterBoxes = boxes({
   inboxes: {
     inbox: box<HttpRequest>('requests to route'),
     handled: box<HttpResponse | Reroute>('what handler components answer'),
+    staged: box<HttpRequest>("requests a route's own stages passed on, for its handler"),
   },
   outboxes: {
     outbox: box<HttpResponse>('responses, in the order they are ready'),
@@ -118,6 +140,24 @@ export const requestRouterBoxes = boxes({
 });
 
 const maxReroutes = 10;
+/** What a route's stage factories are first called with, to see their boxes (see stageBoxesOf). */
+const probeRequest = makeRequest(
+  0,
+  {
+    method: 'GET',
+    target: '/',
+    path: '/',
+    rawPath: '/',
+    query: '',
+    version: 'HTTP/1.1',
+    headers: new HeaderMap(),
+    host: '',
+    hostPort: undefined,
+    keepAlive: true,
+  },
+  { id: 0, remoteAddress: '', remotePort: 0, family: 'IPv4', localAddress: '', localPort: 0, secure: false },
+  undefined,
+);
 const noneAwaited: ReadonlyMap<number, Awaited> = new Map();
 
 export class RequestRouter extends Component<typeof requestRouterBoxes> {
@@ -135,6 +175,8 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
    */
   private awaited: Map<number, Awaited> | undefined = undefined;
   private deadlineTimer: OwnedTimer | undefined = undefined;
+  /** Requests in a route's own stages, by position: the route whose handler they go to next. */
+  private staging: Map<number, Route> | undefined = undefined;
   private readonly handlerTimeout: number;
 
   constructor(
@@ -155,6 +197,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     // Methods as handlers (called with this router as `this`): no closures per connection.
     this.on('inbox', this.route);
     this.on('handled', this.handled);
+    this.on('staged', this.staged);
   }
 
   private handled(message: HttpResponse | Reroute): void {
@@ -182,7 +225,8 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     }
     let allowed: Set<string> | undefined;
     let pathMatched = false;
-    for (const { route, pattern, methods } of routes) {
+    for (const compiled of routes) {
+      const { route, pattern, methods } = compiled;
       if (!hostMatches(route.host, request.host)) continue;
       const match = pattern.match(request.path);
       if (!match) continue;
@@ -192,13 +236,11 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
         for (const m of methods) allowed.add(m);
         continue;
       }
-      // The router owns these two fields; the parser left them empty so the request's shape never changes.
-      const routed = request as { mount?: string; params?: Readonly<Record<string, string>> };
-      routed.mount = match.mount;
-      routed.params = match.params;
-      if (route.handler) this.call(route.handler, request);
-      else if (route.task) this.begin(route.task, request);
-      else this.spawn(route.component!, request);
+      // The router's two fields, in the places the request was made with (see makeRequest).
+      request.mount = match.mount;
+      request.params = match.params;
+      if (compiled.stages) this.stage(compiled, request);
+      else this.dispatch(route, request);
       return;
     }
     if (!pathMatched) return this.answer(errorResponse(request, 404));
@@ -208,19 +250,48 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     this.answer(errorResponse(request, 405, { headers: { Allow: allow } }));
   }
 
+  /** Runs the route's handler for a request: a function, a task or a component. */
+  private dispatch(route: Route, request: HttpRequest): void {
+    if (route.handler) this.call(route.handler, request);
+    else if (route.task) this.begin(route.task, request);
+    else this.spawn(route.component!, request);
+  }
+
+  /** Runs a route's own stages for a request, as one child: what they pass on comes back on `staged`. */
+  private stage(compiled: CompiledRoute, request: HttpRequest): void {
+    let chain: Component<any>;
+    try {
+      chain = compiled.stages!.build(request);
+    } catch (error) {
+      return this.answer(failureResponse(request, error));
+    }
+    (chain.outboxes.outbox as Box<HttpRequest>).connect(this.inboxes.staged);
+    if ('answer' in chain.outboxes) (chain.outboxes.answer as Box<HttpResponse | Reroute>).connect(this.inboxes.handled);
+    (this.staging ??= new Map()).set(request.seq, compiled.route);
+    this.runAwaited(chain, request);
+  }
+
+  /** A request a route's stages passed on: now its handler, which owes the answer in their place. */
+  private staged(request: HttpRequest): void {
+    const route = this.staging?.get(request.seq);
+    if (!route || !this.awaited?.delete(request.seq)) return;
+    this.staging!.delete(request.seq);
+    this.dispatch(route, request);
+  }
+
   private call(handler: HandlerFunction, request: HttpRequest): void {
     let result: HandlerResult | Promise<HandlerResult>;
     try {
       result = handler(request);
     } catch (error) {
-      return this.answer(failure(request, error));
+      return this.answer(failureResponse(request, error));
     }
-    if (!isPromise(result)) return this.answer(toResponse(request, result));
+    if (!isThenable(result)) return this.answer(toResponse(request, result));
     this.pendingCalls++;
     const entry = this.await(request);
     result.then(
       (value) => this.run(() => this.settled(entry, toResponse(request, value))),
-      (error: unknown) => this.run(() => this.settled(entry, failure(request, error))),
+      (error: unknown) => this.run(() => this.settled(entry, failureResponse(request, error))),
     );
   }
 
@@ -235,22 +306,27 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     try {
       child = factory(request);
     } catch (error) {
-      return this.answer(failure(request, error));
+      return this.answer(failureResponse(request, error));
     }
     // Plain box links (no Link handle to keep): closing the child's boxes undoes them.
     (child.outboxes.outbox as Box<HttpResponse | Reroute>).connect(this.inboxes.handled);
+    this.runAwaited(child, request);
+  }
+
+  /** Runs a child for a request (a handler component, or a route's stages), awaiting its answer; one that stops owing it owes a 500. */
+  private runAwaited(child: Component<any>, request: HttpRequest): void {
     if ('log' in child.outboxes) (child.outboxes.log as Box<LogRecord>).connect(this.outboxes.log);
     this.children++;
     this.await(request, child);
-    this.adopt(child, (ended) => {
+    this.runChild(child, request, (ended) => {
       this.children--;
       if (this.awaited?.get(request.seq)?.child === child) {
+        this.staging?.delete(request.seq);
         const error = ended.reason === 'failed' ? ended.error : new Error(`${child.name} stopped without answering`);
-        this.answerAwaited(failure(request, error));
+        this.answerAwaited(failureResponse(request, error));
       }
       this.finishIfIdle();
     });
-    child.inboxes.inbox.send(request);
   }
 
   private begin(start: HandlerTask, request: HttpRequest): void {
@@ -261,7 +337,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       task.work = start(request, task);
     } catch (error) {
       entry.task = undefined;
-      return this.answerAwaited(failure(request, error));
+      return this.answerAwaited(failureResponse(request, error));
     }
     // It may have ended already (a refusal given at once); that waits its turn at this boundary.
     if (!this.tasks) {
@@ -286,7 +362,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     this.run(() => {
       if (!this.tasks?.delete(task)) return;
       const entry = this.awaited?.get(task.request.seq);
-      if (entry?.task === task) this.answerAwaited(failure(task.request, new Error('the handler task ended without answering')));
+      if (entry?.task === task) this.answerAwaited(failureResponse(task.request, new Error('the handler task ended without answering')));
       this.finishIfIdle();
     });
   }
@@ -414,17 +490,7 @@ function allowList(methods: ReadonlySet<string>): string {
   return [...methods].sort().join(', ');
 }
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
 function toResponse(request: HttpRequest, result: HandlerResult): HttpResponse {
   if (result && (result as HttpResponse).type === 'response') return result as HttpResponse;
   return respond(request, (result ?? {}) as ResponseInit);
-}
-
-/** An exception from a handler, as a response: its own status if it is an HttpError, else 500. */
-function failure(request: HttpRequest, error: unknown): HttpResponse {
-  if (isHttpError(error)) return errorResponse(request, error.status, { error, close: error.close });
-  return errorResponse(request, 500, { error });
 }

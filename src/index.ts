@@ -40,7 +40,22 @@ export { AccessLog, type AccessLogOption } from '../components/access-log.js';
 export { Responder, type ResponderOptions } from '../components/responder.js';
 export { Logger, channelNames, type ChannelName, type LoggerOptions } from '../components/logger.js';
 export { statusRoute, healthRoute } from '../components/status.js';
-export { httpConnection, httpConnectionLinks, type HttpConnectionOptions } from '../components/http-connection.js';
+export {
+  httpConnection,
+  httpConnectionLinks,
+  httpConnectionPlan,
+  type HttpConnectionOptions,
+  type StageFactory,
+} from '../components/http-connection.js';
+export {
+  RequestStage,
+  requestStage,
+  requestStageBoxes,
+  stageAnswer,
+  type RequestStageSpec,
+  type StageDecision,
+  type StageFunction,
+} from '../components/request-stage.js';
 export { Compress, compressBoxes } from '../components/compress.js';
 export {
   resolveCompressOptions,

@@ -18,6 +18,7 @@ import { FileWrapper, type FileLike } from './file-wrapper.js';
 import { ClientGone } from './thread-input.js';
 import type { ThreadJob } from './thread-job.js';
 import type { Chunk } from './thread-output.js';
+import { isThenable } from '../../src/core/thenable.js';
 
 export type StartResponse = (status: string, headers: [string, string][], excInfo?: unknown) => (data: Chunk) => void;
 export type WsgiApplication = (environ: Record<string, unknown>, startResponse: StartResponse) => unknown;
@@ -214,8 +215,4 @@ function chunkOf(value: unknown): Chunk {
   if (typeof value === 'string' || value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   throw new TypeError(`body chunks must be strings or bytes, not ${value === null ? 'null' : typeof value}`);
-}
-
-function isThenable<T>(value: unknown): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -331,6 +331,21 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
   }
 
   /**
+   * Runs a fresh child for one message, as Kamaelia's Carousel did: adopts
+   * it, hands it the message on its inbox and then `producerFinished` on its
+   * control (it gets nothing else), and calls `onEnded` when it stops (see
+   * `adopt`). What a carousel does for every message and a router for every
+   * request its handler components answer. Link its outboxes first.
+   */
+  protected runChild<C extends Component<any>>(child: C, message: unknown, onEnded?: (ended: Ended) => void): C {
+    this.adopt(child, onEnded);
+    const inboxes = child.inboxes as unknown as Record<string, Box<unknown>>;
+    inboxes.inbox!.send(message);
+    inboxes.control!.send(producerFinished);
+    return child;
+  }
+
+  /**
    * For a component that owes answers for what it has read (calls, children
    * running): the end of its input (`producerFinished`, or a graceful
    * shutdown) then finishes it only once `inFlight()` (called with the

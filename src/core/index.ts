@@ -15,6 +15,8 @@ export {
   type OwnedTimer,
 } from './component.js';
 export { Graphline, Pipeline, graphline, pipeline, type LinkSpec, type Children } from './graph.js';
+export { GraphPlan, type ChildFactory, type BoxRef, type PlanLink, type PlanView, type InsertOptions } from './graph-plan.js';
+export { isThenable } from './thenable.js';
 export { Link, link, unlink } from './link.js';
 export { logRecord, type LogRecord, type LogLevel } from './log.js';
 export {

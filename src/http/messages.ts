@@ -11,6 +11,7 @@
  * page, responder, access log) knows the method, version and request line.
  */
 import type { ConnectionInfo } from '../core/connection-info.js';
+import { isHttpError } from './errors.js';
 import { HeaderMap, type HeadersInit } from './headers.js';
 import type { RequestBody } from './request-body.js';
 
@@ -46,12 +47,58 @@ export interface HttpRequest {
   readonly keepAlive: boolean;
   /** performance.now() when the request head was complete. */
   readonly received: number;
-  /** Set by the router: the part of `path` that selected the route (a mount point, CGI's SCRIPT_NAME). */
-  readonly mount?: string;
-  /** Set by the router: parameters of the matched route pattern; `*` is the rest of a prefix match. */
-  readonly params?: Readonly<Record<string, string>>;
+  /**
+   * The part of `path` that selected the route (a mount point, CGI's
+   * SCRIPT_NAME). The router writes it, and `params`, when it picks a route,
+   * into the places `makeRequest` left for them: nothing else writes either.
+   */
+  mount?: string;
+  /** Parameters of the matched route pattern; `*` is the rest of a prefix match (written by the router). */
+  params?: Readonly<Record<string, string>>;
   /** Internal redirects this request has been through. */
   readonly redirects?: number;
+}
+
+/** What a request is made of: its head as parsed, and where it came from. */
+export interface RequestHead {
+  readonly method: string;
+  readonly target: string;
+  readonly path: string;
+  readonly rawPath: string;
+  readonly query: string;
+  readonly version: HttpVersion;
+  readonly headers: HeaderMap;
+  readonly host: string;
+  readonly hostPort: number | undefined;
+  readonly keepAlive: boolean;
+}
+
+/**
+ * Makes a request message: the one place its fields are listed. Every
+ * request has the same fields in the same order, the router's two
+ * included, so the stages that read them see one object shape.
+ */
+export function makeRequest(seq: number, head: RequestHead, connection: ConnectionInfo, body: RequestBody | undefined): HttpRequest {
+  return {
+    type: 'request',
+    seq,
+    method: head.method,
+    target: head.target,
+    path: head.path,
+    rawPath: head.rawPath,
+    query: head.query,
+    version: head.version,
+    headers: head.headers,
+    host: head.host,
+    hostPort: head.hostPort,
+    connection,
+    body,
+    keepAlive: head.keepAlive,
+    received: performance.now(),
+    mount: undefined,
+    params: undefined,
+    redirects: 0,
+  };
 }
 
 /** A file, or a byte range of one, to be sent by the fastest means the responder has. */
@@ -153,6 +200,12 @@ export function errorResponse(
     close: options.close,
     error: options.error,
   };
+}
+
+/** An exception from a handler or a stage, as a response: its own status if it is an HttpError, else 500. */
+export function failureResponse(request: HttpRequest, error: unknown): HttpResponse {
+  if (isHttpError(error)) return errorResponse(request, error.status, { error, close: error.close });
+  return errorResponse(request, 500, { error });
 }
 
 export function isFileBody(body: Body): body is FileBody {

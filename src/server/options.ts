@@ -5,6 +5,8 @@
  * names the option, never discovered at the first request.
  */
 import type { Component } from '../core/component.js';
+import type { GraphPlan } from '../core/graph-plan.js';
+import type { StageFactory } from '../../components/http-connection.js';
 import type { ConnectionInfo } from '../core/connection-info.js';
 import type { AccessLogOption } from '../../components/access-log.js';
 import type { ErrorPageOptions } from '../../components/error-page.js';
@@ -52,8 +54,14 @@ export interface ServerOptions {
   /** "combined" (default), "common", a function of the sent response, or false. */
   readonly accessLog?: AccessLogOption | false;
   readonly errorPages?: ErrorPageOptions;
+  /** Request stages of your own, between the parser and the router (made fresh per connection; see request-stage.ts). */
+  readonly before?: readonly StageFactory[];
   /** Response stages of your own, between the router and the error page (made fresh per connection). */
-  readonly stages?: readonly (() => Component<any>)[];
+  readonly after?: readonly StageFactory[];
+  /** The old name of `after`, still taken. */
+  readonly stages?: readonly StageFactory[];
+  /** Edits the per-connection graph by name: `(plan) => plan.insert(...)`, `.replace(...)`, `.tap(...)`. */
+  readonly connection?: (plan: GraphPlan<ConnectionInfo>) => GraphPlan<ConnectionInfo>;
   /** Replaces the whole per-connection graph: the most general way to compose your own server. */
   readonly protocol?: (info: ConnectionInfo, options: ResolvedOptions) => Component<any>;
   /** What is printed, and where. */
@@ -89,7 +97,10 @@ export interface ResolvedOptions {
   readonly serverHeader: string | false;
   readonly accessLog: AccessLogOption | false;
   readonly errorPages: ErrorPageOptions;
-  readonly stages: readonly (() => Component<any>)[];
+  readonly before: readonly StageFactory[];
+  /** Response stages: `after`, or `stages` by its old name. */
+  readonly after: readonly StageFactory[];
+  readonly connection: ((plan: GraphPlan<ConnectionInfo>) => GraphPlan<ConnectionInfo>) | undefined;
   readonly protocol: ((info: ConnectionInfo, options: ResolvedOptions) => Component<any>) | undefined;
   readonly log: LoggerOptions;
   readonly status: string | false;
@@ -119,7 +130,10 @@ const known = new Set([
   'serverHeader',
   'accessLog',
   'errorPages',
+  'before',
+  'after',
   'stages',
+  'connection',
   'protocol',
   'log',
   'status',
@@ -156,9 +170,12 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   if (accessLog !== false && accessLog !== 'common' && accessLog !== 'combined' && typeof accessLog !== 'function') {
     throw new TypeError(`boxwire: option "accessLog" must be "combined", "common", a function or false (got ${JSON.stringify(accessLog)})`);
   }
-  const stages = options.stages ?? [];
-  if (!Array.isArray(stages) || stages.some((s) => typeof s !== 'function')) {
-    throw new TypeError('boxwire: option "stages" must be an array of component factories');
+  const before = factories('before', options.before);
+  if (options.after !== undefined && options.stages !== undefined)
+    throw new TypeError('boxwire: give "after" or its old name "stages", not both');
+  const after = options.stages !== undefined ? factories('stages', options.stages) : factories('after', options.after);
+  if (options.connection !== undefined && typeof options.connection !== 'function') {
+    throw new TypeError('boxwire: option "connection" must be a function (plan) => plan');
   }
   if (options.protocol !== undefined && typeof options.protocol !== 'function') {
     throw new TypeError('boxwire: option "protocol" must be a function (info, options) => component');
@@ -180,7 +197,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     serverHeader,
     accessLog,
     errorPages: options.errorPages ?? {},
-    stages,
+    before,
+    after,
+    connection: options.connection,
     protocol: options.protocol,
     log: options.log ?? {},
     status,
@@ -198,6 +217,15 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     static: resolveStaticOptions(options.static),
     compress: resolveCompressOptions(options.compress),
   };
+}
+
+/** A list of stage factories. */
+function factories(name: string, given: readonly StageFactory[] | undefined): readonly StageFactory[] {
+  if (given === undefined) return [];
+  if (!Array.isArray(given) || given.some((s) => typeof s !== 'function')) {
+    throw new TypeError(`boxwire: option "${name}" must be an array of component factories`);
+  }
+  return given;
 }
 
 /** An optional built-in route's path: an absolute path without wildcards, or false. */

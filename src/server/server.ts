@@ -18,12 +18,13 @@ import type { Observable } from 'rxjs';
 import type { Component } from '../core/component.js';
 import type { ConnectionInfo } from '../core/connection-info.js';
 import { Graphline } from '../core/graph.js';
+import { GraphPlan } from '../core/graph-plan.js';
 import { link } from '../core/link.js';
 import { logRecord, type LogRecord } from '../core/log.js';
 import { gracefulShutdown } from '../core/signals.js';
 import { Sink } from '../../components/sink.js';
 import { TcpServer, type BoundAddress, type ServerEvent } from '../../components/tcp-server/index.js';
-import { httpConnection } from '../../components/http-connection.js';
+import { httpConnectionPlan } from '../../components/http-connection.js';
 import { Logger, type ChannelName } from '../../components/logger.js';
 import { RouteTable, type Route } from '../../components/request-router.js';
 import { healthRoute, statusRoute } from '../../components/status.js';
@@ -36,6 +37,17 @@ import { inGivenOrder, wsgiRoute, wsgiRoutes } from '../../components/wsgi/route
 import { PythonPool, type PythonPoolState } from '../../components/wsgi/python-pool.js';
 import { ServerCounters } from '../http/counters.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
+
+/** What a plan edited by the user is checked with, once, when the server is made. */
+const probeConnection: ConnectionInfo = {
+  id: 0,
+  remoteAddress: '',
+  remotePort: 0,
+  family: 'IPv4',
+  localAddress: '',
+  localPort: 0,
+  secure: false,
+};
 
 /** The minimal answer to a connection over the limit (RFC 9110 §15.6.4). */
 const overloaded =
@@ -53,6 +65,8 @@ interface Site {
   readonly cgi: CgiProcesses;
   /** Its document root, if it serves one. */
   readonly documents: StaticSite | undefined;
+  /** The per-connection graph, by name (what the status page draws); unused under a `protocol` of the user's. */
+  readonly plan: GraphPlan<ConnectionInfo>;
   readonly protocol: (info: ConnectionInfo) => Component<any>;
   /** Connections built from this site and still open. */
   open: number;
@@ -116,6 +130,11 @@ export class BoxwireServer {
 
   get routes(): RouteTable {
     return this.current.routes;
+  }
+
+  /** The per-connection graph in force, by name: edit it with the `connection` option. */
+  get connectionPlan(): GraphPlan<ConnectionInfo> {
+    return this.current.plan;
   }
 
   /** The thread pool of the WSGI applications in force; undefined when there are none. */
@@ -311,21 +330,31 @@ export class BoxwireServer {
     ]);
     const compress = o.compress;
     // Compression goes after the user's stages, so they see bodies as the handlers made them.
-    const stages = compress ? [...o.stages, () => new Compress(compress)] : o.stages;
+    const after = compress ? [...o.after, () => new Compress(compress)] : o.after;
     // What every connection's graph is built from, worked out once per site.
-    const connection = {
+    const defaultPlan = httpConnectionPlan({
       routes,
       limits: o.limits,
       timeouts: o.timeouts,
       server: o.serverHeader,
       accessLog: o.accessLog,
       errorPages: o.errorPages,
-      stages,
+      before: o.before,
+      after,
       counters: this.counters,
-    };
+    });
+    const plan = o.connection ? o.connection(defaultPlan) : defaultPlan;
+    if (!(plan instanceof GraphPlan)) throw new TypeError('boxwire: option "connection" must return the plan it was given, edited');
+    if (o.connection) {
+      try {
+        plan.check(probeConnection);
+      } catch (error) {
+        throw new TypeError(`boxwire: option "connection": ${(error as Error).message}`);
+      }
+    }
     const own = o.protocol;
-    const protocol = own ? (info: ConnectionInfo) => own(info, o) : (info: ConnectionInfo) => httpConnection(info, connection);
-    return { options: o, routes, pool, python, cgi, documents, protocol, open: 0, retired: false };
+    const protocol = own ? (info: ConnectionInfo) => own(info, o) : (info: ConnectionInfo) => plan.build(info);
+    return { options: o, routes, pool, python, cgi, documents, plan, protocol, open: 0, retired: false };
   }
 }
 
