@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kill, which } from './harness.mjs';
+import { which } from './harness.mjs';
 
 /** A free port on 127.0.0.1. */
 export function freePort() {
@@ -37,9 +37,14 @@ export async function waitForPort(port, ms = 5000, host = '127.0.0.1') {
   }
 }
 
-/** Starts a command in the foreground with a temporary directory of its own; resolves with { port, pid, dir, stop }. */
+/**
+ * Starts a command in the foreground, in a process group of its own, with a
+ * temporary directory of its own; resolves with { port, pid, dir, stop }.
+ * Stopping signals the whole group (nginx's master and its workers), TERM
+ * first, then KILL.
+ */
 async function startNative(command, args, port, dir) {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   const exited = new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`${command} exited with ${code}`))));
   await Promise.race([waitForPort(port), exited]);
   return {
@@ -47,10 +52,30 @@ async function startNative(command, args, port, dir) {
     pid: child.pid,
     dir,
     stop: async () => {
-      await kill(child);
+      await stopGroup(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** TERM to the child's process group, KILL after a second; resolves once the child has exited. */
+async function stopGroup(child) {
+  const signal = (name) => {
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      // The group is gone.
+    }
+  };
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    signal('SIGTERM');
+    const late = setTimeout(() => signal('SIGKILL'), 1000);
+    await exited;
+    clearTimeout(late);
+  }
+  // Workers outliving their master go with the group.
+  signal('SIGKILL');
 }
 
 export const hasNginx = () => which('nginx') !== undefined;
