@@ -74,7 +74,8 @@ export function check() {
       continue;
     }
     const actual = readFileSync(file, 'utf8');
-    if (actual !== block.text) problems.push(`${where} shows ${block.example}, but the file differs (${firstDifference(block.text, actual)})`);
+    if (actual !== block.text)
+      problems.push(`${where} shows ${block.example}, but the file differs (${firstDifference(block.text, actual)})`);
   }
   return problems;
 }
@@ -107,5 +108,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const problems = check();
   for (const problem of problems) console.error(`doc samples: ${problem}`);
   if (problems.length > 0) process.exit(1);
-  if (!process.argv.includes('--quiet')) console.log(`doc samples: ${written.length} ts blocks written to test/doc-samples/ for the type-check`);
+  if (!process.argv.includes('--quiet'))
+    console.log(`doc samples: ${written.length} ts blocks written to test/doc-samples/ for the type-check`);
 }
