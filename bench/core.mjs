@@ -191,6 +191,14 @@ for (const [name, f] of figures) {
     `| ${name} | ${bytes(f.request?.heap)} | ${bytes(f.request?.buffers)} | ${bytes(f.connection?.heap)} | ${bytes(f.connection?.buffers)} | ${bytes(f.idle)} |`,
   );
 }
+console.log(
+  `\nbatches without a collection, of ${BATCHES}: ${figures
+    .map(
+      ([name, f]) =>
+        `${name.split(',')[0]}${name.includes('access log formatted') ? ' (log)' : ''} ${f.request?.batches ?? 0} and ${f.connection?.batches ?? 0}`,
+    )
+    .join('; ')}`,
+);
 const peer = figures[0][1];
 const ours = figures[1][1];
 const ratio = (a, b) => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}x`);
