@@ -194,7 +194,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   }
 
   protected main(): void {
-    // Methods as handlers (called with this router as `this`): no closures per connection.
+    // Methods as handlers (called with this router as `this`): no closures per connection (see Component.on).
     this.on('inbox', this.route);
     this.on('handled', this.handled);
     this.on('staged', this.staged);

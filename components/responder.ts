@@ -51,9 +51,9 @@ export interface ResponderOptions {
   readonly joinLimit?: number;
   /**
    * The most bytes read from a file per write, for a client that keeps up
-   * (default 512 KiB; a slow one gets 64 KiB). Measured against fixed 64 KiB
-   * chunks, a 10 MiB download went from 0.8x to 1.2-1.6x a plain node:http
-   * server streaming the file.
+   * (default 512 KiB; a slow one gets 64 KiB): few, large writes for a fast
+   * client, where fixed small chunks cost a read and a write each (see
+   * `npm run bench -- static`, the 10 MiB download).
    */
   readonly fileChunk?: number;
   /** Server-wide figures; each response written is recorded there. */
@@ -95,8 +95,9 @@ export class Responder extends Component<typeof responderBoxes> {
   /**
    * The head of a streamed response, kept back until its first chunk so the
    * two leave in one write (a CGI or WSGI reply is often head, one chunk and
-   * the end, all at once); sent on its own at the next turn of the event loop
-   * if no chunk has come by then, so a slow stream's client hears at once.
+   * the end, all at once: see `npm run bench -- wsgi` and `-- cgi`); sent on
+   * its own at the next turn of the event loop if no chunk has come by then,
+   * so a slow stream's client hears at once.
    */
   private heldHead: { readonly head: string; readonly ascii: boolean } | undefined = undefined;
   private readonly server: string | undefined;
@@ -113,7 +114,7 @@ export class Responder extends Component<typeof responderBoxes> {
   }
 
   protected main(): void {
-    // Methods as handlers (called with this responder as `this`): no closures per connection.
+    // Methods as handlers (called with this responder as `this`): no closures per connection (see Component.on).
     this.on('inbox', this.onResponse);
     this.on('framing', this.onFraming);
     this.on('writable', this.onWritable);
@@ -216,7 +217,8 @@ export class Responder extends Component<typeof responderBoxes> {
     if (body instanceof Uint8Array) {
       const head = framed.head;
       if (body.length <= this.joinLimit) {
-        // Head and body in one buffer, one write: the head is latin1, one byte a character.
+        // Head and body in one buffer, one write (one syscall, one segment; see `npm run bench -- http`, hello
+        // keep-alive): the head is latin1, one byte a character.
         const joined = Buffer.allocUnsafe(head.length + body.length);
         joined.write(head, 0, 'latin1');
         joined.set(body, head.length);

@@ -1,5 +1,5 @@
 /**
- * The README's API client example: a small music API, both sides of it. The
+ * The API client example of docs/client.md: a small music API, both sides of it. The
  * server is a few boxwire routes that check a signed API key; the client is
  * its description as data plus a few hooks. Tested in test/client/example.test.ts.
  */

@@ -1,9 +1,6 @@
-/**
- * The README's first example: a line server that upper-cases what it is
- * sent, composed as a pipeline on the TCP server.
- */
+// examples/upper-server.ts: a line server that upper-cases what it is sent, composed as a pipeline on the TCP server.
 import { StringDecoder } from 'node:string_decoder';
-import { Pipeline, TcpServer, Transform, map } from '../src/index.js';
+import { Pipeline, TcpServer, Transform, map } from 'boxwire';
 
 /** Splits a byte stream into lines (without their '\n'); a last unterminated line is sent at the end. */
 export function lineSplitter(): Transform<Buffer, string> {

@@ -1,4 +1,4 @@
-// Issue 5: CGI hello world (sh and python3) through boxwire, against a plain
+// CGI hello world (sh and python3) through boxwire, against a plain
 // node:http + child_process.spawn server, `python3 -m http.server --cgi`, and
 // lighttpd's mod_cgi when the lighttpd binary is installed: the same two
 // scripts (cgi/hello.sh, cgi/hello.py), in one run.

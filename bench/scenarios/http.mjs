@@ -1,4 +1,4 @@
-// Issue 3: hello world through the full graph against plain node:http, keep-alive and Connection: close,
+// Hello world through the full graph against plain node:http, keep-alive and Connection: close,
 // and the memory cost of 1,000 idle keep-alive connections.
 import net from 'node:net';
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Issue 7: a Python hello-world WSGI application (bench/apps/hello.py)
+// A Python hello-world WSGI application (bench/apps/hello.py)
 // through boxwire on 1 and 2 python processes, against wsgiref.simple_server
 // serving the same application (one process, one thread), and against
 // gunicorn with as many sync workers when it is installed (Debian's

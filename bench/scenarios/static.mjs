@@ -1,4 +1,4 @@
-// Issue 4: serving a document root. Each scenario against express + serve-static, a plain
+// Serving a document root. Each scenario against express + serve-static, a plain
 // node:http server streaming the file (fs.createReadStream) and a plain node:http server
 // answering from memory, all in this run. The files are generated into a temp dir.
 //
@@ -24,7 +24,7 @@ const servers = [
   ['boxwire-static', 'boxwire'],
 ];
 
-// The first four are the issue's; the last two show ranges that cost more.
+// The first four are the usual cases; the last two, ranges that cost more.
 const scenarios = [
   { scenario: '1 KiB file, keep-alive', path: '/file-1k.txt', connections: 50 },
   { scenario: '100 KiB file', path: '/file-100k.txt', connections: 50 },

@@ -1,4 +1,4 @@
-// Issue 8: `boxwire --workers 2` against a single process, on the 1 KiB
+// `boxwire --workers 2` against a single process, on the 1 KiB
 // static file (keep-alive). Both are the real command; they take the load in
 // turn, in bursts. On a two-core machine the load generator needs a core of
 // its own too, so two workers have about one core between them: the ratio

@@ -1,4 +1,4 @@
-// Issue 6: applications on the thread pool. Hello world through the pool
+// Applications on the thread pool. Hello world through the pool
 // against node:http hello (the cost of the hop to a thread and back), and a
 // CPU-bound application (about 5 ms of synchronous work per request) on 2
 // threads against the same work in a plain node:http handler (the pool uses

@@ -77,8 +77,9 @@ export interface ResolvedCgiOptions {
   /**
    * The server's own variables on the allow-list, read once when the options
    * are resolved (the server starts or reloads), as Apache and lighttpd read
-   * theirs at start: reading process.env costs a call into C++ per variable,
-   * about 30 µs a request.
+   * theirs at start: reading process.env is a call into C++ per variable,
+   * which would be paid by every request (see `npm run bench -- cgi`, server
+   * CPU per request).
    */
   readonly serverEnv: Readonly<Record<string, string>>;
   readonly passAuthorization: boolean;

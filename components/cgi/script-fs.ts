@@ -5,7 +5,8 @@
  * Through the thread pool that is several round trips per request; on a
  * local disk the same calls made synchronously take microseconds. So they
  * are made synchronously, and their answers are remembered for `ttl` ms
- * (lighttpd keeps a stat cache the same way): a script that appears,
+ * (lighttpd keeps a stat cache the same way; see `npm run bench -- cgi`,
+ * server CPU per request): a script that appears,
  * disappears or changes its mode is seen within that time. The walk's
  * checks are unchanged; only how often the disk is asked is.
  */

@@ -80,9 +80,9 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
   /**
    * The open connections, as a list threaded through them. Not a Set: a
    * long-lived hash table keeps pointers to what it held in the tables it
-   * outgrew, and every connection it held then survived young-generation
-   * collections and was promoted (under Connection: close, about 10 times
-   * node:http's promoted bytes per request).
+   * outgrew, so every connection it held would survive young-generation
+   * collections and be promoted to the old generation, where only a full
+   * collection frees it (see `npm run bench -- http`, hello Connection: close).
    */
   private newest: Connection | undefined = undefined;
   private open = 0;
@@ -240,7 +240,9 @@ const connectionPlans = new WeakMap<object, readonly number[]>();
 /**
  * Where a connection's links run, by position ([socket, protocol, server]
  * and a box's place in `boxAt`), four numbers a link: worked out by name
- * once per kind of protocol, then followed for every connection.
+ * once per kind of protocol, then followed for every connection, with no
+ * string work per connection (see `npm run bench -- http`, hello
+ * Connection: close).
  */
 function connectionPlan(ends: readonly Component<any>[]): readonly number[] {
   const protocol = ends[1]!;

@@ -19,7 +19,8 @@
  * It is a task, not a component: the router calls it off (`cancel`) and
  * hears of its end, and its one box, where the pool replies, is handled at
  * the router's boundary. A request then costs no component of its own, no
- * boxes but that one, and no links to make and undo.
+ * boxes but that one, and no links to make and undo (see
+ * `npm run bench -- wsgi`, hello world; docs/architecture.md).
  */
 import { Box } from '../../src/core/box.js';
 import { logRecord } from '../../src/core/log.js';

@@ -36,7 +36,8 @@
  *   withdrawn until the worker starts it: a worker with room takes back the
  *   oldest offer rather than leave it behind a slow job, first come, first
  *   served. Workers withdraw synchronously (threads: a compare-and-swap) or
- *   by asking (processes: the answer comes later, see `withdrawn`).
+ *   by asking (processes: the answer comes later, see `withdrawn`). See
+ *   `npm run bench -- wsgi` and `npm run bench -- python`, hello world.
  * - Packing (a pool with a `packWindow`): a job is offered to a busy worker
  *   that will likely start it within the window (from the pace at which it
  *   ends jobs, and how many it holds) rather than wake a worker that

@@ -8,10 +8,10 @@
  * gateway) is young and short-lived. As jobs come and go the map's hash
  * table is rebuilt every few dozen jobs, and each discarded table still
  * points at the leases it held: dead old objects that the young-generation
- * collector must treat as roots until the next full collection. Under load
- * a third of everything a request allocates on the main thread was kept
- * alive that way and promoted, and each scavenge took ten times as long.
- * Tables of numbers point at nothing.
+ * collector must treat as roots until the next full collection: under load
+ * much of what a request allocates on the main thread would be kept alive
+ * that way and promoted, and every scavenge would slow down with it. Tables
+ * of numbers point at nothing (see `npm run bench -- wsgi`, hello world).
  */
 export class LeaseTable<L> {
   /** Job id -> slot. */

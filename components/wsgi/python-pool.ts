@@ -134,7 +134,8 @@ export const processOffers = 32;
  * machine's other processes (the server, its clients) need the cores more.
  * A process not heard from for as long (a slow request holds it up) has
  * the jobs offered to it taken by the free ones. A few scheduler time
- * slices: a busy machine leaves a process waiting that long to run.
+ * slices: a busy machine leaves a process waiting that long to run (see
+ * `npm run bench -- python`).
  */
 export const processPackWindow = 5;
 

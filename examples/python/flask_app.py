@@ -1,7 +1,6 @@
-"""A Flask application (pip install flask).
-
-    boxwire --wsgi /=python:flask_app:app --python-cwd examples/python --python-processes 2 --python-threads 4
-"""
+# examples/python/flask_app.py: a Flask application (pip install flask).
+#
+#     boxwire --wsgi /=python:flask_app:app --python-cwd examples/python --python-processes 2 --python-threads 4
 from flask import Flask, request
 
 app = Flask(__name__)

@@ -1,7 +1,6 @@
-"""A plain WSGI application, standard library only.
-
-    boxwire --wsgi /hello/=python:hello:application --python-cwd examples/python
-"""
+# examples/python/hello.py: a plain WSGI application, standard library only.
+#
+#     boxwire --wsgi /hello/=python:hello:application --python-cwd examples/python
 import json
 
 

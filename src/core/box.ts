@@ -49,8 +49,9 @@ export class Box<T> extends Observable<T> {
   /**
    * Boxes linked from this one, in link order: the first, then the others
    * (copied on write, so links may change while a message is being
-   * delivered). Most boxes have one link, which then costs no array. The
-   * others are empty whenever there is no first.
+   * delivered). Most boxes have one link, which then costs no array (see
+   * `npm run bench:core`, bytes per connection). The others are empty
+   * whenever there is no first.
    */
   private first: Box<T> | undefined = undefined;
   private more: readonly Box<T>[] = noBoxes;

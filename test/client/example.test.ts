@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/http.js';
 import { MusicError, musicClient, musicRoutes } from '../../examples/music-api.js';
 
-describe('README API client example: a music API, both sides', () => {
+describe('the API client example of docs/client.md: a music API, both sides', () => {
   it('searches, lists a calendar and answers an RSVP, all signed', async () => {
     const { url } = await startServer({ routes: musicRoutes({ KEY1: 'secret-1' }) });
     const music = musicClient(url, 'KEY1', 'secret-1');

@@ -41,7 +41,7 @@ function readAll(socket: net.Socket): Promise<string> {
 }
 
 describe('TcpServer', () => {
-  it('runs the README line server: one pipeline per connection', async () => {
+  it('runs the line server of docs/composing.md: one pipeline per connection', async () => {
     const before = snapshot();
     const server = upperServer(0);
     const port = await listening(server);
