@@ -200,17 +200,16 @@ export class Responder extends Component<typeof responderBoxes> {
     }
     const framed = framing.framed;
     if (framed.close) this.closing = true;
-    const out = this.outboxes.outbox;
     if (!framed.hasBody || body === undefined) {
-      out.send(framed.head);
+      this.send('outbox', framed.head);
       releaseBody(body);
       return this.written(response, 0, framed);
     }
     if (typeof body === 'string') {
-      if (framed.ascii && body.length <= this.joinLimit) out.send(framed.head + body);
+      if (framed.ascii && body.length <= this.joinLimit) this.send('outbox', framed.head + body);
       else {
-        out.send(Buffer.from(framed.head, 'latin1'));
-        out.send(body);
+        this.send('outbox', Buffer.from(framed.head, 'latin1'));
+        this.send('outbox', body);
       }
       return this.written(response, framed.contentLength!, framed);
     }
@@ -222,16 +221,16 @@ export class Responder extends Component<typeof responderBoxes> {
         const joined = Buffer.allocUnsafe(head.length + body.length);
         joined.write(head, 0, 'latin1');
         joined.set(body, head.length);
-        out.send(joined);
+        this.send('outbox', joined);
       } else {
-        out.send(Buffer.from(head, 'latin1'));
-        out.send(body);
+        this.send('outbox', Buffer.from(head, 'latin1'));
+        this.send('outbox', body);
       }
       return this.written(response, body.length, framed);
     }
     this.writing = response;
     if (framed.head && !isFileBody(body) && !isPartsBody(body)) this.holdHead(framed);
-    else if (framed.head) out.send(Buffer.from(framed.head, 'latin1'));
+    else if (framed.head) this.send('outbox', Buffer.from(framed.head, 'latin1'));
     this.task(async () => {
       const progress: Progress = { written: 0, limit: framed.contentLength };
       try {
@@ -264,7 +263,7 @@ export class Responder extends Component<typeof responderBoxes> {
     }
     await this.pullStream(body, framed.chunked, progress);
     if (!this.running) return;
-    if (framed.chunked) this.outboxes.outbox.send(this.withHeldHead(lastChunk));
+    if (framed.chunked) this.send('outbox', this.withHeldHead(lastChunk));
     else this.sendHeldHead();
   }
 
@@ -281,7 +280,7 @@ export class Responder extends Component<typeof responderBoxes> {
     const held = this.heldHead;
     if (!held) return;
     this.heldHead = undefined;
-    this.outboxes.outbox.send(Buffer.from(held.head, 'latin1'));
+    this.send('outbox', Buffer.from(held.head, 'latin1'));
   }
 
   /** `piece`, with the held head (if any) in front of it. */
@@ -357,18 +356,17 @@ export class Responder extends Component<typeof responderBoxes> {
     if (progress.limit !== undefined && progress.written + length > progress.limit) {
       throw new Error(`body is longer than its Content-Length of ${progress.limit}`);
     }
-    const out = this.outboxes.outbox;
     if (length <= this.joinLimit) {
       // A small chunk leaves in one write: its size line, the bytes and the CRLF (and a held head) together.
       const size = `${length.toString(16)}\r\n`;
       let piece: string | Uint8Array = bytes;
       if (chunked) piece = typeof bytes === 'string' ? `${size}${bytes}\r\n` : Buffer.concat([Buffer.from(size, 'latin1'), bytes, crlf]);
-      out.send(this.withHeldHead(piece));
+      this.send('outbox', this.withHeldHead(piece));
     } else {
       this.sendHeldHead();
-      if (chunked) out.send(`${length.toString(16)}\r\n`);
-      out.send(bytes);
-      if (chunked) out.send(crlf);
+      if (chunked) this.send('outbox', `${length.toString(16)}\r\n`);
+      this.send('outbox', bytes);
+      if (chunked) this.send('outbox', crlf);
     }
     progress.written += length;
     if (this.writableNow) return false;

@@ -36,7 +36,7 @@ export interface TransformOptions<B> {
 }
 
 export class Transform<A, B> extends Component<TransformSpec<A, B>> {
-  private readonly emit = (message: B): void => this.outboxes.outbox.send(message);
+  private readonly emit = (message: B): void => this.send('outbox', message);
 
   constructor(
     private readonly step: Step<A, B>,

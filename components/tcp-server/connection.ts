@@ -98,7 +98,7 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
   };
 
   private onData(chunk: Buffer): void {
-    this.outboxes.outbox.send(chunk);
+    this.send('outbox', chunk);
   }
 
   private onEnd(): void {
