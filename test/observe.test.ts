@@ -3,39 +3,12 @@
  * parsed by Prometheus's own Python parser (Debian's python3-prometheus-client,
  * for /usr/bin/python3) in both formats, and JSON log lines parsed back.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { request, raw, sleep, startServer, waitFor } from './helpers/http.js';
 import { fixture } from './helpers/wsgi.js';
-
-const parser = fileURLToPath(new URL('./fixtures/metrics/parse.py', import.meta.url));
-const hasParser = existsSync('/usr/bin/python3') && existsSync('/usr/lib/python3/dist-packages/prometheus_client/openmetrics/parser.py');
-if (!hasParser)
-  console.warn('metrics test: no python3-prometheus-client here (apt-get install python3-prometheus-client); .ci/run installs it');
-
-interface Family {
-  readonly name: string;
-  readonly type: string;
-  readonly samples: readonly [string, Record<string, string>, number][];
-}
-
-function parse(text: string, format: 'text' | 'openmetrics'): Promise<Family[]> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('/usr/bin/python3', [parser, format], { timeout: 20_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`the parser refused the exposition: ${stderr || error.message}`)) : resolve(JSON.parse(stdout)),
-    );
-    child.stdin!.end(text);
-  });
-}
-
-const value = (families: Family[], name: string, labels: Record<string, string> = {}, sample = name): number | undefined =>
-  families
-    .find((f) => f.name === name)
-    ?.samples.find(([n, l]) => n === sample && Object.entries(labels).every(([k, v]) => l[k] === v))?.[2];
+import { hasParser, parseMetrics as parse, sampleValue as value } from './helpers/metrics.js';
 
 const routes = [
   { path: '/ok', name: 'ok', handler: () => ({ body: 'x'.repeat(100) }) },

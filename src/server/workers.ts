@@ -79,7 +79,7 @@ export function supervise(count: number, print: (line: string) => void): Promise
     };
     const reported = (worker: Worker, key: string, data: unknown): void => {
       const ask = asks.get(key);
-      if (!ask || !ask.waiting.delete(worker.id)) return;
+      if (!ask?.waiting.delete(worker.id)) return;
       if (data !== undefined) ask.reports.push({ worker: worker.id, pid: worker.process.pid ?? 0, data });
       if (ask.waiting.size === 0) answer(key);
     };
