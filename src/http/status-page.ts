@@ -104,7 +104,7 @@ function nodeSvg(
 
 /** The server-wide components: interfaces, the TCP server, the connections, the logger and every registered gauge, in layers. */
 function serverSvg(view: GraphView): string {
-  const w = 210;
+  const w = 250;
   const h = 78;
   const gapX = 18;
   const gapY = 44;
@@ -120,7 +120,8 @@ function serverSvg(view: GraphView): string {
   let out = '';
   layers.forEach((layer, li) => {
     const total = layer.length * (w + gapX) - gapX;
-    layer.forEach((n, i) => {
+    layer.forEach((node, i) => {
+      let n = node;
       const x = 10 + (width - 20 - total) / 2 + i * (w + gapX);
       const y = 10 + li * (h + gapY);
       place.set(n.id, { x, y });
@@ -129,6 +130,7 @@ function serverSvg(view: GraphView): string {
         .filter((k) => !(k === 'failed' && f[k] === 0))
         .map((k) => `${k.replace(/PerSecond$/, '/s')} ${num(f[k]!)}`);
       const rows = [lines.slice(0, 3).join(' · '), lines.slice(3, 6).join(' · ')].filter((l) => l !== '');
+      if (n.role.length > 40) n = { ...n, role: `${n.role.slice(0, 38)}…` };
       const tip = `${n.name}: ${n.role}\n${Object.entries(f)
         .map(([k, v]) => `${k}: ${v}`)
         .join('\n')}`;
@@ -182,12 +184,13 @@ function svgFrame(id: string, width: number, height: number, label: string, body
  */
 function connectionSvg(view: GraphView): string {
   const c = view.connection;
-  const w = 290;
-  const h = 70;
+  const w = 340;
+  const h = 72;
   const gap = 30;
   const figureLines = (child: ChildView): string[] => {
     const rateIn = child.boxes.filter((b) => b.direction === 'in' && b.name !== 'control').reduce((t, b) => t + b.rate, 0);
-    const dropped = child.boxes.reduce((t, b) => t + b.dropped, 0);
+    // A last word on `signal` that nothing hears (the graph's last child's) is no loss: not shown.
+    const dropped = child.boxes.reduce((t, b) => t + (b.name === 'signal' ? 0 : b.dropped), 0);
     const held = child.boxes.reduce((t, b) => t + b.held, 0);
     const first = `live ${num(child.live)} · in ${num(rateIn)}/s${child.failed > 0 ? ` · failed ${num(child.failed)}` : ''}`;
     const second = [dropped > 0 ? `dropped ${num(dropped)}` : '', held > 0 ? `held ${num(held)}` : ''].filter((x) => x).join(' · ');
@@ -237,7 +240,7 @@ function connectionSvg(view: GraphView): string {
   const lifecycle = (ref: string) => /\.(signal|control)$/.test(ref);
   // Room on the left for the links that run back up, each in its lane.
   const back = c.links.filter((l) => rowOf(l.to) < rowOf(l.from)).length;
-  const x0 = 40 + back * 15 * 1.4;
+  const x0 = 40 + back * 12 * 1.4;
   let right = 0;
   let left = 0;
   const pairs = new Map<string, number>();
@@ -262,7 +265,7 @@ function connectionSvg(view: GraphView): string {
       tx = x + 5;
       ty = top(a) + h + gap / 2 + 4;
     } else if (b > a) {
-      const lane = 24 + right++ * 15;
+      const lane = 20 + right++ * 12;
       const y1 = top(a) + h / 2 + 8;
       const y2 = top(b) + h / 2 - 8;
       const x = x0 + w;
@@ -270,7 +273,7 @@ function connectionSvg(view: GraphView): string {
       tx = x + lane * 1.05 + 3;
       ty = (y1 + y2) / 2 + 4;
     } else {
-      const lane = 24 + left++ * 15;
+      const lane = 20 + left++ * 12;
       const y1 = top(a) + h / 2 - 8;
       const y2 = top(b) + h / 2 + 8;
       d = `M${x0},${y1} C${x0 - lane * 1.4},${y1} ${x0 - lane * 1.4},${y2} ${x0 - 3},${y2}`;
@@ -285,7 +288,7 @@ function connectionSvg(view: GraphView): string {
       '</g>';
   }
   const nodes = rows.map((r, i) => nodeSvg(r.id, x0, top(i), w, h, r.title, r.subtitle, r.lines, r.tip)).join('');
-  const width = x0 + w + 40 + right * 15 * 1.4 + 40;
+  const width = x0 + w + 40 + right * 12 * 1.4 + 30;
   return svgFrame('connection-graph', width, top(rows.length) - gap + 10, `The per-connection graph: ${c.name}`, edges + nodes);
 }
 
@@ -487,8 +490,8 @@ polyline.s1 { stroke: var(--s1); } polyline.s2 { stroke: var(--s2); } polyline.s
 .key.s1 { color: var(--s1); } .key.s2 { color: var(--s2); } .key.s3 { color: var(--s3); } .key.s4 { color: var(--s4); } .key.s5 { color: var(--s5); }
 svg.graph { width: 100%; height: auto; display: block; }
 .node rect { fill: var(--node); stroke: var(--line); stroke-width: 1.2; }
-.node .name { fill: var(--fg); font-weight: 600; font-size: 14px; } .node .role { fill: var(--muted); font-size: 11px; }
-.node .fig { fill: var(--fg); font-size: 12px; font-variant-numeric: tabular-nums; }
+.node .name { fill: var(--fg); font-weight: 600; font-size: 15px; } .node .role { fill: var(--muted); font-size: 11.5px; }
+.node .fig { fill: var(--fg); font-size: 13px; font-variant-numeric: tabular-nums; }
 .link path { fill: none; stroke: var(--edge); stroke-width: 1.4; } .link text { fill: var(--muted); font-size: 10.5px; }
 .link.lifecycle path { stroke-dasharray: 4 3; opacity: .6; } .arrowhead { fill: var(--edge); }
 .scroll { overflow-x: auto; } table { border-collapse: collapse; font-size: .85em; }
