@@ -1,6 +1,9 @@
 // Messages per second through a 5-stage pipeline, against the same work as a
 // plain chain of function calls, in one run. Prints a table and the cost per hop.
-import { Pipeline, map, Sink, link, producerFinished } from '../dist/src/index.js';
+import { Pipeline, map, Sink, link, producerFinished, setCensus } from '../dist/src/index.js';
+
+// BENCH_CENSUS=off: the same without the runtime's counting (its cost per hop).
+if (process.env.BENCH_CENSUS === 'off') setCensus(false);
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);

@@ -40,20 +40,31 @@ function steadyLoad(port: number, path: string) {
 
 describe.runIf(chromium)('the status page in headless Chromium', () => {
   it('draws the graphs with their names, follows the traffic, plots it', async () => {
-    const { port } = await startServer({ status: '/server-status', routes: [{ path: '/', name: 'hello', handler: () => ({ body: 'hi' }) }] });
+    const { port } = await startServer({
+      status: '/server-status',
+      routes: [{ path: '/', name: 'hello', handler: () => ({ body: 'hi' }) }],
+    });
     const load = steadyLoad(port, '/');
     const page = await openPage(1000, 900);
     try {
       await page.goto(`http://127.0.0.1:${port}/server-status`);
       // The script has run and refreshed from the feed.
       await page.until(`document.getElementById('updated').className === 'live'`);
-      const nodes = await page.evaluate<string[]>(`[...document.querySelectorAll('#connection-graph [data-node]')].map((n) => n.dataset.node)`);
+      const nodes = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('#connection-graph [data-node]')].map((n) => n.dataset.node)`,
+      );
       expect(nodes).toEqual(['self', 'parser', 'router', 'errorPage', 'responder', 'accessLog', 'log']);
-      const names = await page.evaluate<string[]>(`[...document.querySelectorAll('#connection-graph [data-node] .name')].map((n) => n.textContent)`);
+      const names = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('#connection-graph [data-node] .name')].map((n) => n.textContent)`,
+      );
       expect(names).toEqual(['socket', 'parser', 'router', 'errorPage', 'responder', 'accessLog', 'server log']);
-      const server = await page.evaluate<string[]>(`[...document.querySelectorAll('#server-graph [data-node]')].map((n) => n.dataset.node)`);
+      const server = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('#server-graph [data-node]')].map((n) => n.dataset.node)`,
+      );
       expect(server).toEqual(['interface:0', 'tcp', 'connections', 'logger', 'cgi:processes']);
-      const links = await page.evaluate<string[]>(`[...document.querySelectorAll('#connection-graph [data-link]')].map((l) => l.dataset.link)`);
+      const links = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('#connection-graph [data-link]')].map((l) => l.dataset.link)`,
+      );
       expect(links).toEqual(
         expect.arrayContaining([
           'self.inbox->parser.inbox',
@@ -69,7 +80,9 @@ describe.runIf(chromium)('the status page in headless Chromium', () => {
       // Each link is drawn: a path with an arrow.
       expect(await page.evaluate<number>(`document.querySelectorAll('#connection-graph [data-link] path').length`)).toBe(links.length);
       // The class figures name the classes of the graph's children.
-      const classes = await page.evaluate<string[]>(`[...document.querySelectorAll('table.classes tr[data-class]')].map((r) => r.dataset.class)`);
+      const classes = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('table.classes tr[data-class]')].map((r) => r.dataset.class)`,
+      );
       expect(classes).toEqual(expect.arrayContaining(['HttpParser', 'RequestRouter', 'ErrorPage', 'Responder', 'AccessLog', 'TcpServer']));
       // A figure follows the requests: the total grows as the load goes on.
       const requests = () => page.evaluate<number>(`Number(document.querySelector('[data-figure="server.requests"]').textContent)`);
@@ -81,10 +94,14 @@ describe.runIf(chromium)('the status page in headless Chromium', () => {
       await page.until(`Number(document.querySelector('[data-link="parser.outbox->router.inbox"]').dataset.rate) > 0`);
       // The plots have points: a sample a second.
       await page.until(`Number(document.querySelector('[data-plot="requests"] polyline[data-series="2xx"]').dataset.points) >= 3`, 15_000);
-      const points = await page.evaluate<string>(`document.querySelector('[data-plot="requests"] polyline[data-series="2xx"]').getAttribute('points')`);
+      const points = await page.evaluate<string>(
+        `document.querySelector('[data-plot="requests"] polyline[data-series="2xx"]').getAttribute('points')`,
+      );
       expect(points.split(' ').every((p) => /^\d+(\.\d+)?,\d+(\.\d+)?$/.test(p))).toBe(true);
       for (const plot of ['latency', 'bytes', 'open', 'pools']) {
-        expect(await page.evaluate<number>(`Number(document.querySelector('[data-plot="${plot}"] polyline').dataset.points)`)).toBeGreaterThanOrEqual(3);
+        expect(
+          await page.evaluate<number>(`Number(document.querySelector('[data-plot="${plot}"] polyline').dataset.points)`),
+        ).toBeGreaterThanOrEqual(3);
       }
       // 4xx answers (the load's /missing) show in their own series.
       expect(await page.evaluate<string>(`document.querySelector('[data-figure="requests.4xx"]').textContent`)).toMatch(/^4xx /);
