@@ -7,8 +7,11 @@
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Pipeline, map, Sink, link, producerFinished } from '../dist/src/index.js';
+import { Pipeline, map, Sink, link, producerFinished, setCensus } from '../dist/src/index.js';
 import { kill } from './harness.mjs';
+
+// BENCH_CENSUS=off: the same without the runtime's counting (its cost per hop).
+if (process.env.BENCH_CENSUS === 'off') setCensus(false);
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);

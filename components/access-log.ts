@@ -1,6 +1,6 @@
 /**
  * AccessLog: one line per response on the `requests` channel, in the Common
- * or Combined Log Format, or a format of your own. It listens to what the
+ * or Combined Log Format, as a JSON object, or in a format of your own. It listens to what the
  * responder actually sent, because only the responder knows how many bytes
  * went out and whether the response completed.
  */

@@ -85,7 +85,7 @@ export interface Route {
   readonly task?: HandlerTask;
   /** Request stages of this route's own, run before its handler (made fresh per request; see request-stage.ts). */
   readonly before?: readonly ((request: HttpRequest) => Component<any>)[];
-  /** A name for logs. */
+  /** A name for logs, and what its figures are counted under on the status page and /metrics (its path when absent). */
   readonly name?: string;
 }
 
@@ -95,6 +95,8 @@ interface CompiledRoute {
   readonly methods: ReadonlySet<string> | undefined;
   /** Its own request stages, as one graph per request. */
   readonly stages: GraphPlan<HttpRequest> | undefined;
+  /** What its figures are counted under: its name, else its path. */
+  readonly label: string;
 }
 
 /** Routes compiled once per server, shared by every connection's router. */
@@ -115,7 +117,7 @@ export class RouteTable {
         throw new TypeError(`route ${route.path}: "before" must be an array of component factories`);
       }
       const stages = before.length > 0 ? stageChainPlan(before, probeRequest) : undefined;
-      return { route, pattern: compilePattern(route.path), methods, stages };
+      return { route, pattern: compilePattern(route.path), methods, stages, label: route.name ?? route.path };
     });
     if (this.routes.some((r) => !r.methods)) this.implemented = undefined;
     else {
@@ -236,9 +238,10 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
         for (const m of methods) allowed.add(m);
         continue;
       }
-      // The router's two fields, in the places the request was made with (see makeRequest).
+      // The router's three fields, in the places the request was made with (see makeRequest).
       request.mount = match.mount;
       request.params = match.params;
+      request.route = compiled.label;
       if (compiled.stages) this.stage(compiled, request);
       else this.dispatch(route, request);
       return;

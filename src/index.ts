@@ -39,7 +39,7 @@ export { ErrorPage, type ErrorPageOptions, type ErrorPageRenderer } from '../com
 export { AccessLog, type AccessLogOption } from '../components/access-log.js';
 export { Responder, type ResponderOptions } from '../components/responder.js';
 export { Logger, channelNames, type ChannelName, type LoggerOptions } from '../components/logger.js';
-export { statusRoute, healthRoute } from '../components/status.js';
+export { statusRoute, metricsRoute, healthRoute, type StatusSource } from '../components/status.js';
 export {
   httpConnection,
   httpConnectionLinks,

@@ -28,7 +28,7 @@ describe('command-line flags', () => {
     [['--bogus'], /unknown flag --bogus/],
     [['stray'], /unexpected argument "stray"/],
     [['--quiet=yes'], /--quiet takes no value/],
-    [['--access-log', 'fancy'], /--access-log takes combined, common or off/],
+    [['--access-log', 'fancy'], /--access-log takes combined, common, json or off/],
     [['--max-body', '10X'], /--max-body needs a size/],
     [['--idle-timeout', '0'], /--idle-timeout needs a positive number of seconds/],
   ])('refuses %j', (argv, message) => {

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { Histogram, ServerCounters } from '../src/http/counters.js';
+import { Histogram } from '../src/http/counters.js';
+import { History } from '../src/http/history.js';
 import { statusHtml } from '../src/http/status-page.js';
 import { request, startServer, sleep } from './helpers/http.js';
 
@@ -18,13 +19,14 @@ describe('figures', () => {
     expect(new Histogram().percentile(0.5)).toBe(0);
   });
 
-  it('the page escapes what it shows', () => {
-    const c = new ServerCounters();
-    c.gauge('<script>', () => 1);
-    const html = statusHtml(c.snapshot(), '/s?format=json', '<b>me</b>');
-    expect(html).not.toContain('<script>1');
-    expect(html).toContain('&lt;script&gt;');
-    expect(html).toContain('&lt;b&gt;me&lt;/b&gt; status');
+  it('the page escapes what it shows', async () => {
+    const { server } = await startServer({ serverHeader: '<b>me</b>' });
+    server.counters.gauges.add({ kind: 'gauge', name: '<script>', read: () => ({ value: 1 }) });
+    const html = statusHtml({ view: server.introspect(), history: new History().view() }, '/s?format=feed', '<b>me</b>');
+    expect(html).not.toMatch(/<script>[^<]*1/);
+    expect(html).toContain('&#60;script&#62;');
+    expect(html).toContain('&#60;b&#62;me&#60;/b&#62; status');
+    expect(html).not.toContain('<b>me</b>');
   });
 });
 
@@ -62,7 +64,7 @@ describe('the status route', () => {
     idle.destroy();
     const html = await request(port, { path: '/server-status' });
     expect(html.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(html.text).toMatch(/<td id="requests-total">12<\/td>/);
+    expect(html.text).toMatch(/<dd data-figure="server.requests">12<\/dd>/);
     const json = await request(port, { path: '/server-status', headers: { accept: 'application/json' } });
     expect(JSON.parse(json.text).requests.total).toBe(13);
   });

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { burstOf, inTurn, startServer, table, totalsRow } from '../harness.mjs';
 import { cpuTime } from '../cpu-time.mjs';
+import { hasWrk, wrk } from '../wrk.mjs';
 
 function rss(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -30,6 +31,54 @@ async function idleCost(name) {
   for (const s of sockets) s.destroy();
   await server.stop();
   return { before, after };
+}
+
+/**
+ * What counting costs (issue 20): the same hello-world server with the
+ * runtime's census, per-route figures and the sampler on and off, loaded in
+ * turn by wrk (a native generator, so its own CPU does not flatten the
+ * difference), keep-alive. CPU time per request is the steadier figure on
+ * a busy machine.
+ */
+async function introspectionCost(rounds, seconds) {
+  const names = ['introspection off', 'introspection on'];
+  const servers = {
+    'introspection off': await startServer('boxwire-hello', { BOXWIRE_INTROSPECTION: 'off' }),
+    'introspection on': await startServer('boxwire-hello'),
+  };
+  const burst = async (name, time) => {
+    const url = `http://127.0.0.1:${servers[name].port}/`;
+    const before = cpuTime(servers[name].pid);
+    let b;
+    if (hasWrk()) {
+      const r = await wrk(url, { connections: 50, seconds: time });
+      b = { requests: r.requests, bytes: r.bytes, p99: r.p99, errors: r.errors, non2xx: r.non2xx };
+    } else b = burstOf(await autocannon({ url, connections: 50, duration: time }));
+    const after = cpuTime(servers[name].pid);
+    return { ...b, cpu: before !== undefined && after !== undefined ? after - before : undefined };
+  };
+  let totals;
+  try {
+    for (const name of names) await burst(name, 1);
+    totals = await inTurn(names, rounds, (name) => burst(name, seconds));
+  } finally {
+    for (const server of Object.values(servers)) await server.stop();
+  }
+  const time = rounds * seconds;
+  const off = totalsRow(totals['introspection off'], time);
+  const on = totalsRow(totals['introspection on'], time);
+  table(
+    `The cost of introspection: hello, keep-alive, ${hasWrk() ? 'wrk' : 'autocannon'}, ${rounds} rounds of ${seconds} s bursts per server`,
+    [
+      { scenario: 'hello, keep-alive', server: 'boxwire, introspection off (peer)', ...off },
+      { scenario: 'hello, keep-alive', server: 'boxwire, introspection on', ...on, ratio: on.rps / off.rps },
+    ],
+  );
+  const perRequest = (name) => (totals[name].cpu * 1000) / Math.max(1, totals[name].requests);
+  const cost = perRequest('introspection on') / perRequest('introspection off') - 1;
+  console.log(
+    `\nCPU per request: ${perRequest('introspection off').toFixed(1)} µs off, ${perRequest('introspection on').toFixed(1)} µs on: introspection costs ${(cost * 100).toFixed(1)}% CPU per request; requests/s on/off ${(on.rps / off.rps).toFixed(3)}x (target: under 3%)`,
+  );
 }
 
 export async function run() {
@@ -73,6 +122,7 @@ export async function run() {
   console.log('\n| scenario | node:http CPU µs per request | boxwire CPU µs per request | ratio (node / boxwire) |');
   console.log('| --- | ---: | ---: | ---: |');
   for (const line of cpuRows) console.log(line);
+  await introspectionCost(Number(process.env.BENCH_ROUNDS ?? 6), seconds);
   console.log('\n| server | RSS before | RSS with 1,000 idle keep-alive connections | per connection |');
   console.log('| --- | ---: | ---: | ---: |');
   for (const name of ['node-hello', 'boxwire-hello']) {

@@ -293,6 +293,7 @@ export class CgiHandler extends HttpHandler {
         body: undefined,
         mount: undefined,
         params: undefined,
+        route: undefined,
       },
     });
     // The script's output is read to its end and dropped, as Apache does: it may still have work to finish.

@@ -64,18 +64,46 @@ export interface TcpConnectionOptions {
 
 let connectionSerial = 0;
 
+/**
+ * One listening interface's figures: its connections now and since start,
+ * and how many of them backpressure holds. The TCP server keeps one per
+ * interface; each connection counts itself in and out of `paused` and
+ * `blocked`, so they are exact at any moment.
+ */
+export class ListenerFigures {
+  accepted = 0;
+  refused = 0;
+  open = 0;
+  /** Connections whose reading is paused because their consumer is behind (a request body not being read). */
+  paused = 0;
+  /** Connections whose write buffer is full because the peer is not reading. */
+  blocked = 0;
+
+  constructor(
+    /** Its place in the order the interfaces were given. */
+    readonly index: number,
+  ) {}
+}
+
+/** What a connection accepted outside any TCP server counts into. */
+const looseFigures = new ListenerFigures(0);
+
 export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
   readonly info: ConnectionInfo;
   private ending = false;
   private lingering = false;
   private isWritable = true;
+  /** Reading is paused (counted in `figures.paused`). */
+  private paused = false;
   private writeTimer: OwnedTimer | undefined = undefined;
 
   constructor(
     private readonly socket: Socket,
     private readonly options: TcpConnectionOptions = {},
+    /** The figures of the interface that accepted it. */
+    private readonly figures: ListenerFigures = looseFigures,
   ) {
-    const info = new SocketInfo(socket);
+    const info = new SocketInfo(socket, figures.index);
     super(tcpConnectionBoxes, `TcpConnection#${info.id}`);
     this.info = info;
   }
@@ -93,8 +121,13 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
     this.on('flow', this.onFlow);
   }
 
+  /** What it owns: the socket, and its place in the interface's backpressure figures. */
   private readonly destroySocket = (): void => {
     if (!this.socket.destroyed) this.socket.destroy();
+    if (this.paused) this.figures.paused--;
+    if (!this.isWritable) this.figures.blocked--;
+    this.paused = false;
+    this.isWritable = true;
   };
 
   private onData(chunk: Buffer): void {
@@ -113,6 +146,7 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
   private onDrain(): void {
     if (this.isWritable) return;
     this.isWritable = true;
+    this.figures.blocked--;
     this.writeTimer?.cancel();
     this.send('writable', nowWritable);
   }
@@ -122,6 +156,7 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
     if (socket.destroyed || this.ending) return;
     if (!socket.write(bytes) && this.isWritable) {
       this.isWritable = false;
+      this.figures.blocked++;
       this.stallTimer().refresh();
       this.send('writable', nowFull);
     }
@@ -130,8 +165,15 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
   private onFlow(message: FlowControl): void {
     if (message.type === 'linger') this.lingering = true;
     else if (this.ending) return;
-    else if (message.type === 'pause') this.socket.pause();
-    else this.socket.resume();
+    else if (message.type === 'pause') {
+      this.socket.pause();
+      if (!this.paused) this.figures.paused++;
+      this.paused = true;
+    } else {
+      this.socket.resume();
+      if (this.paused) this.figures.paused--;
+      this.paused = false;
+    }
   }
 
   protected override onControl(message: Lifecycle): void {
@@ -182,10 +224,15 @@ class SocketInfo implements ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly family: 'IPv4' | 'IPv6';
+  readonly listener: number;
   private local: { address: string; port: number } | undefined = undefined;
   private certificate: PeerCertificate | undefined | null = null;
 
-  constructor(private readonly socket: Socket) {
+  constructor(
+    private readonly socket: Socket,
+    listener: number,
+  ) {
+    this.listener = listener;
     this.secure = (socket as TLSSocket).encrypted === true;
     const raw = socket.remoteAddress ?? '';
     this.remoteAddress = stripMappedPrefix(raw);

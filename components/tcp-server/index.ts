@@ -21,7 +21,7 @@ import { Component, boxes } from '../../src/core/component.js';
 import { logRecord, type LogRecord } from '../../src/core/log.js';
 import { linkByPosition } from '../../src/core/link.js';
 import { gracefulShutdown, type Lifecycle } from '../../src/core/signals.js';
-import { TcpConnection, type ConnectionInfo, type TcpConnectionOptions } from './connection.js';
+import { ListenerFigures, TcpConnection, type ConnectionInfo, type TcpConnectionOptions } from './connection.js';
 
 export * from './connection.js';
 
@@ -91,10 +91,13 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
   /** Connections accepted and refused since start. */
   accepted = 0;
   refused = 0;
+  /** Each interface's figures, in the order the interfaces were given. */
+  readonly listeners: readonly ListenerFigures[];
 
   constructor(readonly options: TcpServerOptions) {
     super(tcpServerBoxes);
     if (options.interfaces.length === 0) throw new TypeError('TcpServer: no interface to listen on');
+    this.listeners = options.interfaces.map((_, i) => new ListenerFigures(i));
   }
 
   /** Connections open now. */
@@ -112,7 +115,7 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
       for (const connection of this.openConnections()) connection.protocol.inboxes.control!.send(gracefulShutdown);
     });
     this.task(async () => {
-      this.bound = await Promise.all(this.options.interfaces.map((spec) => this.listenOn(spec)));
+      this.bound = await Promise.all(this.options.interfaces.map((spec, i) => this.listenOn(spec, this.listeners[i]!)));
       if (this.state !== 'running') return;
       this.send('events', { type: 'listening', addresses: this.bound });
       for (const address of this.bound) {
@@ -133,19 +136,19 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     super.onControl(message);
   }
 
-  private listenOn(spec: Interface): Promise<BoundAddress> {
+  private listenOn(spec: Interface, figures: ListenerFigures): Promise<BoundAddress> {
     const options = { allowHalfOpen: true, noDelay: true };
     const server = spec.tls ? tls.createServer({ ...options, ...spec.tls }) : net.createServer(options);
     this.servers.push(server);
     this.own(() => server.close());
     if (spec.tls) {
-      this.listen(server, 'secureConnection', (socket: Socket) => this.accept(socket));
+      this.listen(server, 'secureConnection', (socket: Socket) => this.accept(socket, figures));
       this.listen(server, 'tlsClientError', (error: Error, socket: Socket) => {
         const from = socket.remoteAddress ?? 'unknown peer';
         this.send('log', logRecord('errors', 'warn', `TLS handshake with ${from} failed: ${error.message}`));
       });
     } else {
-      this.listen(server, 'connection', (socket: Socket) => this.accept(socket));
+      this.listen(server, 'connection', (socket: Socket) => this.accept(socket, figures));
     }
     return new Promise((resolve, reject) => {
       const failed = (error: Error): void => reject(new Error(`cannot listen on ${spec.host}:${spec.port}: ${error.message}`));
@@ -166,10 +169,11 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     });
   }
 
-  private accept(raw: Socket): void {
+  private accept(raw: Socket, figures: ListenerFigures): void {
     const max = this.options.maxConnections;
     if (this.draining || (max !== undefined && this.open >= max)) {
       this.refused++;
+      figures.refused++;
       this.send('events', { type: 'refused', remoteAddress: raw.remoteAddress ?? '' });
       this.send('log', logRecord('monitor', 'warn', `refused a connection from ${raw.remoteAddress}: ${this.open} open`));
       raw.on('error', () => raw.destroy());
@@ -178,14 +182,16 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
       return;
     }
     this.accepted++;
-    const socket = new TcpConnection(raw, this.options);
+    figures.accepted++;
+    const socket = new TcpConnection(raw, this.options, figures);
     const protocol = this.options.protocol(socket.info);
-    const connection: Connection = { socket, protocol, open: 2, older: this.newest, newer: undefined };
+    const connection: Connection = { socket, protocol, figures, open: 2, older: this.newest, newer: undefined };
     const ends: readonly Component<any>[] = [socket, protocol, this];
     linkByPosition(connectionPlan(ends), ends);
     if (this.newest) this.newest.newer = connection;
     this.newest = connection;
     this.open++;
+    figures.open++;
     this.send('events', { type: 'connection', info: socket.info });
     // Each one's signal is the other's control, so they end together; this only notes the end.
     const ended = (): void => {
@@ -220,6 +226,7 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     else this.newest = older;
     connection.older = connection.newer = undefined;
     this.open--;
+    connection.figures.open--;
   }
 }
 
@@ -227,6 +234,8 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
 interface Connection {
   readonly socket: TcpConnection;
   readonly protocol: Component<any>;
+  /** Its interface's figures. */
+  readonly figures: ListenerFigures;
   /** How many of the two are still running. */
   open: number;
   /** Its neighbours in the server's list of open connections. */

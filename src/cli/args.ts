@@ -82,9 +82,10 @@ export const serverFlags: readonly Flag[] = [
   {
     name: '--access-log',
     value: 'FORMAT',
-    help: 'combined (default), common or off',
+    help: 'combined (default), common, json or off',
     apply: (o, v) => {
-      if (v !== 'combined' && v !== 'common' && v !== 'off') throw new CliError(`--access-log takes combined, common or off, not "${v}"`);
+      if (v !== 'combined' && v !== 'common' && v !== 'json' && v !== 'off')
+        throw new CliError(`--access-log takes combined, common, json or off, not "${v}"`);
       o.accessLog = v === 'off' ? false : v;
     },
   },

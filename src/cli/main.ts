@@ -10,7 +10,7 @@ import cluster from 'node:cluster';
 import { CliError, parseArgs, usage } from './args.js';
 import { flags } from './flags.js';
 import { createServer, urlOf, type BoxwireServer } from '../server/server.js';
-import { reportListening, supervise } from '../server/workers.js';
+import { reportListening, shareFigures, supervise } from '../server/workers.js';
 import { ConfigError, loadConfig, mergeOptions } from '../server/config-file.js';
 import type { ServerOptions } from '../server/options.js';
 import type { OptionsDraft } from './args.js';
@@ -65,8 +65,11 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const urls = server.addresses.map(urlOf);
-  if (cluster.isWorker) reportListening(urls);
-  else process.stdout.write(`boxwire ${version()} listening on ${urls.join(', ')}\n`);
+  if (cluster.isWorker) {
+    // The status page and /metrics show every worker, gathered through the primary.
+    shareFigures(server.figures);
+    reportListening(urls);
+  } else process.stdout.write(`boxwire ${version()} listening on ${urls.join(', ')}\n`);
   const reload = (): void => {
     void optionsFrom(configFile, flagOptions)
       .then(({ workers: _workers, ...options }: ServerOptions & { workers?: unknown }) => server.reload(options))

@@ -4,9 +4,11 @@
  * applies to them, but delivery is a plain loop: a message goes to each box
  * linked from this one (a direct call, no closure, no scheduler, no queue)
  * and then to each handler. A message sent on a box that nothing is linked
- * to is dropped and counted.
+ * to is dropped, and counted in the census (census.ts) with the rest of
+ * the box's traffic.
  */
 import { Observable, type Subscriber } from 'rxjs';
+import { tallies } from './census.js';
 import { stats } from './stats.js';
 
 export type Direction = 'in' | 'out';
@@ -73,8 +75,12 @@ export class Box<T> extends Observable<T> {
    * when it does not hold.
    */
   private held: T[] | undefined = undefined;
-  /** Messages sent while nothing was attached. */
-  dropped = 0;
+  /**
+   * Its counters' place in the census (census.ts): one per box name of its
+   * component's class, so a send adds to a number and allocates nothing.
+   * 0 when it is not counted.
+   */
+  slot = 0;
   closed = false;
 
   constructor(
@@ -117,13 +123,19 @@ export class Box<T> extends Observable<T> {
     const handler = this.handler;
     // Read now: delivering to the links may close this box (its component stopping) before the handler's turn.
     const dispatcher = this.dispatcher;
+    const slot = this.slot;
     if (first === undefined && fns.length === 0 && handler === undefined) {
       const held = this.held;
-      if (held === undefined) this.dropped++;
-      else if (held === holdingNothing) this.held = [message];
+      if (held === undefined) {
+        if (slot !== 0) tallies.dropped[slot]++;
+        return;
+      }
+      if (slot !== 0) tallies.held[slot]++;
+      if (held === holdingNothing) this.held = [message];
       else held.push(message);
       return;
     }
+    if (slot !== 0) tallies.sent[slot]++;
     if (first !== undefined) {
       if (first.closed) this.prune();
       else first.send(message);

@@ -20,6 +20,7 @@ import type { Observable, Unsubscribable } from 'rxjs';
 import { Box, box, removeAt, type BoxOwner, type BoxSpec, type Dispatcher, type MessageOf } from './box.js';
 import { endsInput, failed, producerFinished, shutdown, type Ended, type Lifecycle, type Shutdown } from './signals.js';
 import { stats } from './stats.js';
+import { kindOf, type ComponentKind } from './census.js';
 
 export type BoxSpecs = Record<string, BoxSpec<any>>;
 
@@ -91,12 +92,15 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     readonly spec: S,
     name?: string,
   ) {
-    const core = new Core(this, name);
+    const kind = kindOf(new.target, spec);
+    const core = new Core(this, name, kind);
     this.core = core;
     // Inboxes hold what arrives before start() and hand it over once main() has run.
-    this.inboxes = makeBoxes(this, spec.inboxes, 'in', core.boxList) as Inboxes<S>;
+    const base = kind === undefined ? 0 : kind.base;
+    this.inboxes = makeBoxes(this, spec.inboxes, 'in', core.boxList, base) as Inboxes<S>;
     core.inboxCount = core.boxList.length;
-    this.outboxes = makeBoxes(this, spec.outboxes, 'out', core.boxList) as Outboxes<S>;
+    const outBase = kind === undefined ? 0 : base + kind.inboxes.length;
+    this.outboxes = makeBoxes(this, spec.outboxes, 'out', core.boxList, outBase) as Outboxes<S>;
   }
 
   get state(): ComponentState {
@@ -121,6 +125,11 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
   protected takeBox(direction: 'in' | 'out', name: string, box: Box<unknown>): void {
     ((direction === 'in' ? this.inboxes : this.outboxes) as Record<string, Box<unknown>>)[name] = box;
     this.core.boxList.push(box);
+  }
+
+  /** @internal Its class's figures in the census (census.ts); undefined when it is not counted. */
+  get censusKind(): ComponentKind | undefined {
+    return this.core.kind;
   }
 
   get name(): string {
@@ -152,6 +161,11 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
     core.state = 'running';
     core.live = true;
     stats.components++;
+    const kind = core.kind;
+    if (kind !== undefined) {
+      kind.live++;
+      kind.started++;
+    }
     this.on('control', handleControl as (message: unknown) => void);
     core.dispatchTo(runMain as (message: unknown) => void, undefined);
     const boxes = core.boxList;
@@ -410,6 +424,11 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
       }
     }
     if (wasRunning) stats.components--;
+    const kind = core.kind;
+    if (kind !== undefined) {
+      if (wasRunning) kind.live--;
+      if (ended.reason === 'failed') kind.failed++;
+    }
     core.ended = ended;
     const watchers = core.endWatchers;
     core.endWatchers = undefined;
@@ -466,6 +485,8 @@ class Core implements Dispatcher {
   constructor(
     readonly component: Component<any>,
     public name: string | undefined,
+    /** Its class's figures in the census; undefined when it is not counted. */
+    readonly kind: ComponentKind | undefined,
   ) {}
 
   /** Runs a handler at the component's boundary: to completion, with its exceptions caught. */
@@ -574,10 +595,20 @@ function runMain(this: Component<any>): void {
   (this as unknown as { main(): void }).main();
 }
 
-function makeBoxes(owner: BoxOwner, specs: BoxSpecs, direction: 'in' | 'out', list: Box<unknown>[]): Record<string, Box<unknown>> {
+/** Makes a component's boxes of one direction; `base` is the first one's census slot (0: not counted). */
+function makeBoxes(
+  owner: BoxOwner,
+  specs: BoxSpecs,
+  direction: 'in' | 'out',
+  list: Box<unknown>[],
+  base: number,
+): Record<string, Box<unknown>> {
   const made: Record<string, Box<unknown>> = {};
+  let slot = base;
   for (const name in specs) {
     const spec = specs[name]!;
+    const at = slot;
+    if (base !== 0) slot++;
     if (spec === passedThrough) {
       // A place in the record for the child's box the graph takes (takeBox): every record of the graph's shape stays one shape.
       made[name] = undefined as never;
@@ -585,6 +616,7 @@ function makeBoxes(owner: BoxOwner, specs: BoxSpecs, direction: 'in' | 'out', li
     }
     // No description: the box reads it from its owner's spec when asked.
     const b = new Box(owner, name, direction);
+    b.slot = at;
     if (direction === 'in') b.hold();
     made[name] = b;
     list.push(b);

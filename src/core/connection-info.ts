@@ -21,6 +21,8 @@ export interface ConnectionInfo {
   readonly localPort: number;
   readonly family: 'IPv4' | 'IPv6';
   readonly secure: boolean;
+  /** Which of the server's interfaces accepted it: its place in the order they were given (0 when there is one, or none). */
+  readonly listener?: number;
   /** TLS connections: the client certificate, when one was presented and verified. */
   readonly peerCertificate?: PeerCertificate;
 }

@@ -8,6 +8,7 @@
  * returns a new plan; a plan never changes, so every graph built from it
  * shares one list of links and connects by position (see Graphline).
  */
+import type { ComponentKind } from './census.js';
 import type { Component } from './component.js';
 import { Graphline, type LinkSpec } from './graph.js';
 
@@ -42,6 +43,8 @@ export class GraphPlan<X = void> {
   private readonly byName: ReadonlyMap<string, Child<X>>;
   /** The links as the Graphline takes them: one array for every graph this plan builds. */
   private readonly graphLinks: readonly LinkSpec<Record<string, Component<any>>>[];
+  /** What each child is, by position, once `childKinds` has looked. */
+  private kinds: readonly (ComponentKind | undefined)[] | undefined = undefined;
 
   constructor(
     /** The children in order: a graph starts them last first, so consumers are ready for producers. */
@@ -176,6 +179,21 @@ export class GraphPlan<X = void> {
       this.children,
       this.links.filter((k) => !links.some((l) => same(k, l))),
     );
+  }
+
+  /**
+   * Each child's class in the runtime's census (census.ts), by position:
+   * what the status page reads the figures of each child from. Learned by
+   * building one graph from `context` the first time it is asked, and
+   * dropping it unstarted, as `check` does; undefined for a child made while
+   * the census was off.
+   */
+  childKinds(context: X): readonly (ComponentKind | undefined)[] {
+    if (this.kinds === undefined) {
+      const graph = this.build(context);
+      this.kinds = this.children.map((c) => graph.children[c.name]?.censusKind);
+    }
+    return this.kinds;
   }
 
   /** The plan as JSON: children by name (with what each does) and links. */

@@ -33,4 +33,6 @@ export {
   type Ended,
 } from './signals.js';
 export { liveCounts, type RuntimeStats } from './stats.js';
+export { census, setCensus, censusOn, type KindFigures, type BoxFigures } from './census.js';
+export { Gauges, type GaugeSource, type GaugeReading } from './gauges.js';
 export type { ConnectionInfo, PeerCertificate } from './connection-info.js';

@@ -3,9 +3,10 @@
  * responder records each response it writes, the TCP server its
  * connections, pools and CGI register gauges for what they hold. One object
  * per server, handed to those components when they are made (no messages,
- * no side channel: a response costs a few increments; see
- * `npm run bench -- http`, hello keep-alive).
+ * no side channel: a response costs a few increments, and a lookup of its
+ * route's figures by name; see `npm run bench -- http`, hello keep-alive).
  */
+import { Gauges } from '../core/gauges.js';
 import type { Sent } from './messages.js';
 
 /**
@@ -44,9 +45,65 @@ export class Histogram {
   get mean(): number {
     return this.count === 0 ? 0 : this.sum / this.count;
   }
+
+  /** Forgets everything recorded (the sampler's window, each second). */
+  clear(): void {
+    this.counts.fill(0);
+    this.count = 0;
+    this.sum = 0;
+    this.max = 0;
+  }
 }
 
-/** A figure read when the status is asked for: threads busy, processes running, ... */
+/**
+ * The upper bounds (seconds) of the request-duration histogram /metrics
+ * serves: Prometheus's usual ones, with 1 ms and 2.5 ms below them for a
+ * server whose answers mostly take less than 5 ms.
+ */
+export const durationBuckets: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Durations counted into fixed buckets, as a Prometheus histogram is: each count is exact. */
+export class BucketHistogram {
+  /** Observations at most each bound (not cumulative here: /metrics adds them up), and a last one above them all. */
+  readonly counts = new Float64Array(durationBuckets.length + 1);
+  count = 0;
+  /** Seconds. */
+  sum = 0;
+
+  record(seconds: number): void {
+    let i = 0;
+    while (i < durationBuckets.length && seconds > durationBuckets[i]!) i++;
+    this.counts[i]!++;
+    this.count++;
+    this.sum += seconds;
+  }
+}
+
+/** The figures of one route: responses by status class and interface, bytes, durations. */
+export class RouteFigures {
+  /** Responses by interface (the connection's `listener`) and status class: five numbers an interface. */
+  byInterface = new Float64Array(5);
+  bytes = 0;
+  readonly durations = new BucketHistogram();
+
+  constructor(readonly route: string) {}
+
+  record(listener: number, cls: number, bytes: number, ms: number): void {
+    if (listener * 5 + cls >= this.byInterface.length) {
+      const grown = new Float64Array((listener + 1) * 5);
+      grown.set(this.byInterface);
+      this.byInterface = grown;
+    }
+    this.byInterface[listener * 5 + cls]!++;
+    this.bytes += bytes;
+    this.durations.record(ms / 1000);
+  }
+}
+
+/** What a request no route took (the parser's refusals, a stage's answers, 404s) is counted under. */
+export const unrouted = '(none)';
+
+/** The old form of a gauge: a number, or named numbers, read at status time (see Gauges for the registry). */
 export type Gauge = () => number | Readonly<Record<string, number>>;
 
 export interface StatusSnapshot {
@@ -57,14 +114,18 @@ export interface StatusSnapshot {
   readonly requests: {
     readonly total: number;
     readonly perSecond: number;
-    readonly byClass: Readonly<Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx', number>>;
+    readonly byClass: Readonly<Record<StatusClass, number>>;
     readonly cutShort: number;
   };
   readonly bytes: { readonly sent: number };
   readonly time: { readonly mean: number; readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
   readonly errors: number;
-  readonly gauges: Readonly<Record<string, number | Readonly<Record<string, number>>>>;
+  /** What the server's parts hold now (pools, CGI, ...), from its gauges: `kind name` to figures. */
+  readonly gauges: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
+
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
+export const statusClasses: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 export interface ConnectionFigures {
   readonly open: number;
@@ -83,7 +144,18 @@ export class ServerCounters {
   /** Error responses and failures (5xx and responses cut short). */
   errors = 0;
   readonly durations = new Histogram();
-  private readonly gauges = new Map<string, Gauge>();
+  /** What the server's parts hold (pools, CGI, gateways), read when someone looks. */
+  readonly gauges = new Gauges();
+  /**
+   * Whether responses are counted by route and interface, and into the
+   * sampler's window, as well as in the totals above (the `introspection`
+   * option; on by default).
+   */
+  detailed = true;
+  /** Durations since the sampler last looked (it clears them each second, for the plots' percentiles). */
+  readonly window = new Histogram();
+  /** Each route's figures, by its name (its `name`, or its path). */
+  readonly routes = new Map<string, RouteFigures>();
   /** Requests in each of the last 10 seconds, for a rate. */
   private readonly recent = new Array<number>(10).fill(0);
   private recentSecond = 0;
@@ -100,14 +172,25 @@ export class ServerCounters {
     const second = Math.floor(Date.now() / 1000);
     if (second !== this.recentSecond) this.roll(second);
     this.recent[second % 10]!++;
+    if (!this.detailed) return;
+    this.window.record(sent.duration);
+    const request = sent.request;
+    const name = request.route ?? unrouted;
+    let route = this.routes.get(name);
+    if (route === undefined) this.routes.set(name, (route = new RouteFigures(name)));
+    route.record(request.connection.listener ?? 0, cls >= 0 && cls < 5 ? cls : 4, sent.bytes, sent.duration);
   }
 
-  /** Registers a figure to read at status time, under a name ("wsgi", "cgi", ...). */
+  /** Registers a figure to read at status time, under a name: the old form of `gauges.add` (kind `gauge`). */
   gauge(name: string, read: Gauge): () => void {
-    this.gauges.set(name, read);
-    return () => {
-      if (this.gauges.get(name) === read) this.gauges.delete(name);
-    };
+    return this.gauges.add({
+      kind: 'gauge',
+      name,
+      read: () => {
+        const value = read();
+        return typeof value === 'number' ? { value } : value;
+      },
+    });
   }
 
   snapshot(now = Date.now()): StatusSnapshot {
@@ -117,8 +200,8 @@ export class ServerCounters {
     let recent = 0;
     for (let s = second - 10; s < second; s++) if (s >= 0) recent += this.recent[((s % 10) + 10) % 10]!;
     const span = Math.min(10, Math.max(1, Math.floor((now - this.startedAt) / 1000)));
-    const gauges: Record<string, number | Readonly<Record<string, number>>> = {};
-    for (const [name, read] of this.gauges) gauges[name] = read();
+    const gauges: Record<string, Readonly<Record<string, number>>> = {};
+    for (const reading of this.gauges.read()) gauges[`${reading.kind} ${reading.name}`] = reading.figures;
     const [c1, c2, c3, c4, c5] = this.byClass as [number, number, number, number, number];
     return {
       pid: process.pid,

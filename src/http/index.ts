@@ -11,10 +11,24 @@ export { ChunkedDecoder } from './chunked.js';
 export { frameResponse, invalidField } from './serialize.js';
 export { preferredMediaType, preferredEncoding, mediaQuality } from './negotiate.js';
 export { escapeHtml } from './html.js';
-export { formatAccessLine, type AccessLogFormat } from './log-format.js';
+export { formatAccessLine, formatAccessJson, type AccessLogFormat, type AccessEntry } from './log-format.js';
 export { compilePattern, hostMatches } from './route-pattern.js';
 export { ServerCounters, Histogram, type StatusSnapshot, type Gauge, type ConnectionFigures } from './counters.js';
-export { statusHtml, statusJson, statusRows } from './status-page.js';
+export { statusHtml, statusJson } from './status-page.js';
+export type {
+  GraphView,
+  ServerFigures,
+  NodeView,
+  ServerLinkView,
+  ConnectionView,
+  ChildView,
+  BoxView,
+  LinkView,
+  ComponentView,
+  StatusFeed,
+} from './graph-view.js';
+export { History, historyColumns, type HistoryView, type HistoryColumn } from './history.js';
+export { exposition, type MetricFamily, type MetricSample, type MetricType, type MetricsFormat } from './metrics.js';
 export {
   cgiEnvironment,
   envValue,

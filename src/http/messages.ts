@@ -55,6 +55,8 @@ export interface HttpRequest {
   mount?: string;
   /** Parameters of the matched route pattern; `*` is the rest of a prefix match (written by the router). */
   params?: Readonly<Record<string, string>>;
+  /** The route that took it, by name (its `name`, else its path), for the figures (written by the router). */
+  route?: string;
   /** Internal redirects this request has been through. */
   readonly redirects?: number;
 }
@@ -75,7 +77,7 @@ export interface RequestHead {
 
 /**
  * Makes a request message: the one place its fields are listed. Every
- * request has the same fields in the same order, the router's two
+ * request has the same fields in the same order, the router's three
  * included, so the stages that read them see one object shape (see
  * `npm run bench -- http`, hello keep-alive).
  */
@@ -98,6 +100,7 @@ export function makeRequest(seq: number, head: RequestHead, connection: Connecti
     received: performance.now(),
     mount: undefined,
     params: undefined,
+    route: undefined,
     redirects: 0,
   };
 }

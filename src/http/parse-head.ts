@@ -76,7 +76,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
   const method = text.slice(0, sp1);
   if (!isTokenRange(text, 0, sp1)) return refuse(400, 'malformed method');
   const target = text.slice(sp1 + 1, sp2);
-  if (!isTargetRange(text, sp1 + 1, sp2)) return refuse(400, 'malformed request-target', { method });
+  if (!isTargetRange(text, sp1 + 1, sp2)) return refuse(400, 'malformed request-target', { method, target });
   const versionText = text.slice(sp2 + 1, lineEnd);
   let version: HttpVersion;
   if (versionText === 'HTTP/1.1') version = 'HTTP/1.1';

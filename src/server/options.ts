@@ -11,7 +11,8 @@ import type { ConnectionInfo } from '../core/connection-info.js';
 import type { AccessLogOption } from '../../components/access-log.js';
 import type { ErrorPageOptions } from '../../components/error-page.js';
 import { defaultParserLimits, defaultParserTimeouts, type ParserLimits, type ParserTimeouts } from '../../components/http-parser.js';
-import type { LoggerOptions } from '../../components/logger.js';
+import { resolveLoggerOptions, type LoggerOptions } from '../../components/logger.js';
+import { accessLogFormats } from '../http/log-format.js';
 import type { Route } from '../../components/request-router.js';
 import type { Interface } from '../../components/tcp-server/index.js';
 import type { PoolOptions } from '../../components/wsgi/pool.js';
@@ -70,6 +71,14 @@ export interface ServerOptions {
   readonly status?: string | false;
   /** A path for load balancers' health checks (200 while the server accepts work); off by default. */
   readonly healthz?: string | false;
+  /** A path for Prometheus metrics (text 0.0.4, or OpenMetrics when asked by Accept); off by default. */
+  readonly metrics?: string | false;
+  /**
+   * Counting per component class and box name, per route and interface,
+   * and the sampler behind the status page's plots; on by default. False
+   * turns the runtime's counting off for the whole process (docs/observability.md).
+   */
+  readonly introspection?: boolean;
   /** WSGI and fetch-style applications on worker threads: "PREFIX=./app.mjs#export" or { prefix, module, export? }. */
   readonly wsgi?: readonly WsgiOption[];
   /** The thread pool they run on. */
@@ -105,6 +114,8 @@ export interface ResolvedOptions {
   readonly log: LoggerOptions;
   readonly status: string | false;
   readonly healthz: string | false;
+  readonly metrics: string | false;
+  readonly introspection: boolean;
   /** Where to listen: `interfaces`, or host and port. */
   readonly interfaces: readonly Interface[];
   readonly wsgi: readonly WsgiApp[];
@@ -138,6 +149,8 @@ const known = new Set([
   'log',
   'status',
   'healthz',
+  'metrics',
+  'introspection',
   'interfaces',
   'wsgi',
   'pool',
@@ -166,9 +179,12 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   if (serverHeader !== false && (typeof serverHeader !== 'string' || /[\r\n]/.test(serverHeader))) {
     throw new TypeError('boxwire: option "serverHeader" must be a one-line string or false');
   }
-  const accessLog = options.accessLog ?? 'combined';
-  if (accessLog !== false && accessLog !== 'common' && accessLog !== 'combined' && typeof accessLog !== 'function') {
-    throw new TypeError(`boxwire: option "accessLog" must be "combined", "common", a function or false (got ${JSON.stringify(accessLog)})`);
+  // JSON logs take a JSON access log too, unless told otherwise.
+  const accessLog = options.accessLog ?? (options.log?.format === 'json' ? 'json' : 'combined');
+  if (accessLog !== false && !accessLogFormats.includes(accessLog as never) && typeof accessLog !== 'function') {
+    throw new TypeError(
+      `boxwire: option "accessLog" must be "combined", "common", "json", a function or false (got ${JSON.stringify(accessLog)})`,
+    );
   }
   const before = factories('before', options.before);
   if (options.after !== undefined && options.stages !== undefined)
@@ -183,6 +199,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   const root = resolveRoot(options.root);
   const status = routePath('status', options.status);
   const healthz = routePath('healthz', options.healthz);
+  const metrics = routePath('metrics', options.metrics);
+  const introspection = options.introspection ?? true;
+  if (typeof introspection !== 'boolean') throw new TypeError('boxwire: option "introspection" must be true or false');
   if (options.interfaces !== undefined && (options.host !== undefined || options.port !== undefined)) {
     throw new TypeError('boxwire: give either "interfaces" or "host" and "port", not both');
   }
@@ -201,9 +220,11 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     after,
     connection: options.connection,
     protocol: options.protocol,
-    log: options.log ?? {},
+    log: resolveLoggerOptions(options.log),
     status,
     healthz,
+    metrics,
+    introspection,
     interfaces,
     wsgi: resolveWsgiApps(options.wsgi),
     pool,
@@ -233,7 +254,7 @@ function routePath(name: string, value: string | false | undefined): string | fa
   if (value === undefined || value === false) return false;
   if (typeof value !== 'string' || !/^\/[^*:?#\s]*$/.test(value)) {
     throw new TypeError(
-      `boxwire: option "${name}" must be a path such as "/${name === 'status' ? 'server-status' : 'healthz'}" (got ${JSON.stringify(value)})`,
+      `boxwire: option "${name}" must be a path such as "/${name === 'status' ? 'server-status' : name}" (got ${JSON.stringify(value)})`,
     );
   }
   return value;

@@ -14,6 +14,7 @@
  * pools, and last the logger, so nothing said on the way out is lost.
  * `channels` are the log channels as streams.
  */
+import cluster from 'node:cluster';
 import type { Observable } from 'rxjs';
 import type { Component } from '../core/component.js';
 import type { ConnectionInfo } from '../core/connection-info.js';
@@ -27,16 +28,20 @@ import { TcpServer, type BoundAddress, type ServerEvent } from '../../components
 import { httpConnectionPlan } from '../../components/http-connection.js';
 import { Logger, type ChannelName } from '../../components/logger.js';
 import { RouteTable, type Route } from '../../components/request-router.js';
-import { healthRoute, statusRoute } from '../../components/status.js';
+import { healthRoute, metricsRoute, statusRoute } from '../../components/status.js';
 import { CgiProcesses } from '../../components/cgi/processes.js';
 import { cgiRoutes } from '../../components/cgi/routes.js';
 import { WorkerPool, type PoolState } from '../../components/wsgi/pool.js';
 import { StaticSite, staticRoute } from '../../components/static-file/index.js';
 import { Compress } from '../../components/compress.js';
 import { inGivenOrder, wsgiRoute, wsgiRoutes } from '../../components/wsgi/routes.js';
-import { PythonPool, type PythonPoolState } from '../../components/wsgi/python-pool.js';
+import { PythonPool } from '../../components/wsgi/python-pool.js';
 import { ServerCounters } from '../http/counters.js';
+import { setCensus } from '../core/census.js';
+import type { GraphView } from '../http/graph-view.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
+import { Introspector } from './introspect.js';
+import { Figures } from './observe.js';
 
 /** What a plan edited by the user is checked with, once, when the server is made. */
 const probeConnection: ConnectionInfo = {
@@ -75,8 +80,13 @@ interface Site {
 }
 
 export class BoxwireServer {
-  /** Server-wide figures, kept by the components (see the status page). */
+  /** Server-wide figures, kept by the components (see the status page); `counters.gauges` is where parts register what they hold. */
   readonly counters = new ServerCounters();
+  /** What the status page and /metrics read: the introspector's view and history, or every worker's (see observe.ts). */
+  readonly figures: Figures;
+  private readonly introspector: Introspector;
+  /** Connection graphs alive, built from any configuration. */
+  private graphs = 0;
   readonly tcp: TcpServer;
   readonly logger: Logger;
   readonly graph: Graphline<{ tcp: TcpServer; logger: Logger }>;
@@ -94,8 +104,22 @@ export class BoxwireServer {
 
   constructor(options: ServerOptions = {}) {
     const o = resolveOptions(options);
+    // The census is the process's: off is for the whole process (docs/observability.md).
+    if (!o.introspection) setCensus(false);
+    this.counters.detailed = o.introspection;
     this.where = options.interfaces ? { interfaces: options.interfaces } : { host: options.host, port: options.port };
     this.logger = new Logger(o.log);
+    this.introspector = new Introspector({
+      name: o.serverHeader || 'boxwire',
+      counters: this.counters,
+      // Read when someone looks: the TCP server is made after the first configuration (whose status route reads these).
+      tcp: () => this.tcp,
+      logger: this.logger,
+      connectionPlan: () => ({ plan: this.current.plan, custom: this.current.options.protocol !== undefined }),
+      graphsAlive: () => this.graphs,
+      worker: cluster.isWorker ? cluster.worker?.id : undefined,
+    });
+    this.figures = new Figures(this.introspector, this.counters);
     this.current = this.build(o);
     this.tcp = new TcpServer({
       interfaces: o.interfaces,
@@ -111,16 +135,24 @@ export class BoxwireServer {
     ]);
     const tcp = this.tcp;
     this.counters.connections = () => ({ open: tcp.connectionCount, total: tcp.accepted, refused: tcp.refused });
-    this.counters.gauge('cgi', () => ({ running: this.current.cgi.running, queued: this.current.cgi.queued }));
-    this.counters.gauge('wsgi', (): Record<string, number> => {
-      const state = this.current.pool?.status;
-      return state ? { threads: state.threads, busy: state.busy, idle: state.idle, queued: state.queued } : {};
+    this.counters.gauges.add({
+      kind: 'cgi',
+      name: 'processes',
+      role: 'CGI scripts running, and requests waiting for a slot',
+      read: () => {
+        const cgi = this.current.cgi;
+        return { running: cgi.running, queued: cgi.queued, concurrency: cgi.limits.concurrency, queue: cgi.limits.queue };
+      },
     });
-    this.counters.gauge('python', (): Record<string, number> => {
-      const pools = this.current.python;
-      const sum = (key: keyof PythonPoolState): number => pools.reduce((total, pool) => total + pool.status[key], 0);
-      return pools.length > 0 ? { processes: sum('processes'), running: sum('running'), idle: sum('idle'), queued: sum('queued') } : {};
-    });
+  }
+
+  /**
+   * The server as it runs: the server-wide components and the shape of the
+   * per-connection graph, with live figures (GraphView, docs/observability.md).
+   * This process's; with --workers, `figures.view()` gathers every worker's.
+   */
+  introspect(): GraphView {
+    return this.introspector.view();
   }
 
   /** The options in force. */
@@ -192,6 +224,7 @@ export class BoxwireServer {
       link(this.graph.outboxes.events!, events.inboxes.inbox);
       events.start();
       void this.graph.done.then((ended) => {
+        this.introspector.stop();
         void events.shutdown();
         for (const pool of this.pools) void pool.shutdown();
         for (const documents of this.documentRoots) documents.close();
@@ -199,6 +232,7 @@ export class BoxwireServer {
       });
       this.graph.start();
       this.startPools(this.current);
+      this.introspector.start();
     });
     return this.listening;
   }
@@ -227,6 +261,7 @@ export class BoxwireServer {
     await this.tcp.done;
     await Promise.all([...this.pools].map((pool) => (pool.inboxes.control.send(gracefulShutdown), pool.done)));
     clearTimeout(late);
+    this.introspector.stop();
     for (const group of this.cgiGroups) group.endAll();
     // The document roots' directory watches end with the server.
     for (const documents of this.documentRoots) documents.close();
@@ -267,8 +302,10 @@ export class BoxwireServer {
     const site = this.current;
     const graph = site.protocol(info);
     site.open++;
+    this.graphs++;
     graph.whenEnded(() => {
       site.open--;
+      this.graphs--;
       this.retireIfIdle(site);
     });
     return graph;
@@ -285,15 +322,22 @@ export class BoxwireServer {
   }
 
   private startPools(site: Site): void {
-    this.startPool(site.pool);
-    for (const pool of site.python) this.startPool(pool);
+    this.startPool(site.pool, 'wsgi', 'threads running the WSGI and fetch applications');
+    site.python.forEach((pool, i) => {
+      this.startPool(pool, `python ${site.options.python.apps[i]!.prefix}`, 'python3 processes running a Python application');
+    });
   }
 
-  private startPool(pool: WorkerPool | PythonPool | undefined): void {
+  private startPool(pool: WorkerPool | PythonPool | undefined, name: string, role: string): void {
     if (!pool || this.pools.has(pool) || this.graph.state !== 'running') return;
     this.pools.add(pool);
     link(pool.outboxes.log, this.logger.inboxes.inbox);
-    pool.whenEnded(() => this.pools.delete(pool));
+    // What it holds, on the status page and /metrics, for as long as it runs.
+    const unregister = this.counters.gauges.add({ kind: 'pool', name, role, read: () => ({ ...pool.status }), counters: ['served'] });
+    pool.whenEnded(() => {
+      this.pools.delete(pool);
+      unregister();
+    });
     pool.start();
   }
 
@@ -322,7 +366,7 @@ export class BoxwireServer {
     if (documents) this.documentRoots.add(documents);
     // Built-in routes, then the user's, then the CGI and WSGI prefixes; the document root is the catch-all, last.
     const routes = new RouteTable([
-      ...builtInRoutes(o, this.counters),
+      ...builtInRoutes(o, this.figures),
       ...o.routes,
       ...cgiRoutes({ options: o.cgi, processes: cgi, serverSoftware }),
       ...wsgi,
@@ -376,10 +420,11 @@ export function urlOf(address: BoundAddress): string {
   return `${address.secure ? 'https' : 'http'}://${hostPort(address.host, address.port)}`;
 }
 
-/** The routes the server brings itself, before the user's: status and health checks, when asked for. */
-function builtInRoutes(o: ResolvedOptions, counters: ServerCounters): Route[] {
+/** The routes the server brings itself, before the user's: status, metrics and health checks, when asked for. */
+function builtInRoutes(o: ResolvedOptions, figures: Figures): Route[] {
   const routes: Route[] = [];
-  if (o.status) routes.push(statusRoute(o.status, counters, o.serverHeader || 'boxwire'));
+  if (o.status) routes.push(statusRoute(o.status, figures, o.serverHeader || 'boxwire'));
+  if (o.metrics) routes.push(metricsRoute(o.metrics, figures));
   if (o.healthz) routes.push(healthRoute(o.healthz));
   return routes;
 }

@@ -8,13 +8,29 @@
  * SIGTERM or SIGINT asks every worker to stop gracefully and exits when they
  * have. Connections are handed to the workers round-robin by the primary.
  * Workers share nothing but the sockets: keep state out of the process.
+ *
+ * One thing more travels between them: figures. The worker that answers a
+ * request for the status page or /metrics asks the primary, which asks
+ * every worker (that one too) and hands back what came within a second, so
+ * the page and the metrics show the whole server, each worker labelled.
  */
 import cluster, { type Worker } from 'node:cluster';
+import type { FigureReport, FigureRequest, Figures } from './observe.js';
 
 export interface WorkerReport {
   readonly type: 'boxwire:listening';
   readonly urls: readonly string[];
 }
+
+/** The figures protocol: a worker asks (collect), the primary asks everyone (ask), each answers (report), the primary replies (collected). */
+type FigureMessage =
+  | { readonly type: 'boxwire:collect'; readonly id: number; readonly request: FigureRequest }
+  | { readonly type: 'boxwire:ask'; readonly id: string; readonly request: FigureRequest }
+  | { readonly type: 'boxwire:report'; readonly id: string; readonly data: unknown }
+  | { readonly type: 'boxwire:collected'; readonly id: number; readonly reports: readonly FigureReport[] };
+
+/** How long the primary waits for the workers' figures. */
+const collectTimeout = 1000;
 
 /** Runs the primary; resolves with the exit status once every worker has gone. */
 export function supervise(count: number, print: (line: string) => void): Promise<number> {
@@ -28,7 +44,9 @@ export function supervise(count: number, print: (line: string) => void): Promise
     const fork = (): void => {
       const worker = cluster.fork();
       started.set(worker.id, Date.now());
-      worker.on('message', (message: WorkerReport) => {
+      worker.on('message', (message: WorkerReport | FigureMessage) => {
+        if (message?.type === 'boxwire:collect') return collect(worker, message.id, message.request);
+        if (message?.type === 'boxwire:report') return reported(worker, message.id, message.data);
         if (message?.type !== 'boxwire:listening') return;
         listening.add(worker.id);
         // Ready once every first worker listens; a replacement says when it has joined.
@@ -40,7 +58,36 @@ export function supervise(count: number, print: (line: string) => void): Promise
       });
     };
 
+    // Requests for figures in flight: who asked, what has come, who has yet to answer.
+    const asks = new Map<string, { from: Worker; id: number; reports: FigureReport[]; waiting: Set<number>; timer: NodeJS.Timeout }>();
+    const answer = (key: string): void => {
+      const ask = asks.get(key);
+      if (!ask) return;
+      asks.delete(key);
+      clearTimeout(ask.timer);
+      safeSend(ask.from, { type: 'boxwire:collected', id: ask.id, reports: ask.reports });
+    };
+    const collect = (from: Worker, id: number, request: FigureRequest): void => {
+      const key = `${from.id}:${id}`;
+      const targets = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && listening.has(w.id) && w.isConnected());
+      const timer = setTimeout(() => answer(key), collectTimeout);
+      timer.unref();
+      asks.set(key, { from, id, reports: [], waiting: new Set(targets.map((w) => w.id)), timer });
+      for (const target of targets)
+        if (!safeSend(target, { type: 'boxwire:ask', id: key, request })) asks.get(key)?.waiting.delete(target.id);
+      if (asks.get(key)?.waiting.size === 0) answer(key);
+    };
+    const reported = (worker: Worker, key: string, data: unknown): void => {
+      const ask = asks.get(key);
+      if (!ask?.waiting.delete(worker.id)) return;
+      if (data !== undefined) ask.reports.push({ worker: worker.id, pid: worker.process.pid ?? 0, data });
+      if (ask.waiting.size === 0) answer(key);
+    };
+
     cluster.on('exit', (worker: Worker, code, signal) => {
+      listening.delete(worker.id);
+      // A worker gone is not waited for.
+      for (const [key, ask] of asks) if (ask.waiting.delete(worker.id) && ask.waiting.size === 0) answer(key);
       if (stopping) {
         if (Object.keys(cluster.workers ?? {}).length === 0) finish();
         return;
@@ -85,4 +132,53 @@ export function supervise(count: number, print: (line: string) => void): Promise
 /** In a worker: tells the primary where it listens (the primary prints it once). */
 export function reportListening(urls: readonly string[]): void {
   if (cluster.isWorker && process.send) process.send({ type: 'boxwire:listening', urls } satisfies WorkerReport);
+}
+
+function safeSend(worker: Worker, message: FigureMessage): boolean {
+  try {
+    if (!worker.isConnected()) return false;
+    worker.send(message);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * In a worker: answers the primary's requests for this process's figures,
+ * and has `figures` gather every worker's through the primary.
+ */
+export function shareFigures(figures: Figures): void {
+  if (!cluster.isWorker || !process.send) return;
+  const send = (message: FigureMessage): void => void process.send?.(message);
+  let serial = 0;
+  const waiting = new Map<number, (reports: readonly FigureReport[]) => void>();
+  process.on('message', (message: FigureMessage) => {
+    if (message?.type === 'boxwire:ask') {
+      let data: unknown;
+      try {
+        data = figures.local(message.request);
+      } catch {
+        data = undefined;
+      }
+      send({ type: 'boxwire:report', id: message.id, data });
+    } else if (message?.type === 'boxwire:collected') {
+      waiting.get(message.id)?.(message.reports);
+      waiting.delete(message.id);
+    }
+  });
+  figures.collector = (request) =>
+    new Promise((resolve, reject) => {
+      const id = ++serial;
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error('the primary did not answer'));
+      }, 2 * collectTimeout);
+      timer.unref();
+      waiting.set(id, (reports) => {
+        clearTimeout(timer);
+        resolve(reports);
+      });
+      send({ type: 'boxwire:collect', id, request });
+    });
 }

@@ -18,7 +18,10 @@ describe('Python applications in the server', () => {
     await waitFor(() => server.pythonPools.every((p) => p.status.idle === 2));
     await request(port, { path: '/py/hello' });
     const status = JSON.parse((await request(port, { path: '/server-status?format=json' })).text);
-    expect(status.gauges.python).toEqual({ processes: 4, running: 0, idle: 4, queued: 0 });
+    // One gauge per application's pool.
+    for (const prefix of ['/py', '/demo']) {
+      expect(status.gauges[`pool python ${prefix}`]).toMatchObject({ processes: 2, running: 0, idle: 2, queued: 0, busy: 0 });
+    }
   });
 
   it('keeps the processes of an unchanged configuration across a reload, and replaces those of a changed one', async () => {
