@@ -1,0 +1,40 @@
+/**
+ * CORS as a request stage: answers preflights itself (204 with what is
+ * allowed, or 403 for an origin that is not), and marks every other
+ * request with the fields its response must carry (Access-Control-Allow-
+ * Origin and friends, Vary: Origin), which the responder sets whoever
+ * answers, a 404 or another stage's 401 included (response-fields.ts). The
+ * decisions are src/http/cors.ts.
+ *
+ * Put it before authentication: a preflight carries no credentials, and a
+ * browser needs the CORS fields on a 401 to let the page read it.
+ *
+ *   createServer({ before: [cors({ origins: ['https://app.example.com'], credentials: true })] })
+ */
+import { corsDecision } from '../src/http/cors.js';
+import { errorResponse, respond, type HttpRequest } from '../src/http/messages.js';
+import { withResponseFields } from '../src/http/response-fields.js';
+import { requestStage, type StageDecision, type StageMaker } from './request-stage.js';
+import { resolveCorsOptions, type CorsOptions, type ResolvedCors } from './cors-options.js';
+
+/** CORS as a request stage factory (see the module's comment); bad options are a TypeError now. */
+export function cors(options: CorsOptions | string | readonly string[]): StageMaker {
+  return corsStage(resolveCorsOptions(options, 'cors'));
+}
+
+/** The same, from options already resolved (the server's `cors`). */
+export function corsStage({ policy, matcher }: ResolvedCors): StageMaker {
+  const decide = (request: HttpRequest): StageDecision => {
+    const headers = request.headers;
+    const decision = corsDecision(policy, matcher, {
+      method: request.method,
+      origin: headers.get('origin'),
+      requestMethod: request.method === 'OPTIONS' ? headers.get('access-control-request-method') : undefined,
+      requestHeaders: request.method === 'OPTIONS' ? headers.get('access-control-request-headers') : undefined,
+    });
+    if (decision.type === 'pass') return withResponseFields(request, decision.fields);
+    if (decision.status === 403) return errorResponse(request, 403, { headers: decision.fields, error: decision.reason });
+    return respond(request, { status: 204, headers: decision.fields });
+  };
+  return () => requestStage(decide, 'cors');
+}
