@@ -37,8 +37,9 @@ export class HashLane {
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 0;
   private idleTimer: NodeJS.Timeout | undefined;
-  /** Threads started so far (for tests and the curious). */
+  /** Threads started, and checks sent to them, so far (for tests and the curious). */
   started = 0;
+  checks = 0;
 
   constructor(private readonly options: HashLaneOptions = { queue: 64, idle: 10_000 }) {}
 
@@ -57,6 +58,7 @@ export class HashLane {
     if (this.waiting.size >= this.options.queue) return 'busy';
     const worker = this.thread();
     const id = ++this.nextId;
+    this.checks++;
     const job: CheckJob = { id, password: Uint8Array.from(password), stored: { kind: stored.kind, text: stored.text } };
     return new Promise<boolean>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });

@@ -123,7 +123,7 @@ export function clientKey(address: string, v6Prefix = 64): string {
   if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
   const groups = ipv6Groups(address);
   if (groups === undefined) return address;
-  if (v6Prefix >= 128) return groups.join(':');
+  if (v6Prefix >= 128) return groups.map((g) => g.toString(16)).join(':');
   const kept: number[] = [];
   for (let i = 0; i < 8; i++) {
     const bits = Math.max(0, Math.min(16, v6Prefix - i * 16));
