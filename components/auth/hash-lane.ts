@@ -5,7 +5,7 @@
  *
  * One thread for the process, shared by every authentication stage, made
  * when the first slow check comes and ended after `idle` ms with nothing to
- * do; it never keeps the process alive (unref). Checks queue in order; at
+ * do; while it has nothing to do it does not keep the process alive. Checks queue in order; at
  * most `queue` wait, and a check beyond that is refused at once ('busy':
  * the stage answers 503), so a flood of guesses costs a bounded queue, not
  * unbounded memory and latency. A thread that dies fails the checks it
@@ -62,6 +62,8 @@ export class HashLane {
     const job: CheckJob = { id, password: Uint8Array.from(password), stored: { kind: stored.kind, text: stored.text } };
     return new Promise<boolean>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
+      // Held while it has work; let go (unref) once it has none, so it never keeps the process alive idle.
+      worker.ref();
       worker.postMessage(job);
     });
   }
@@ -79,7 +81,6 @@ export class HashLane {
     this.idleTimer = undefined;
     if (this.worker) return this.worker;
     const worker = new Worker(threadScript);
-    worker.unref();
     this.started++;
     worker.on('message', (answer: CheckAnswer) => {
       const waiting = this.waiting.get(answer.id);
@@ -96,6 +97,7 @@ export class HashLane {
   }
 
   private idleLater(): void {
+    this.worker?.unref();
     this.idleTimer = setTimeout(() => this.close(), this.options.idle);
     this.idleTimer.unref();
   }
