@@ -26,7 +26,7 @@
  */
 import { hash, randomBytes } from 'node:crypto';
 import { logRecord } from '../../src/core/log.js';
-import { basicChallenge, parseBasicCredentials } from '../../src/http/basic-credentials.js';
+import { basicChallenge, maxCredentialsLength, parseBasicCredentials } from '../../src/http/basic-credentials.js';
 import type { StoredHash, UsersTable } from '../../src/http/htpasswd.js';
 import { errorResponse, failureResponse, type HttpRequest, type HttpResponse, type Identity } from '../../src/http/messages.js';
 import { isSlowHash, verifyPassword } from '../../src/http/password-hash.js';
@@ -41,6 +41,9 @@ interface Proven {
   identity: Identity | undefined;
   table: UsersTable | undefined;
 }
+
+/** Longest Authorization field looked up among the proved ones: a longer one is refused unread anyway. */
+const maxFieldLength = maxCredentialsLength + 16;
 
 /** The key of the table of successful checks: made fresh each time the process starts. */
 const secret = randomBytes(32).toString('base64');
@@ -85,12 +88,14 @@ export class BasicAuthGuard {
     if (file.failure !== undefined) return errorResponse(request, 500, { error: file.failure });
     const header = request.headers.get('authorization');
     if (header !== undefined && header === memo.header && memo.table === table) return authenticated(request, memo.identity!);
+    // The same field as one proved before is the same user-id and password: no need to read it again.
+    const key =
+      header !== undefined && header.length <= maxFieldLength && this.options.cacheSize > 0 ? hash('sha256', secret + header, 'base64') : '';
+    const known = key !== '' ? this.proven.get(key) : undefined;
+    if (known !== undefined) return this.proved(request, memo, header!, known, table);
     const parsed = parseBasicCredentials(header);
     if (!parsed.ok) return this.refuse(request, parsed.reason);
     const { user, password } = parsed.credentials;
-    const key = this.options.cacheSize > 0 ? hash('sha256', secret + header!, 'base64') : '';
-    const known = this.options.cacheSize > 0 ? this.proven.get(key) : undefined;
-    if (known !== undefined && known.user === user) return this.proved(request, memo, header!, known, table);
     const stored = table.users.get(user);
     // Unknown users are checked against someone's hash too: a refusal takes as long either way.
     const against: StoredHash | undefined = stored ?? table.users.values().next().value;

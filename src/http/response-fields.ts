@@ -6,18 +6,20 @@
  * request carries them (HttpRequest.responseFields) and the responder, the
  * one place every response passes, sets them: over the handler's own
  * (the server's policy is the one in force), except Vary, which is added to.
+ *
+ * A stage may hand the same HeaderMap to every request (the CORS stage keeps
+ * one per origin): nothing here changes a map it is given.
  */
 import { HeaderMap, addVary } from './headers.js';
 import type { HttpRequest, HttpResponse } from './messages.js';
 
-/** The request, carrying these fields for its response as well as any it carried. */
-export function withResponseFields(request: HttpRequest, fields: readonly (readonly [string, string])[]): HttpRequest {
-  if (fields.length === 0) return request;
-  const merged = request.responseFields ? request.responseFields.clone() : new HeaderMap();
-  for (const [name, value] of fields) {
-    if (name.toLowerCase() === 'vary') addVary(merged, value);
-    else merged.set(name, value);
-  }
+/** The request, carrying these fields for its response as well as any it carried. `fields` is not changed, then or later. */
+export function withResponseFields(request: HttpRequest, fields: HeaderMap): HttpRequest {
+  if (fields.size === 0) return request;
+  const prior = request.responseFields;
+  if (prior === undefined) return { ...request, responseFields: fields };
+  const merged = prior.clone();
+  setFields(merged, fields);
   return { ...request, responseFields: merged };
 }
 
@@ -26,9 +28,14 @@ export function applyResponseFields(response: HttpResponse): HttpResponse {
   const fields = response.request.responseFields;
   if (fields === undefined || response.raw) return response;
   const headers = response.headers.clone();
+  setFields(headers, fields);
+  return { ...response, headers };
+}
+
+function setFields(headers: HeaderMap, fields: HeaderMap): void {
   fields.forEach((value, name, key) => {
-    if (key === 'vary') addVary(headers, value);
+    if (!headers.has(key)) headers.append(name, value);
+    else if (key === 'vary') addVary(headers, value);
     else headers.set(name, value);
   });
-  return { ...response, headers };
 }

@@ -269,15 +269,18 @@ describe('fields a stage puts on the response', () => {
     );
 
   it('are set over the handler’s, and added to Vary', () => {
-    let r = withResponseFields(request(), [
+    const shared = new HeaderMap([
       ['Access-Control-Allow-Origin', 'https://a'],
       ['Vary', 'Origin'],
     ]);
-    r = withResponseFields(r, [['Vary', 'Origin, Accept']]);
+    let r = withResponseFields(request(), shared);
+    r = withResponseFields(r, new HeaderMap([['Vary', 'Origin, Accept']]));
+    // The map a stage hands over is never changed: it may serve every request.
+    expect(shared.toObject()).toEqual({ 'access-control-allow-origin': 'https://a', vary: 'Origin' });
     const out = applyResponseFields(respond(r, { headers: { 'Access-Control-Allow-Origin': '*', Vary: 'Accept-Encoding' }, body: 'x' }));
     expect(out.headers.toObject()).toEqual({ 'access-control-allow-origin': 'https://a', vary: 'Accept-Encoding, Origin, Accept' });
     const plain = respond(request(), {});
     expect(applyResponseFields(plain)).toBe(plain);
-    expect(withResponseFields(request(), []).responseFields).toBeUndefined();
+    expect(withResponseFields(request(), new HeaderMap()).responseFields).toBeUndefined();
   });
 });
