@@ -31,12 +31,16 @@ export function corsStage({ policy, matcher }: ResolvedCors): StageMaker {
   // The fields of an ordinary request depend only on its Origin: worked out once per origin and shared
   // by every request from it (bench/scenarios/stages.mjs: a third of the stage's cost, per request).
   const byOrigin = new Map<string, HeaderMap>();
-  const noOrigin = new HeaderMap(corsDecision(policy, matcher, { method: 'GET', origin: undefined, requestMethod: undefined, requestHeaders: undefined }).fields);
+  const noOrigin = new HeaderMap(
+    corsDecision(policy, matcher, { method: 'GET', origin: undefined, requestMethod: undefined, requestHeaders: undefined }).fields,
+  );
   const fieldsFor = (origin: string): HeaderMap => {
     let fields = byOrigin.get(origin);
     if (fields === undefined) {
       if (byOrigin.size >= rememberedOrigins) byOrigin.clear();
-      fields = new HeaderMap(corsDecision(policy, matcher, { method: 'GET', origin, requestMethod: undefined, requestHeaders: undefined }).fields);
+      fields = new HeaderMap(
+        corsDecision(policy, matcher, { method: 'GET', origin, requestMethod: undefined, requestHeaders: undefined }).fields,
+      );
       byOrigin.set(origin, fields);
     }
     return fields;

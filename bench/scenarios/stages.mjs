@@ -68,7 +68,12 @@ export async function run() {
       const bare = us('none');
       for (const [stages, label] of variants) {
         const row = totalsRow(totals[stages], rounds * seconds);
-        rows.push({ scenario, server: label, ...row, ratio: stages === 'none' ? undefined : row.rps / totalsRow(totals.none, rounds * seconds).rps });
+        rows.push({
+          scenario,
+          server: label,
+          ...row,
+          ratio: stages === 'none' ? undefined : row.rps / totalsRow(totals.none, rounds * seconds).rps,
+        });
         const count = stages === 'none' ? 0 : stages.split(',').length;
         const perStage = count === 0 ? '' : ((us(stages) - bare) / count).toFixed(2);
         cpuLines.push(`| ${scenario} | ${label} | ${us(stages).toFixed(1)} | ${perStage} |`);
@@ -92,7 +97,15 @@ export async function run() {
 async function inProcess(users) {
   const N = Number(process.env.BENCH_MESSAGES ?? 300_000);
   const runs = Number(process.env.BENCH_RUNS ?? 7);
-  const info = { id: 1, remoteAddress: '127.0.0.1', remotePort: 40000, family: 'IPv4', localAddress: '127.0.0.1', localPort: 8080, secure: false };
+  const info = {
+    id: 1,
+    remoteAddress: '127.0.0.1',
+    remotePort: 40000,
+    family: 'IPv4',
+    localAddress: '127.0.0.1',
+    localPort: 8080,
+    secure: false,
+  };
   const requestAs = (user, password) =>
     makeRequest(
       0,

@@ -90,7 +90,9 @@ export class BasicAuthGuard {
     if (header !== undefined && header === memo.header && memo.table === table) return authenticated(request, memo.identity!);
     // The same field as one proved before is the same user-id and password: no need to read it again.
     const key =
-      header !== undefined && header.length <= maxFieldLength && this.options.cacheSize > 0 ? hash('sha256', secret + header, 'base64') : '';
+      header !== undefined && header.length <= maxFieldLength && this.options.cacheSize > 0
+        ? hash('sha256', secret + header, 'base64')
+        : '';
     const known = key !== '' ? this.proven.get(key) : undefined;
     if (known !== undefined) return this.proved(request, memo, header!, known, table);
     const parsed = parseBasicCredentials(header);

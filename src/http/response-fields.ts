@@ -10,7 +10,7 @@
  * A stage may hand the same HeaderMap to every request (the CORS stage keeps
  * one per origin): nothing here changes a map it is given.
  */
-import { HeaderMap, addVary } from './headers.js';
+import { type HeaderMap, addVary } from './headers.js';
 import type { HttpRequest, HttpResponse } from './messages.js';
 
 /** The request, carrying these fields for its response as well as any it carried. `fields` is not changed, then or later. */

@@ -14,7 +14,7 @@
  * refusal after it (429, 401) carries the CORS fields a page needs to read
  * it; redirects before rewrites, on the address as asked; authentication
  * after rewrites, on the path that will be served (a rewrite can never
- * lead round it). Response stages: your `after`, then the security headers.
+ * lead round it). The security headers go last of all, after the error page.
  */
 import { basicAuthStage } from '../../components/auth/basic-auth.js';
 import { resolveBasicAuthOptions, type BasicAuthOptions, type ResolvedBasicAuthOptions } from '../../components/auth/options.js';
@@ -85,8 +85,13 @@ export function resolveMiddleware(options: MiddlewareOptions): ResolvedMiddlewar
   };
 }
 
-/** The built-in stages of a site, in their order; the users files are read here. */
-export function middlewareStages(m: ResolvedMiddleware): { before: StageMaker[]; after: StageMaker[] } {
+/**
+ * The built-in stages of a site: the request stages in their order, and the
+ * security headers, which go between the error page and the responder so
+ * they are on every response (stage answers and the parser's refusals too).
+ * The users files are read here.
+ */
+export function middlewareStages(m: ResolvedMiddleware): { before: StageMaker[]; headers: StageMaker | undefined } {
   const before: StageMaker[] = [];
   if (m.cors) before.push(corsStage(m.cors));
   if (m.rateLimit) before.push(rateLimitStage(m.rateLimit));
@@ -99,6 +104,5 @@ export function middlewareStages(m: ResolvedMiddleware): { before: StageMaker[];
       throw new TypeError(`boxwire: option "auth[${i}]": ${(error as Error).message}`);
     }
   });
-  const after: StageMaker[] = m.securityHeaders ? [securityHeadersStage(m.securityHeaders)] : [];
-  return { before, after };
+  return { before, headers: m.securityHeaders ? securityHeadersStage(m.securityHeaders) : undefined };
 }

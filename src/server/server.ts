@@ -345,7 +345,7 @@ export class BoxwireServer {
     ]);
     const compress = o.compress;
     // Compression goes after the user's stages, so they see bodies as the handlers made them.
-    const after = [...o.after, ...stages.after, ...(compress ? [() => new Compress(compress)] : [])];
+    const after = compress ? [...o.after, () => new Compress(compress)] : o.after;
     // What every connection's graph is built from, worked out once per site.
     const defaultPlan = httpConnectionPlan({
       routes,
@@ -358,7 +358,11 @@ export class BoxwireServer {
       after,
       counters: this.counters,
     });
-    const plan = o.connection ? o.connection(defaultPlan) : defaultPlan;
+    const headers = stages.headers;
+    const builtIn = headers
+      ? defaultPlan.insert('securityHeaders', headers, { after: 'errorPage', before: 'responder', role: 'security headers' })
+      : defaultPlan;
+    const plan = o.connection ? o.connection(builtIn) : builtIn;
     if (!(plan instanceof GraphPlan)) throw new TypeError('boxwire: option "connection" must return the plan it was given, edited');
     if (o.connection) {
       try {

@@ -261,12 +261,20 @@ describe('security headers', () => {
       expect(r.headers['strict-transport-security']).toBeUndefined();
     }
     expect((await request(port, { path: '/framed' })).headers['x-frame-options']).toBe('ALLOWALL');
+    // As a server option it sees every response: a stage's own answer, and the parser's refusal.
+    const limited = await startServer({ routes, securityHeaders: true, rateLimit: '1/m' });
+    await request(limited.port);
+    const tooMany = await request(limited.port);
+    expect([tooMany.status, tooMany.headers['x-content-type-options']]).toEqual([429, 'nosniff']);
+    const { responses } = await raw(limited.port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
+    expect([responses[0]!.status, responses[0]!.headers['x-content-type-options']]).toEqual([400, 'nosniff']);
+    expect(limited.server.connectionPlan.links).toContainEqual(['errorPage.outbox', 'securityHeaders.inbox']);
     const b = await startServer({ routes, after: [securityHeaders({ frameOptions: 'DENY', referrerPolicy: false })] });
     const r = await request(b.port);
     expect([r.headers['x-frame-options'], r.headers['referrer-policy']]).toEqual(['DENY', undefined]);
     const c = await startServer({
       routes,
-      connection: (plan) => plan.insert('sec', securityHeaders(), { after: 'router', before: 'errorPage' }),
+      connection: (plan) => plan.insert('sec', securityHeaders(), { after: 'errorPage', before: 'responder' }),
     });
     expect((await request(c.port)).headers['x-content-type-options']).toBe('nosniff');
     await expect(startServer({ securityHeaders: { frameOptions: 'ALLOW' as never } })).rejects.toThrow(/securityHeaders.frameOptions/);
