@@ -9,7 +9,8 @@
  *   createServer({ before: [rewrite([{ from: '/u/(\\w+)', to: '/users.php?name=$1' }])] })
  */
 import type { HttpRequest } from '../src/http/messages.js';
-import { encodePath, rewritePath, type CompiledRule } from '../src/http/rewrite-rule.js';
+import { rewritePath, type CompiledRule } from '../src/http/rewrite-rule.js';
+import { encodePath } from '../src/http/target.js';
 import { requestStage, type StageDecision, type StageMaker } from './request-stage.js';
 import { resolveRewrites, type RewriteRule } from './url-rule-options.js';
 

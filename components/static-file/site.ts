@@ -14,6 +14,7 @@
 import { errorResponse, respond, type HttpRequest, type HttpResponse } from '../../src/http/messages.js';
 import { renderListing } from '../../src/http/listing.js';
 import { takesAppShell } from '../../src/http/spa-fallback.js';
+import { encodePath } from '../../src/http/target.js';
 import type { ResolvedStaticOptions } from './options.js';
 import { FileCache, type Lookup } from './file-cache.js';
 import { fileResponse, type FileResponseOptions } from './file-response.js';
@@ -89,7 +90,7 @@ export class StaticSite {
  * redirect).
  */
 export function redirectToSlash(request: HttpRequest): HttpResponse {
-  const encoded = request.path.split('/').map(encodeURIComponent).join('/');
+  const encoded = encodePath(request.path);
   const location = `${encoded.endsWith('/') ? encoded : `${encoded}/`}${request.query ? `?${request.query}` : ''}`;
   return respond(request, {
     status: 301,

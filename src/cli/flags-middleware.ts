@@ -12,17 +12,38 @@ type CorsDraft = { origins: string[] | '*'; credentials?: boolean };
 
 const corsOf = (o: Draft): CorsDraft => (o.cors ??= { origins: [] }) as CorsDraft;
 
-export const middlewareFlags: readonly Flag[] = [
-  {
-    name: '--auth',
-    value: 'PREFIX=FILE',
-    help: 'ask for a password under PREFIX, users from an htpasswd FILE (htpasswd -B, -m or -s)',
+/** A repeatable NAME=VALUE flag adding `entry(name, value)` to the list option `key`. */
+function pairs(
+  name: string,
+  value: string,
+  help: string,
+  key: 'auth' | 'redirects' | 'rewrites' | 'vhosts',
+  entry: (a: string, b: string) => object,
+): Flag {
+  return {
+    name,
+    value,
+    help,
     repeatable: true,
     apply: (o: Draft, v) => {
-      const [prefix, file] = pair('--auth', v);
-      (o.auth ??= []).push({ prefix, file });
+      const [a, b] = pair(name, v);
+      ((o[key] ??= []) as object[]).push(entry(a, b));
     },
-  },
+  };
+}
+
+export const middlewareFlags: readonly Flag[] = [
+  pairs(
+    '--auth',
+    'PREFIX=FILE',
+    'ask for a password under PREFIX, users from an htpasswd FILE (htpasswd -B, -m or -s)',
+    'auth',
+    (prefix, file) => ({
+      prefix,
+      file,
+    }),
+  ),
+
   {
     name: '--auth-realm',
     value: 'TEXT',
@@ -53,47 +74,50 @@ export const middlewareFlags: readonly Flag[] = [
     help: 'requests per client address: 100/s, 600/m or 5000/h, with ,burst=N (default: the rate) and ,clients=N',
     apply: (o: Draft, v) => void (o.rateLimit = v),
   },
-  {
-    name: '--redirect',
-    value: 'FROM=TO',
-    help: 'redirect paths matching the regular expression FROM to TO ($1... for its groups)',
-    repeatable: true,
-    apply: (o: Draft, v) => {
-      const [from, to] = pair('--redirect', v);
-      (o.redirects ??= []).push({ from, to });
-    },
-  },
+  pairs(
+    '--redirect',
+    'FROM=TO',
+    'redirect paths matching the regular expression FROM to TO ($1... for its groups)',
+    'redirects',
+    (from, to) => ({
+      from,
+      to,
+    }),
+  ),
+
   {
     name: '--redirect-status',
     value: 'CODE',
     help: 'the status of the --redirect rules: 301, 302 (default), 303, 307 or 308',
     apply: (o: Draft, v) => void (o.redirectStatus = integer('--redirect-status', v, 300, 399)),
   },
-  {
-    name: '--rewrite',
-    value: 'REGEX=REPLACEMENT',
-    help: 'serve paths matching REGEX as REPLACEMENT ($1... for its groups), before routing, once',
-    repeatable: true,
-    apply: (o: Draft, v) => {
-      const [from, to] = pair('--rewrite', v);
-      (o.rewrites ??= []).push({ from, to });
-    },
-  },
+  pairs(
+    '--rewrite',
+    'REGEX=REPLACEMENT',
+    'serve paths matching REGEX as REPLACEMENT ($1... for its groups), before routing, once',
+    'rewrites',
+    (from, to) => ({
+      from,
+      to,
+    }),
+  ),
+
   {
     name: '--spa',
     help: 'a single-page application: navigations to paths with no file get the root index.html',
     apply: (o: Draft) => void ((o.static ??= {}).spa = true),
   },
-  {
-    name: '--vhost',
-    value: 'HOST=DIR',
-    help: 'serve DIR as the document root for HOST (example.com, *.example.com); --root serves the rest',
-    repeatable: true,
-    apply: (o: Draft, v) => {
-      const [host, root] = pair('--vhost', v);
-      (o.vhosts ??= []).push({ host, root });
-    },
-  },
+  pairs(
+    '--vhost',
+    'HOST=DIR',
+    'serve DIR as the document root for HOST (example.com, *.example.com); --root serves the rest',
+    'vhosts',
+    (host, root) => ({
+      host,
+      root,
+    }),
+  ),
+
   {
     name: '--security-headers',
     help: 'send X-Content-Type-Options, Referrer-Policy, X-Frame-Options, and HSTS on TLS interfaces',

@@ -5,7 +5,7 @@ export { RequestBody, readBody, readText } from './request-body.js';
 export { HttpError, isHttpError } from './errors.js';
 export { reasonPhrase, reasonPhrases, statusHasNoBody } from './status.js';
 export { httpDateNow, formatHttpDate, parseHttpDate } from './date.js';
-export { normalizePath, parseTarget, parseAuthority } from './target.js';
+export { normalizePath, parseTarget, parseAuthority, encodePath } from './target.js';
 export { parseRequestHead, bodyFraming, wantsKeepAlive, type ParsedHead, type BodyFraming } from './parse-head.js';
 export { ChunkedDecoder } from './chunked.js';
 export { frameResponse, invalidField } from './serialize.js';
@@ -91,7 +91,7 @@ export {
   type OriginMatcher,
 } from './cors.js';
 export { ClientBuckets, clientKey, parseRateSpec, retryAfterSeconds, type RateSpec } from './token-bucket.js';
-export { compileRule, rewritePath, redirectLocation, encodePath, type CompiledRule, type Rewritten } from './rewrite-rule.js';
+export { compileRule, rewritePath, redirectLocation, type CompiledRule, type Rewritten } from './rewrite-rule.js';
 export { hostPatternMatches, hostPatternOrder, isHostPattern, normalizeHost } from './host-pattern.js';
 export { withResponseFields, applyResponseFields } from './response-fields.js';
 export { takesAppShell } from './spa-fallback.js';

@@ -152,8 +152,3 @@ export function redirectLocation(rule: CompiledRule, path: string, query: string
   const q = template === undefined ? query : joinQuery(fill(template, match, encodeURIComponent), query);
   return q === '' ? location : `${location}?${q}`;
 }
-
-/** A decoded path in the form a request-target carries it (each segment percent-encoded). */
-export function encodePath(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
-}

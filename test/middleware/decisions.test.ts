@@ -7,10 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { corsDecision, originAllowed, originMatcher, type CorsPolicy } from '../../src/http/cors.js';
 import { HeaderMap } from '../../src/http/headers.js';
 import { hostPatternMatches, hostPatternOrder, isHostPattern } from '../../src/http/host-pattern.js';
-import { makeRequest, respond, type HttpRequest } from '../../src/http/messages.js';
+import { respond } from '../../src/http/messages.js';
 import { applyResponseFields, withResponseFields } from '../../src/http/response-fields.js';
 import { compileRule, redirectLocation, rewritePath } from '../../src/http/rewrite-rule.js';
 import { takesAppShell } from '../../src/http/spa-fallback.js';
+import { fakeRequest } from '../helpers/requests.js';
 import { ClientBuckets, clientKey, parseRateSpec, retryAfterSeconds } from '../../src/http/token-bucket.js';
 
 const policy = (over: Partial<CorsPolicy> = {}): CorsPolicy => ({
@@ -249,24 +250,7 @@ describe('the SPA fallback', () => {
 });
 
 describe('fields a stage puts on the response', () => {
-  const request = (): HttpRequest =>
-    makeRequest(
-      0,
-      {
-        method: 'GET',
-        target: '/',
-        path: '/',
-        rawPath: '/',
-        query: '',
-        version: 'HTTP/1.1',
-        headers: new HeaderMap(),
-        host: '',
-        hostPort: undefined,
-        keepAlive: true,
-      },
-      { id: 1, remoteAddress: '127.0.0.1', remotePort: 1, family: 'IPv4', localAddress: '127.0.0.1', localPort: 2, secure: false },
-      undefined,
-    );
+  const request = () => fakeRequest();
 
   it('are set over the handler’s, and added to Vary', () => {
     const shared = new HeaderMap([
