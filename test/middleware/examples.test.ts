@@ -13,6 +13,7 @@ import { editedServer } from '../../examples/middleware/plan-edit.js';
 import { limitedServer } from '../../examples/middleware/rate-limit.js';
 import { movedServer } from '../../examples/middleware/redirects.js';
 import { sitesServer } from '../../examples/middleware/sites.js';
+import { resolveOptions, type ServerOptions } from '../../src/server/options.js';
 import type { BoxwireServer } from '../../src/server/server.js';
 import { makeTree } from '../helpers/fixture-tree.js';
 import { request } from '../helpers/http.js';
@@ -42,6 +43,13 @@ describe('docs/middleware.md', () => {
     for (const name of ['basic-auth', 'cors', 'rate-limit', 'redirects', 'sites', 'plan-edit']) {
       expect(guide, name).toContain(`\`\`\`ts\n${readFileSync(here(`examples/middleware/${name}.ts`), 'utf8')}\`\`\``);
     }
+  });
+
+  it('shows configuration files that the server takes', () => {
+    const guide = readFileSync(here('docs/middleware.md'), 'utf8');
+    const blocks = [...guide.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as ServerOptions);
+    expect(blocks.length).toBeGreaterThanOrEqual(7);
+    for (const options of blocks) expect(() => resolveOptions(options)).not.toThrow();
   });
 
   it('basic authentication: by prefix, and a route of its own', async () => {
