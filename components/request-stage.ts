@@ -83,9 +83,9 @@ export class RequestStage extends Component<RequestStageSpec> {
     );
   }
 
-  /** Says something on the `log` outbox (a stage function's way to log). */
+  /** Says something on the `log` outbox (a stage function's way to log), at the stage's boundary: from a promise's callback too. */
   report(record: LogRecord): void {
-    this.send('log', record);
+    this.run(() => this.send('log', record));
   }
 
   private settled(request: HttpRequest, decision: StageDecision): void {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth } from '../../components/auth/basic-auth.js';
 import { hashLane } from '../../components/auth/hash-lane.js';
 import type { Route } from '../../components/request-router.js';
-import { raw, request, sleep, startServer } from '../helpers/http.js';
+import { raw, request, sleep, startServer, waitFor } from '../helpers/http.js';
 import { startCgi } from '../cgi/setup.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -145,9 +145,14 @@ describe('basic authentication, from the server option', () => {
     expect((await as('erin', 'second')).status).toBe(200);
     expect((await as('frank', 'new here')).status).toBe(200);
     // An editor's way: a new file renamed over the old one.
-    writeFileSync(`${live}.new`, 'frank:{SHA}hKc+M0WUMn5/Y+B2Ttu5kfiQPSI=\n');
+    writeFileSync(`${live}.new`, 'frank:{SHA}hKc+M0WUMn5/Y+B2Ttu5kfiQPSI=\neve:T83tbQX7Nx5wk\n');
     renameSync(`${live}.new`, live);
     expect((await as('erin', 'second')).status).toBe(401);
+    // What the new reading skipped is in the errors log.
+    await waitFor(() =>
+      logs.errors!.some((r) => /basic auth: .*live: line 2: "eve" has a hash of a kind not taken \(crypt\(3\) DES\)/.test(r.message)),
+    );
+    expect((await as('eve', 'evepass')).status).toBe(401);
     rmSync(live);
     const gone = await as('frank', 'new here');
     expect(gone.status).toBe(500);
