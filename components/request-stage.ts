@@ -37,7 +37,8 @@ export type RequestStageSpec = typeof requestStageBoxes;
 /** What a stage function decides: pass on (this request, a changed one, or nothing for the same) or answer. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a function that returns nothing (a stage that only watches) passes the request on.
 export type StageDecision = HttpRequest | HttpResponse | undefined | void;
-export type StageFunction = (request: HttpRequest) => StageDecision | Promise<StageDecision>;
+/** Decides for one request; `stage` is the stage deciding, for what it has to say (`stage.report`). */
+export type StageFunction = (request: HttpRequest, stage: RequestStage) => StageDecision | Promise<StageDecision>;
 
 /** A response a stage answers with, made from a request and a few fields. */
 export function stageAnswer(request: HttpRequest, init: ResponseInit): HttpResponse {
@@ -70,7 +71,7 @@ export class RequestStage extends Component<RequestStageSpec> {
   private onRequest(request: HttpRequest): void {
     let decision: StageDecision | Promise<StageDecision>;
     try {
-      decision = this.decide(request);
+      decision = this.decide(request, this);
     } catch (error) {
       return this.send('answer', failureResponse(request, error));
     }
@@ -80,6 +81,11 @@ export class RequestStage extends Component<RequestStageSpec> {
       (value) => this.run(() => this.settled(request, value)),
       (error: unknown) => this.run(() => this.settled(request, failureResponse(request, error))),
     );
+  }
+
+  /** Says something on the `log` outbox (a stage function's way to log), at the stage's boundary: from a promise's callback too. */
+  report(record: LogRecord): void {
+    this.run(() => this.send('log', record));
   }
 
   private settled(request: HttpRequest, decision: StageDecision): void {
@@ -94,6 +100,13 @@ export class RequestStage extends Component<RequestStageSpec> {
     else this.send('outbox', decision);
   }
 }
+
+/**
+ * What the built-in stages' factories give: a maker of a fresh stage that
+ * needs no context, so the same one goes in a server's `before` (made per
+ * connection) or a route's `before` (made per request).
+ */
+export type StageMaker = () => Component<any>;
 
 /** A request stage from a function (see RequestStage). */
 export function requestStage(decide: StageFunction, name?: string): RequestStage {

@@ -40,6 +40,7 @@ import {
   type Sent,
   type StreamBody,
 } from '../src/http/messages.js';
+import { applyResponseFields } from '../src/http/response-fields.js';
 import { continueHead, frameResponse, unframed, type Framed } from '../src/http/serialize.js';
 import type { ServerCounters } from '../src/http/counters.js';
 import type { Writable } from './tcp-server/connection.js';
@@ -125,7 +126,9 @@ export class Responder extends Component<typeof responderBoxes> {
     });
   }
 
-  private onResponse(response: HttpResponse): void {
+  private onResponse(given: HttpResponse): void {
+    // Fields a request stage asked for on this request's response (CORS): whoever answered, they go on here.
+    const response = given.request.responseFields === undefined ? given : applyResponseFields(given);
     const seq = response.request.seq;
     if (this.closing || seq < this.nextSeq) return releaseBody(response.body);
     // The usual case, the response that is next in line and nothing being written: straight out.

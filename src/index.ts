@@ -55,8 +55,36 @@ export {
   type RequestStageSpec,
   type StageDecision,
   type StageFunction,
+  type StageMaker,
 } from '../components/request-stage.js';
 export { Compress, compressBoxes } from '../components/compress.js';
+
+// The built-in stages: authentication, CORS, rate limits, redirects and rewrites, security headers
+export { basicAuth, basicAuthStage, BasicAuthGuard } from '../components/auth/basic-auth.js';
+export { resolveBasicAuthOptions, type BasicAuthOptions, type ResolvedBasicAuthOptions } from '../components/auth/options.js';
+export { HashLane, hashLane } from '../components/auth/hash-lane.js';
+export { UsersFile } from '../components/auth/users-file.js';
+export { cors, corsStage } from '../components/cors.js';
+export { resolveCorsOptions, type CorsOptions, type ResolvedCors } from '../components/cors-options.js';
+export { rateLimit, rateLimitStage } from '../components/rate-limit.js';
+export { resolveRateLimitOptions, type RateLimitOptions, type ResolvedRateLimit } from '../components/rate-limit-options.js';
+export { redirect, redirectStage } from '../components/redirect.js';
+export { rewrite, rewriteStage } from '../components/rewrite.js';
+export {
+  resolveRedirects,
+  resolveRewrites,
+  type RedirectRule,
+  type RedirectStatus,
+  type RewriteRule,
+  type ResolvedRedirect,
+} from '../components/url-rule-options.js';
+export {
+  securityHeaders,
+  securityHeadersStage,
+  resolveSecurityHeaders,
+  type SecurityHeadersOptions,
+  type ResolvedSecurityHeaders,
+} from '../components/security-headers.js';
 export {
   resolveCompressOptions,
   defaultCompress,
@@ -82,6 +110,7 @@ export {
   type ResolvedStaticOptions,
   type StaticCacheOptions,
 } from '../components/static-file/options.js';
+export { VirtualHosts, virtualHostsRoute, resolveVirtualHosts, type VirtualHost } from '../components/static-file/virtual-hosts.js';
 
 // CGI
 export { CgiHandler, commandFor, type CgiContext } from '../components/cgi/cgi-handler.js';
@@ -140,4 +169,5 @@ export {
 export { parseWsgiSpec, type WsgiOption, type WsgiAppOption, type PythonAppOption } from './server/app-entries.js';
 export { resolvePythonOptions, type PythonOptions, type ResolvedPythonOptions } from './server/python-options.js';
 export type { ListenInterface } from './server/interfaces-option.js';
+export { resolveMiddleware, middlewareStages, type MiddlewareOptions, type ResolvedMiddleware } from './server/middleware-options.js';
 export { Rocket, CherryPyWSGIServer, type RocketInterface, type RocketAppInfo } from './server/rocket.js';

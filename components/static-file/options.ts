@@ -49,6 +49,8 @@ export interface StaticOptions {
   readonly cache?: Partial<StaticCacheOptions> | false;
   /** More ranges than this in one Range field and the whole file is sent. Default 16. */
   readonly maxRanges?: number;
+  /** A single-page application: a navigation to a path with no file gets the root's index page (see src/http/spa-fallback.ts). Default false. */
+  readonly spa?: boolean;
 }
 
 export interface ResolvedStaticOptions {
@@ -63,6 +65,7 @@ export interface ResolvedStaticOptions {
   readonly exclude: readonly string[];
   readonly cache: StaticCacheOptions | false;
   readonly ranges: RangeLimits;
+  readonly spa: boolean;
 }
 
 export const defaultStaticCache: StaticCacheOptions = { entries: 10_000, bytes: 64 * 1024 * 1024, fileSize: 256 * 1024, revalidate: 1000 };
@@ -79,6 +82,7 @@ const staticKeys = new Set([
   'exclude',
   'cache',
   'maxRanges',
+  'spa',
 ]);
 
 /** `root`: an absolute path (relative ones against the working directory), or false. */
@@ -123,6 +127,8 @@ export function resolveStaticOptions(options: StaticOptions | undefined = {}): R
     throw badOption('static.exclude', 'a list of directory paths', exclude);
   const maxRanges = options.maxRanges ?? defaultRangeLimits.maxRanges;
   if (!Number.isInteger(maxRanges) || maxRanges < 1) throw badOption('static.maxRanges', 'a whole number from 1', maxRanges);
+  const spa = options.spa ?? false;
+  if (typeof spa !== 'boolean') throw badOption('static.spa', 'true or false', spa);
   return {
     index,
     listing,
@@ -135,6 +141,7 @@ export function resolveStaticOptions(options: StaticOptions | undefined = {}): R
     exclude: exclude.map((dir) => path.resolve(dir)),
     cache: resolveCache(options.cache),
     ranges: { ...defaultRangeLimits, maxRanges },
+    spa,
   };
 }
 

@@ -13,6 +13,8 @@
  */
 import { errorResponse, respond, type HttpRequest, type HttpResponse } from '../../src/http/messages.js';
 import { renderListing } from '../../src/http/listing.js';
+import { takesAppShell } from '../../src/http/spa-fallback.js';
+import { encodePath } from '../../src/http/target.js';
 import type { ResolvedStaticOptions } from './options.js';
 import { FileCache, type Lookup } from './file-cache.js';
 import { fileResponse, type FileResponseOptions } from './file-response.js';
@@ -57,10 +59,19 @@ export class StaticSite {
           ? this.listing(request, urlPath, found.realPath)
           : errorResponse(request, 404, { error: 'directory has no index file, and listings are off' });
       case 'refused':
+        if (found.status === 404 && this.options.spa && takesAppShell(request.method, request.headers.get('accept'), urlPath))
+          return this.appShell(request, found.reason);
         return errorResponse(request, found.status, { error: found.reason });
       default:
         return found satisfies never;
     }
+  }
+
+  /** The root's index page, for a navigation to a path with no file (static.spa). */
+  private async appShell(request: HttpRequest, reason: string): Promise<HttpResponse> {
+    const found = this.cache.fresh('/') ?? (await this.cache.load('/'));
+    if (found.type !== 'file') return errorResponse(request, 404, { error: `${reason}, and the root has no index page to fall back on` });
+    return fileResponse(request, found, this.responseOptions);
   }
 
   private async listing(request: HttpRequest, urlPath: string, realPath: string): Promise<HttpResponse> {
@@ -79,7 +90,7 @@ export class StaticSite {
  * redirect).
  */
 export function redirectToSlash(request: HttpRequest): HttpResponse {
-  const encoded = request.path.split('/').map(encodeURIComponent).join('/');
+  const encoded = encodePath(request.path);
   const location = `${encoded.endsWith('/') ? encoded : `${encoded}/`}${request.query ? `?${request.query}` : ''}`;
   return respond(request, {
     status: 301,

@@ -6,6 +6,7 @@ import { staticFlags } from './flags-static.js';
 import { wsgiFlags } from './flags-wsgi.js';
 import { pythonFlags } from './flags-python.js';
 import { observeFlags } from './flags-observe.js';
+import { middlewareFlags } from './flags-middleware.js';
 
 export const flags: readonly Flag[] = [
   ...serverFlags,
@@ -15,4 +16,5 @@ export const flags: readonly Flag[] = [
   ...wsgiFlags,
   ...pythonFlags,
   ...observeFlags,
+  ...middlewareFlags,
 ];

@@ -19,7 +19,7 @@
  * set.
  */
 import { isUtf8 } from 'node:buffer';
-import type { HttpRequest } from './messages.js';
+import type { HttpRequest, Identity } from './messages.js';
 import { clientCertificateVariables, headerVariable } from './gateway-variables.js';
 
 /** Where the script is and what the request path says about it. */
@@ -33,10 +33,7 @@ export interface CgiScript {
 }
 
 /** Who the server authenticated the request as (AUTH_TYPE and REMOTE_USER, RFC 3875 §4.1.1, §4.1.11). */
-export interface CgiIdentity {
-  readonly type: string;
-  readonly user: string;
-}
+export type CgiIdentity = Identity;
 
 export interface CgiEnvSettings {
   /** SERVER_SOFTWARE (§4.1.17). */
@@ -134,10 +131,11 @@ export function cgiEnvironment(
   const connection = request.connection;
   const { scriptName, pathInfo } = script;
 
-  // §4.1.1, §4.1.11: only when the server itself authenticated the request.
-  if (facts.identity) {
-    env.AUTH_TYPE = facts.identity.type;
-    env.REMOTE_USER = facts.identity.user;
+  // §4.1.1, §4.1.11: only when the server itself authenticated the request (a stage of ours, or the administrator's function).
+  const identity = facts.identity ?? request.identity;
+  if (identity) {
+    env.AUTH_TYPE = identity.type;
+    env.REMOTE_USER = identity.user;
   } else {
     delete env.AUTH_TYPE;
     delete env.REMOTE_USER;

@@ -6,7 +6,7 @@
  * no `Cache-Control: no-transform`, RFC 9111 §5.2.2.6) and the client
  * accepts a coding we have (RFC 9110 §12.5.3).
  */
-import { hasToken } from './headers.js';
+import { addVary, hasToken } from './headers.js';
 import type { HeaderMap } from './headers.js';
 import { preferredEncoding } from './negotiate.js';
 
@@ -68,7 +68,5 @@ export function isCompressibleType(contentType: string | undefined): boolean {
 
 /** Adds Accept-Encoding to Vary unless it is there already (or Vary is "*"). */
 export function varyOnAcceptEncoding(headers: HeaderMap): void {
-  const vary = headers.get('vary');
-  if (vary === undefined) headers.append('Vary', 'Accept-Encoding');
-  else if (!hasToken(vary, 'accept-encoding') && !hasToken(vary, '*')) headers.set('Vary', `${vary}, Accept-Encoding`);
+  addVary(headers, 'Accept-Encoding');
 }

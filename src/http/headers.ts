@@ -195,3 +195,12 @@ export function hasToken(value: string | undefined, token: string): boolean {
   if (lower === token) return true;
   return listElements(lower).includes(token);
 }
+
+/** Adds field names (one, or a list) to Vary, each unless it is there already or Vary is "*" (RFC 9110 §12.5.5). */
+export function addVary(headers: HeaderMap, names: string): void {
+  for (const name of listElements(names)) {
+    const vary = headers.get('vary');
+    if (vary === undefined) headers.append('Vary', name);
+    else if (!hasToken(vary, name.toLowerCase()) && !hasToken(vary, '*')) headers.set('Vary', `${vary}, ${name}`);
+  }
+}

@@ -1,11 +1,11 @@
 /** Pure HTTP values and functions: no I/O, no components. */
-export { HeaderMap, listElements, hasToken, type HeadersInit } from './headers.js';
+export { HeaderMap, listElements, hasToken, addVary, type HeadersInit } from './headers.js';
 export * from './messages.js';
 export { RequestBody, readBody, readText } from './request-body.js';
 export { HttpError, isHttpError } from './errors.js';
 export { reasonPhrase, reasonPhrases, statusHasNoBody } from './status.js';
 export { httpDateNow, formatHttpDate, parseHttpDate } from './date.js';
-export { normalizePath, parseTarget, parseAuthority } from './target.js';
+export { normalizePath, parseTarget, parseAuthority, encodePath } from './target.js';
 export { parseRequestHead, bodyFraming, wantsKeepAlive, type ParsedHead, type BodyFraming } from './parse-head.js';
 export { ChunkedDecoder } from './chunked.js';
 export { frameResponse, invalidField } from './serialize.js';
@@ -86,3 +86,26 @@ export {
   type CompressionPlan,
   type CompressionInput,
 } from './compression.js';
+export {
+  parseBasicCredentials,
+  basicChallenge,
+  maxCredentialsLength,
+  type BasicCredentials,
+  type CredentialsResult,
+} from './basic-credentials.js';
+export { parseHtpasswd, hashKind, type HashKind, type StoredHash, type UsersTable } from './htpasswd.js';
+export { verifyPassword, isSlowHash, md5Crypt } from './password-hash.js';
+export {
+  corsDecision,
+  originMatcher,
+  originAllowed,
+  variesByOrigin,
+  type CorsPolicy,
+  type CorsDecision,
+  type OriginMatcher,
+} from './cors.js';
+export { ClientBuckets, clientKey, parseRateSpec, retryAfterSeconds, type RateSpec } from './token-bucket.js';
+export { compileRule, rewritePath, redirectLocation, type CompiledRule, type Rewritten } from './rewrite-rule.js';
+export { hostPatternMatches, hostPatternOrder, isHostPattern, normalizeHost } from './host-pattern.js';
+export { withResponseFields, applyResponseFields } from './response-fields.js';
+export { takesAppShell } from './spa-fallback.js';

@@ -59,6 +59,24 @@ export interface HttpRequest {
   route?: string;
   /** Internal redirects this request has been through. */
   readonly redirects?: number;
+  /**
+   * Who a request stage authenticated the request as (basic-auth.ts):
+   * gateways pass it on as AUTH_TYPE and REMOTE_USER (RFC 3875 §4.1.1,
+   * §4.1.11). Undefined until a stage sets it.
+   */
+  readonly identity?: Identity;
+  /**
+   * Fields a request stage wants on the response to this request, whoever
+   * answers it (CORS): the responder sets them, over the handler's, and adds
+   * to Vary (see response-fields.ts).
+   */
+  readonly responseFields?: HeaderMap;
+}
+
+/** An authenticated user: the scheme ("Basic") and the user-id. */
+export interface Identity {
+  readonly type: string;
+  readonly user: string;
 }
 
 /** What a request is made of: its head as parsed, and where it came from. */
@@ -102,6 +120,8 @@ export function makeRequest(seq: number, head: RequestHead, connection: Connecti
     params: undefined,
     route: undefined,
     redirects: 0,
+    identity: undefined,
+    responseFields: undefined,
   };
 }
 

@@ -11,6 +11,7 @@
  * A prefix pattern's fixed part ("/static") is the mount point: CGI's
  * SCRIPT_NAME begins with it, WSGI's SCRIPT_NAME is it.
  */
+import { hostPatternMatches } from './host-pattern.js';
 
 export interface RouteMatch {
   /** The part of the path the pattern's fixed prefix matched. */
@@ -74,8 +75,5 @@ export function compilePattern(pattern: string): CompiledPattern {
 
 /** Does a route's host pattern ("example.com", "*.example.com") accept this host? */
 export function hostMatches(pattern: string | undefined, host: string): boolean {
-  if (pattern === undefined) return true;
-  const p = pattern.toLowerCase();
-  if (p.startsWith('*.')) return host.endsWith(p.slice(1)) && host.length > p.length - 1;
-  return host === p;
+  return pattern === undefined || hostPatternMatches(pattern, host);
 }

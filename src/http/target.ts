@@ -90,6 +90,11 @@ export function decodePath(raw: string): DecodedPath {
   return { ok: true, path: removeDotSegments(decoded) };
 }
 
+/** A decoded path in the form a request-target carries it: each segment percent-encoded, so it stays one path. */
+export function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
 /** The decoded path, or undefined when `decodePath` refuses it. */
 export function normalizePath(raw: string): string | undefined {
   const decoded = decodePath(raw);

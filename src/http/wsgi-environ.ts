@@ -44,6 +44,11 @@ export function wsgiEnviron(request: HttpRequest, settings: EnvironSettings): Cg
     REMOTE_ADDR: connection.remoteAddress,
     REMOTE_PORT: String(connection.remotePort),
   };
+  // RFC 3875 §4.1.1, §4.1.11: who a stage of ours authenticated the request as.
+  if (request.identity) {
+    env.AUTH_TYPE = request.identity.type;
+    env.REMOTE_USER = request.identity.user;
+  }
   if (connection.secure) {
     env.HTTPS = 'on';
     Object.assign(env, clientCertificateVariables(connection.peerCertificate));

@@ -24,6 +24,7 @@ import { resolvePythonOptions, type PythonOptions, type ResolvedPythonOptions } 
 import { resolveCgiOptions, type CgiMapping, type CgiOptions, type ResolvedCgiOptions } from '../../components/cgi/options.js';
 import { resolveRoot, resolveStaticOptions, type ResolvedStaticOptions, type StaticOptions } from '../../components/static-file/options.js';
 import { resolveCompressOptions, type CompressOptions, type ResolvedCompressOptions } from '../../components/compress-options.js';
+import { middlewareKeys, resolveMiddleware, type MiddlewareOptions, type ResolvedMiddleware } from './middleware-options.js';
 
 export interface Limits extends ParserLimits {
   /** Open connections at most; more are answered 503 and closed. */
@@ -39,7 +40,8 @@ export interface Timeouts extends ParserTimeouts {
   readonly shutdown: number;
 }
 
-export interface ServerOptions {
+/** The built-in stages' options (auth, cors, rateLimit, redirects, rewrites, vhosts, securityHeaders) are in middleware-options.ts. */
+export interface ServerOptions extends MiddlewareOptions {
   /** Address to listen on. Default 127.0.0.1. */
   readonly host?: string;
   /** Port to listen on; 0 for any free port. Default 8080. */
@@ -127,6 +129,8 @@ export interface ResolvedOptions {
   readonly root: string | false;
   readonly static: ResolvedStaticOptions;
   readonly compress: ResolvedCompressOptions | false;
+  /** The built-in stages and virtual hosts. */
+  readonly middleware: ResolvedMiddleware;
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
@@ -160,6 +164,7 @@ const known = new Set([
   'root',
   'static',
   'compress',
+  ...middlewareKeys,
 ]);
 
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
@@ -237,6 +242,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     root,
     static: resolveStaticOptions(options.static),
     compress: resolveCompressOptions(options.compress),
+    middleware: resolveMiddleware(options),
   };
 }
 

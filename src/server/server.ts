@@ -33,6 +33,8 @@ import { CgiProcesses } from '../../components/cgi/processes.js';
 import { cgiRoutes } from '../../components/cgi/routes.js';
 import { WorkerPool, type PoolState } from '../../components/wsgi/pool.js';
 import { StaticSite, staticRoute } from '../../components/static-file/index.js';
+import { VirtualHosts, virtualHostsRoute } from '../../components/static-file/virtual-hosts.js';
+import { middlewareStages } from './middleware-options.js';
 import { Compress } from '../../components/compress.js';
 import { inGivenOrder, wsgiRoute, wsgiRoutes } from '../../components/wsgi/routes.js';
 import { PythonPool } from '../../components/wsgi/python-pool.js';
@@ -70,6 +72,8 @@ interface Site {
   readonly cgi: CgiProcesses;
   /** Its document root, if it serves one. */
   readonly documents: StaticSite | undefined;
+  /** Its virtual hosts' document roots, if it has any. */
+  readonly hosts: VirtualHosts | undefined;
   /** The per-connection graph, by name (what the status page draws); unused under a `protocol` of the user's. */
   readonly plan: GraphPlan<ConnectionInfo>;
   readonly protocol: (info: ConnectionInfo) => Component<any>;
@@ -96,7 +100,7 @@ export class BoxwireServer {
   /** Every site's CGI processes: stop() ends what is still running. */
   private readonly cgiGroups = new Set<CgiProcesses>();
   /** Document roots with their caches and directory watches, until closed. */
-  private readonly documentRoots = new Set<StaticSite>();
+  private readonly documentRoots = new Set<StaticSite | VirtualHosts>();
   private listening: Promise<readonly BoundAddress[]> | undefined;
   private stopping: Promise<void> | undefined;
   /** Where the server was told to listen, as given: a reload that does not say keeps it. */
@@ -319,6 +323,10 @@ export class BoxwireServer {
       site.documents.close();
       this.documentRoots.delete(site.documents);
     }
+    if (site.hosts && site.hosts !== this.current.hosts) {
+      site.hosts.close();
+      this.documentRoots.delete(site.hosts);
+    }
   }
 
   private startPools(site: Site): void {
@@ -342,6 +350,9 @@ export class BoxwireServer {
   }
 
   private build(o: ResolvedOptions): Site {
+    // The built-in request stages go first (middleware-options.ts says in what order), the response stages after yours.
+    // Made first: a users file that cannot be read refuses the options before anything else is opened.
+    const stages = middlewareStages(o.middleware);
     const old = this.current as Site | undefined;
     // The same applications on the same pool settings keep the pool (and its warm threads).
     const samePool = old?.pool && JSON.stringify([old.options.wsgi, old.options.pool]) === JSON.stringify([o.wsgi, o.pool]);
@@ -364,13 +375,17 @@ export class BoxwireServer {
     const sameDocuments = old?.documents && old.options.root === o.root && JSON.stringify(old.options.static) === JSON.stringify(o.static);
     const documents = o.root === false ? undefined : sameDocuments ? old!.documents : new StaticSite(o.root, staticOptions);
     if (documents) this.documentRoots.add(documents);
+    const vhosts = o.middleware.vhosts;
+    const hosts = vhosts.length > 0 ? new VirtualHosts(vhosts, staticOptions, documents) : undefined;
+    if (hosts) this.documentRoots.add(hosts);
+
     // Built-in routes, then the user's, then the CGI and WSGI prefixes; the document root is the catch-all, last.
     const routes = new RouteTable([
       ...builtInRoutes(o, this.figures),
       ...o.routes,
       ...cgiRoutes({ options: o.cgi, processes: cgi, serverSoftware }),
       ...wsgi,
-      ...(documents ? [staticRoute(documents)] : []),
+      ...(hosts ? [virtualHostsRoute(hosts)] : documents ? [staticRoute(documents)] : []),
     ]);
     const compress = o.compress;
     // Compression goes after the user's stages, so they see bodies as the handlers made them.
@@ -383,11 +398,15 @@ export class BoxwireServer {
       server: o.serverHeader,
       accessLog: o.accessLog,
       errorPages: o.errorPages,
-      before: o.before,
+      before: [...stages.before, ...o.before],
       after,
       counters: this.counters,
     });
-    const plan = o.connection ? o.connection(defaultPlan) : defaultPlan;
+    const headers = stages.headers;
+    const builtIn = headers
+      ? defaultPlan.insert('securityHeaders', headers, { after: 'errorPage', before: 'responder', role: 'security headers' })
+      : defaultPlan;
+    const plan = o.connection ? o.connection(builtIn) : builtIn;
     if (!(plan instanceof GraphPlan)) throw new TypeError('boxwire: option "connection" must return the plan it was given, edited');
     if (o.connection) {
       try {
@@ -398,7 +417,7 @@ export class BoxwireServer {
     }
     const own = o.protocol;
     const protocol = own ? (info: ConnectionInfo) => own(info, o) : (info: ConnectionInfo) => plan.build(info);
-    return { options: o, routes, pool, python, cgi, documents, plan, protocol, open: 0, retired: false };
+    return { options: o, routes, pool, python, cgi, documents, hosts, plan, protocol, open: 0, retired: false };
   }
 }
 
