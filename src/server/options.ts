@@ -76,11 +76,11 @@ export interface ServerOptions {
   readonly pool?: Partial<PoolOptions>;
   /** How Python applications ("PREFIX=python:module:callable" in `wsgi`) run: python3 processes, threads, directories. */
   readonly python?: PythonOptions;
-  /** URL prefixes served by CGI scripts; false for none. Default [{ prefix: '/cgi-bin/', path: './cgi' }] (when ./cgi exists). */
+  /** URL prefixes served by CGI scripts, e.g. [{ prefix: '/cgi-bin/', path: './cgi' }]; none by default. */
   readonly cgi?: readonly CgiMapping[] | false;
   /** How CGI scripts run: interpreters, environment, limits. */
   readonly cgiOptions?: CgiOptions;
-  /** The document root, served at "/" after every other route; false serves no files. Default "./static". */
+  /** The document root, served at "/" after every other route; none by default (the command: the current directory). */
   readonly root?: string | false;
   /** How the document root is served: index files, listings, dotfiles, symlinks, types, caching. */
   readonly static?: StaticOptions;
