@@ -38,7 +38,8 @@ import {
   type RequestHead,
   type Sent,
 } from '../src/http/messages.js';
-import { parseRequestHead, type BodyFraming, type Refusal } from '../src/http/parse-head.js';
+import { maxMethodLength, parseRequestHead, type BodyFraming, type Refusal } from '../src/http/parse-head.js';
+import { isTokenRange } from '../src/http/grammar.js';
 import { RequestBody } from '../src/http/request-body.js';
 import { linger, pause, resume, type FlowControl } from './tcp-server/connection.js';
 
@@ -205,6 +206,11 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
     // Both searches go on from where the last one stopped, so a head that arrives a byte at a time costs linear time.
     const end = indexOfHeadEnd(data, Math.max(this.scanned - 3, 0));
     const lineEnd = this.lineEnd >= 0 ? this.lineEnd : indexOfCrlf(data, Math.max(this.scanned - 1, 0));
+    // A line that is long or not yet whole may be nothing but a method: that is a 501 (RFC 9112 §3), not a long target.
+    if (lineEnd < 0 ? data.length > maxMethodLength : lineEnd > this.limits.requestLine) {
+      const refusal = methodRefusal(data);
+      if (refusal) return this.refuse(refusal);
+    }
     // While the line is incomplete, its last byte may be the CR of its CRLF.
     if (lineEnd < 0 ? data.length > this.limits.requestLine + 1 : lineEnd > this.limits.requestLine) {
       return this.refuse({ status: 414, reason: `request-line over ${this.limits.requestLine} bytes` });
@@ -424,6 +430,19 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
   private log(level: 'warn' | 'error', message: string): void {
     this.send('log', logRecord('errors', level, `${this.connection.remoteAddress}: ${message}`));
   }
+}
+
+/**
+ * The refusal of a request-line whose first maxMethodLength + 1 bytes hold no
+ * space: a method longer than any the server implements (501), or not a
+ * method at all (400: bytes that are not a token, such as a TLS handshake on
+ * a plain port). Undefined when the method ends in time.
+ */
+function methodRefusal(bytes: Buffer): Refusal | undefined {
+  const start = bytes.toString('latin1', 0, Math.min(bytes.length, maxMethodLength + 1));
+  if (start.includes(' ') || start.length <= maxMethodLength) return undefined;
+  if (!isTokenRange(start, 0, start.length)) return { status: 400, reason: 'malformed method' };
+  return { status: 501, reason: `a method longer than ${maxMethodLength} characters, longer than any this server implements` };
 }
 
 /** The offset of the first CRLF CRLF in `bytes` at or after `from`, or -1. (A loop: Buffer.indexOf with a string needle costs more on a short head.) */

@@ -14,6 +14,10 @@
  *   405 with Allow. A method no route on the server takes: 501, unless it
  *   is a standard one (RFC 9110 §9, PATCH): that is a 405 or a 404. OPTIONS is
  *   answered with Allow when no route takes it itself (RFC 9110 §9.3.7).
+ * - CONNECT (RFC 9110 §9.3.6) asks for a tunnel, which is not an ordinary
+ *   request: only a route that names CONNECT in its methods gets it (one
+ *   that takes every method does not); with none, 501, as a server that is
+ *   not a proxy answers it.
  * - An exception in a function handler, or a handler component (or task)
  *   that fails or stops without answering, becomes a 500 (an HttpError's own
  *   status if it throws one); the error travels with the response for the
@@ -102,6 +106,8 @@ export class RouteTable {
   readonly routes: readonly CompiledRoute[];
   /** Every method some route takes; undefined when some route takes any method. */
   readonly implemented: ReadonlySet<string> | undefined;
+  /** Some route names CONNECT among its methods. */
+  readonly tunnels: boolean;
 
   constructor(routes: readonly Route[]) {
     this.routes = routes.map((route) => {
@@ -117,6 +123,7 @@ export class RouteTable {
       const stages = before.length > 0 ? stageChainPlan(before, probeRequest) : undefined;
       return { route, pattern: compilePattern(route.path), methods, stages };
     });
+    this.tunnels = this.routes.some((r) => r.methods?.has('CONNECT'));
     if (this.routes.some((r) => !r.methods)) this.implemented = undefined;
     else {
       // RFC 9110 §9.1: every general-purpose server supports GET and HEAD; a path with no route is then a 404.
@@ -220,6 +227,9 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     if (implemented && !implemented.has(method) && !knownMethods.has(method)) {
       return this.answer(errorResponse(request, 501, { error: `no route takes ${method}` }));
     }
+    const tunnel = method === 'CONNECT';
+    if (tunnel && !this.table.tunnels)
+      return this.answer(errorResponse(request, 501, { error: 'this server is not a proxy: no route takes CONNECT' }));
     if (request.target === '*') {
       return this.answer(respond(request, { status: 204, headers: { Allow: allowList(implemented ?? standardMethods) } }));
     }
@@ -227,6 +237,8 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     let pathMatched = false;
     for (const compiled of routes) {
       const { route, pattern, methods } = compiled;
+      // A tunnel goes only to a route that says it takes one.
+      if (tunnel && !methods) continue;
       if (!hostMatches(route.host, request.host)) continue;
       const match = pattern.match(request.path);
       if (!match) continue;
@@ -243,6 +255,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       else this.dispatch(route, request);
       return;
     }
+    if (tunnel && !allowed) return this.answer(errorResponse(request, 501, { error: 'no route takes CONNECT to this authority' }));
     if (!pathMatched) return this.answer(errorResponse(request, 404));
     allowed!.add('OPTIONS');
     const allow = allowList(allowed!);
