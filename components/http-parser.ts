@@ -35,8 +35,10 @@ import {
   type Framing,
   type HttpRequest,
   type HttpResponse,
+  type PeerEnded,
   type RequestHead,
   type Sent,
+  peerEnded,
 } from '../src/http/messages.js';
 import { maxMethodLength, parseRequestHead, type BodyFraming, type Refusal } from '../src/http/parse-head.js';
 import { isTokenRange } from '../src/http/grammar.js';
@@ -92,6 +94,7 @@ export const httpParserBoxes = boxes({
     rejected: box<HttpResponse>('bodiless error responses to requests refused before routing'),
     framing: box<Framing>('100 Continue when a handler starts reading, and the last response before closing'),
     flow: box<FlowControl>('pause or resume reading the socket'),
+    ended: box<PeerEnded>('the client ended its side (a FIN), after the requests it sent before'),
     log: box<LogRecord>('refused requests and timeouts'),
   },
 });
@@ -155,6 +158,8 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
       // The client sent all it will: what is queued may still complete a request or a body.
       this.peerEnded = true;
       this.pump();
+      // After the requests it completed: the router decides what a half-closed client still gets.
+      this.send('ended', peerEnded);
       return;
     }
     if (message.type === 'shutdown' && message.graceful) {

@@ -231,6 +231,9 @@ export class PythonPool extends JobPool<Process, Lease> {
     const frames = updateFrames(update);
     if (!isPair(frames)) {
       worker.channel.write(frames);
+      // A call-off goes on the second socket too, which the runner reads at once whatever it is doing: a
+      // one-thread process reads its first socket only while the application waits for the client.
+      if (update.type === 'cancel') worker.withdrawals.write(frames);
       return;
     }
     // A body chunk: its frame's header and the chunk as it came, in one write.

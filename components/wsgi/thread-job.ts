@@ -64,6 +64,11 @@ export class ThreadJob {
     this.post({ type: 'wantInput', id: this.job.id });
   }
 
+  /** Handles what the pool has said meanwhile, without waiting. */
+  poll(): void {
+    this.channel.poll();
+  }
+
   waitSync(ready: () => boolean): void {
     this.channel.waitSync(ready);
   }

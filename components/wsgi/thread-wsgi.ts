@@ -182,6 +182,9 @@ async function stream(result: object, job: ThreadJob): Promise<Outcome> {
   let finished = false;
   try {
     for (;;) {
+      // A synchronous iteration never lets the event loop run: the pool's word (a call-off) is looked for here.
+      if (!asyncIterable) job.poll();
+      if (job.cancelled) break;
       const step = iterator.next();
       const next = isThenable(step) ? await step : step;
       if (next.done) {

@@ -147,6 +147,11 @@ export const serverFlags: readonly Flag[] = [
   },
   { name: '--healthz', value: 'PATH', help: "answer load balancers' health checks at PATH", apply: (o, v) => void (o.healthz = v) },
   {
+    name: '--serve-half-closed',
+    help: 'keep running CGI scripts and applications for clients that end their side (a FIN) before the answer (default: taken for gone)',
+    apply: (o) => void (o.serveHalfClosed = true),
+  },
+  {
     name: '--shutdown-timeout',
     value: 'SECONDS',
     help: 'time requests in flight get to finish on stop (default 10)',

@@ -86,6 +86,13 @@ export interface ServerOptions {
   readonly static?: StaticOptions;
   /** Compress responses on the fly (a stage after the router): true, or options. Default false. */
   readonly compress?: boolean | CompressOptions;
+  /**
+   * Keep waiting for a CGI script or WSGI application whose client has ended
+   * its side of the connection (a FIN) before the answer, for clients that
+   * half-close and still read. Default false: such a client is taken for
+   * gone, and its script killed or its job called off, as nginx does.
+   */
+  readonly serveHalfClosed?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -116,6 +123,7 @@ export interface ResolvedOptions {
   readonly root: string | false;
   readonly static: ResolvedStaticOptions;
   readonly compress: ResolvedCompressOptions | false;
+  readonly serveHalfClosed: boolean;
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
@@ -147,6 +155,7 @@ const known = new Set([
   'root',
   'static',
   'compress',
+  'serveHalfClosed',
 ]);
 
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
@@ -188,6 +197,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   }
   const interfaces = options.interfaces !== undefined ? resolveInterfaces(options.interfaces) : [{ host, port }];
   const pool = resolvePoolOptions(options.pool);
+  const serveHalfClosed = options.serveHalfClosed ?? false;
+  if (typeof serveHalfClosed !== 'boolean') throw new TypeError('boxwire: option "serveHalfClosed" must be true or false');
   return {
     host,
     port,
@@ -216,6 +227,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     root,
     static: resolveStaticOptions(options.static),
     compress: resolveCompressOptions(options.compress),
+    serveHalfClosed,
   };
 }
 

@@ -24,7 +24,8 @@ From boxwire:
   BODY_END    the request body has ended
   BODY_ERROR  the body cannot be had: status (2), then why (UTF-8)
   CREDIT      the client has taken bytes (4) and chunks (4): send as many more
-  ABORT       the client went away: stop, and call the result's close()
+  ABORT       the client went away: stop, and call the result's close() (sent on fd 4
+              too, so that a process busy with the request hears it at once)
 End of file on the socket asks the worker to stop. A REQUEST may come while
 every thread is busy (boxwire posts it ahead): it starts as soon as one is
 free, in the order they came, unless boxwire takes it back first:
@@ -730,6 +731,11 @@ class Runner:
         def handle(kind, rid, payload):
             if kind == WITHDRAW:
                 self.withdraw(rid, NUMBER.unpack_from(payload)[0])
+            elif kind == ABORT:
+                with self.lock:
+                    exchange = self.exchanges.get(rid)
+                if exchange is not None:
+                    exchange.abort()
 
         try:
             while channel.read(handle):
@@ -842,7 +848,11 @@ class Runner:
                 body = b"".join(result)
                 if len(body) <= WHOLE:
                     return ("body", body)
+        exchange = response.exchange
         for chunk in result:
+            if exchange.aborted:
+                # The client has gone: no more of the body is asked for (close() is called next).
+                raise Aborted()
             if type(chunk) is not bytes:
                 raise TypeError("WSGI applications yield bytes, not %s" % type(chunk).__name__)
             if not chunk:
