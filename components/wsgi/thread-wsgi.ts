@@ -144,6 +144,8 @@ function environFor(job: ThreadJob): Record<string, unknown> {
   // The input ends where the body does, chunked or not: an application may read to the end.
   environ['wsgi.input_terminated'] = true;
   environ['wsgi.file_wrapper'] = fileWrapper;
+  // Rocket's futures: work that outlives the response, on this thread (thread-executor.ts).
+  environ['wsgiorg.executor'] = job.executor;
   return environ;
 }
 

@@ -55,6 +55,12 @@ export const wsgiFlags: readonly Flag[] = [
     apply: (o, v) => void (pool(o).requestTimeout = seconds('--app-timeout', v)),
   },
   {
+    name: '--executor-queue',
+    value: 'N',
+    help: "functions that may wait in each thread's (and Python process's) wsgiorg.executor; submitting more raises (default 64)",
+    apply: (o, v) => void (pool(o).executorQueue = integer('--executor-queue', v)),
+  },
+  {
     name: '--max-requests',
     value: 'N',
     help: 'requests a thread serves before it is replaced; 0 for never (default 0)',

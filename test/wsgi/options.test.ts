@@ -80,13 +80,17 @@ describe('resolvePoolOptions', () => {
       requestTimeout: 1500,
       idleTimeout: 10,
       maxRequests: 100,
+      executorQueue: 64,
+      executorConcurrency: 4,
     });
+    expect(resolvePoolOptions({ executorQueue: 0, executorConcurrency: 1 })).toMatchObject({ executorQueue: 0, executorConcurrency: 1 });
   });
   it.each([
     [{ minThreads: -1 }, /pool\.minThreads" must be a whole number/],
     [{ maxThreads: 1.5 }, /pool\.maxThreads" must be a whole number/],
     [{ requestTimeout: 0 }, /pool\.requestTimeout" must be a positive number/],
     [{ threads: 2 }, /unknown option "pool\.threads"/],
+    [{ executorConcurrency: 0 }, /pool\.executorConcurrency" must be 1 or more/],
     [{ minThreads: 4, maxThreads: 2 }, /below pool\.minThreads/],
     [{ minThreads: 0, queueSize: 0 }, /cannot both be 0/],
   ])('refuses %j', (given, reason) => {
@@ -127,6 +131,7 @@ describe('the command line', () => {
     expect(resolveOptions(parseArgs([], flags).options).wsgi).toEqual([]);
     // An empty list, so that it wins over a configuration file's applications.
     expect(parseArgs(['--wsgi', 'off'], flags).options.wsgi).toEqual([]);
+    expect(parseArgs(['--executor-queue', '8'], flags).options.pool).toEqual({ executorQueue: 8 });
   });
   it.each([
     [['--wsgi', 'app.mjs'], /--wsgi needs PREFIX=MODULE/],
