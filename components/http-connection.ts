@@ -7,6 +7,7 @@
  *              |   \_______________ rejected _______________/               |
  *              \_____________________ framing ______________________________/ (to the responder)
  *                                                             sent -> parser, accessLog
+ *   parser.ended -> router.peer; router.flow -> the socket (a client taken for gone is dropped)
  *
  * The parser's refusals skip the router; request stages (`before`) may
  * answer a request themselves, straight to the error page; response stages
@@ -105,6 +106,9 @@ function connectionLinks(before: readonly StageBoxes[], after: readonly StageBox
     ['parser.rejected', 'errorPage.inbox'],
     ['parser.framing', 'responder.framing'],
     ['parser.flow', 'self.flow'],
+    // A client that ends its side: the router may take it for gone, and drop the connection.
+    ['parser.ended', 'router.peer'],
+    ['router.flow', 'self.flow'],
     ['errorPage.outbox', 'responder.inbox'],
     ['errorPage.signal', 'responder.control'],
     ['self.writable', 'responder.writable'],

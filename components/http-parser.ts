@@ -35,10 +35,13 @@ import {
   type Framing,
   type HttpRequest,
   type HttpResponse,
+  type PeerEnded,
   type RequestHead,
   type Sent,
+  peerEnded,
 } from '../src/http/messages.js';
-import { parseRequestHead, type BodyFraming, type Refusal } from '../src/http/parse-head.js';
+import { maxMethodLength, parseRequestHead, type BodyFraming, type Refusal } from '../src/http/parse-head.js';
+import { isTokenRange } from '../src/http/grammar.js';
 import { RequestBody } from '../src/http/request-body.js';
 import { linger, pause, resume, type FlowControl } from './tcp-server/connection.js';
 
@@ -91,6 +94,7 @@ export const httpParserBoxes = boxes({
     rejected: box<HttpResponse>('bodiless error responses to requests refused before routing'),
     framing: box<Framing>('100 Continue when a handler starts reading, and the last response before closing'),
     flow: box<FlowControl>('pause or resume reading the socket'),
+    ended: box<PeerEnded>('the client ended its side (a FIN), after the requests it sent before'),
     log: box<LogRecord>('refused requests and timeouts'),
   },
 });
@@ -154,6 +158,8 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
       // The client sent all it will: what is queued may still complete a request or a body.
       this.peerEnded = true;
       this.pump();
+      // After the requests it completed: the router decides what a half-closed client still gets.
+      this.send('ended', peerEnded);
       return;
     }
     if (message.type === 'shutdown' && message.graceful) {
@@ -205,6 +211,11 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
     // Both searches go on from where the last one stopped, so a head that arrives a byte at a time costs linear time.
     const end = indexOfHeadEnd(data, Math.max(this.scanned - 3, 0));
     const lineEnd = this.lineEnd >= 0 ? this.lineEnd : indexOfCrlf(data, Math.max(this.scanned - 1, 0));
+    // A line that is long or not yet whole may be nothing but a method: that is a 501 (RFC 9112 §3), not a long target.
+    if (lineEnd < 0 ? data.length > maxMethodLength : lineEnd > this.limits.requestLine) {
+      const refusal = methodRefusal(data);
+      if (refusal) return this.refuse(refusal);
+    }
     // While the line is incomplete, its last byte may be the CR of its CRLF.
     if (lineEnd < 0 ? data.length > this.limits.requestLine + 1 : lineEnd > this.limits.requestLine) {
       return this.refuse({ status: 414, reason: `request-line over ${this.limits.requestLine} bytes` });
@@ -424,6 +435,19 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
   private log(level: 'warn' | 'error', message: string): void {
     this.send('log', logRecord('errors', level, `${this.connection.remoteAddress}: ${message}`));
   }
+}
+
+/**
+ * The refusal of a request-line whose first maxMethodLength + 1 bytes hold no
+ * space: a method longer than any the server implements (501), or not a
+ * method at all (400: bytes that are not a token, such as a TLS handshake on
+ * a plain port). Undefined when the method ends in time.
+ */
+function methodRefusal(bytes: Buffer): Refusal | undefined {
+  const start = bytes.toString('latin1', 0, Math.min(bytes.length, maxMethodLength + 1));
+  if (start.includes(' ') || start.length <= maxMethodLength) return undefined;
+  if (!isTokenRange(start, 0, start.length)) return { status: 400, reason: 'malformed method' };
+  return { status: 501, reason: `a method longer than ${maxMethodLength} characters, longer than any this server implements` };
 }
 
 /**

@@ -14,6 +14,10 @@
  *   405 with Allow. A method no route on the server takes: 501, unless it
  *   is a standard one (RFC 9110 §9, PATCH): that is a 405 or a 404. OPTIONS is
  *   answered with Allow when no route takes it itself (RFC 9110 §9.3.7).
+ * - CONNECT (RFC 9110 §9.3.6) asks for a tunnel, which is not an ordinary
+ *   request: only a route that names CONNECT in its methods gets it (one
+ *   that takes every method does not); with none, 501, as a server that is
+ *   not a proxy answers it.
  * - An exception in a function handler, or a handler component (or task)
  *   that fails or stops without answering, becomes a 500 (an HttpError's own
  *   status if it throws one); the error travels with the response for the
@@ -22,22 +26,32 @@
  *   for it, and is stopped (a component), called off (a task) or no longer
  *   waited for (a function). When the router stops (the client went away),
  *   so do its handler components and tasks.
+ * - A client that ends its side (a FIN) may still read (HTTP/1.1 allows a
+ *   half-close), and is served on, except by a route that says `halfClose:
+ *   'abort'` (the gateways to other programs, unless the server is told to
+ *   serve half-closed clients): while such a route owes its answer, the
+ *   client is taken for gone, as nginx and lighttpd take it, and the
+ *   connection is dropped (`flow`), which stops the handler as a reset would:
+ *   a CGI script's process group is killed, a WSGI job called off.
  */
 import { box, type Box, type Dispatcher } from '../src/core/box.js';
 import { Component, boxes, type OwnedTimer } from '../src/core/component.js';
-import type { LogRecord } from '../src/core/log.js';
+import { logRecord, type LogRecord } from '../src/core/log.js';
 import { isThenable } from '../src/core/thenable.js';
 import { HeaderMap } from '../src/http/headers.js';
 import {
   errorResponse,
   failureResponse,
   makeRequest,
+  requestLine,
   respond,
   type HttpRequest,
   type HttpResponse,
+  type PeerEnded,
   type Reroute,
   type ResponseInit,
 } from '../src/http/messages.js';
+import { drop, type FlowControl } from './tcp-server/connection.js';
 import { compilePattern, hostMatches, type CompiledPattern } from '../src/http/route-pattern.js';
 import type { GraphPlan } from '../src/core/graph-plan.js';
 import { stageChainPlan } from './request-stage.js';
@@ -83,6 +97,12 @@ export interface Route {
   readonly component?: HandlerFactory;
   /** ...or a task started per request. */
   readonly task?: HandlerTask;
+  /**
+   * What a client that ends its side of the connection (a FIN) before this
+   * route has answered means: 'serve' (the default) answers it still;
+   * 'abort' takes it for gone, drops the connection and so stops the handler.
+   */
+  readonly halfClose?: 'serve' | 'abort';
   /** Request stages of this route's own, run before its handler (made fresh per request; see request-stage.ts). */
   readonly before?: readonly ((request: HttpRequest) => Component<any>)[];
   /** A name for logs, and what its figures are counted under on the status page and /metrics (its path when absent). */
@@ -104,6 +124,8 @@ export class RouteTable {
   readonly routes: readonly CompiledRoute[];
   /** Every method some route takes; undefined when some route takes any method. */
   readonly implemented: ReadonlySet<string> | undefined;
+  /** Some route names CONNECT among its methods. */
+  readonly tunnels: boolean;
 
   constructor(routes: readonly Route[]) {
     this.routes = routes.map((route) => {
@@ -119,6 +141,7 @@ export class RouteTable {
       const stages = before.length > 0 ? stageChainPlan(before, probeRequest) : undefined;
       return { route, pattern: compilePattern(route.path), methods, stages, label: route.name ?? route.path };
     });
+    this.tunnels = this.routes.some((r) => r.methods?.has('CONNECT'));
     if (this.routes.some((r) => !r.methods)) this.implemented = undefined;
     else {
       // RFC 9110 §9.1: every general-purpose server supports GET and HEAD; a path with no route is then a 404.
@@ -134,10 +157,12 @@ export const requestRouterBoxes = boxes({
     inbox: box<HttpRequest>('requests to route'),
     handled: box<HttpResponse | Reroute>('what handler components answer'),
     staged: box<HttpRequest>("requests a route's own stages passed on, for its handler"),
+    peer: box<PeerEnded>('from the parser: the client ended its side of the connection'),
   },
   outboxes: {
     outbox: box<HttpResponse>('responses, in the order they are ready'),
     log: box<LogRecord>('what handler components log'),
+    flow: box<FlowControl>('drop: the client is taken for gone (see halfClose)'),
   },
 });
 
@@ -180,6 +205,8 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
   /** Requests in a route's own stages, by position: the route whose handler they go to next. */
   private staging: Map<number, Route> | undefined = undefined;
   private readonly handlerTimeout: number;
+  /** The client has ended its side of the connection. */
+  private peerEnded = false;
 
   constructor(
     private readonly table: RouteTable,
@@ -200,6 +227,23 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     this.on('inbox', this.route);
     this.on('handled', this.handled);
     this.on('staged', this.staged);
+    this.on('peer', this.onPeerEnded);
+  }
+
+  /** The client sent a FIN: one that a route still owes an answer and that aborts on it is taken for gone. */
+  private onPeerEnded(): void {
+    this.peerEnded = true;
+    for (const entry of this.awaited?.values() ?? []) if (entry.abortsOnEnd) return this.dropClient(entry.request);
+  }
+
+  /** Drops the connection of a client taken for gone: the socket closes, and the graph stops its handlers as for a reset. */
+  private dropClient(request: HttpRequest): void {
+    const who = request.connection.remoteAddress;
+    this.send(
+      'log',
+      logRecord('errors', 'info', `${who}: ${requestLine(request)}: the client closed its side before the answer: called off`),
+    );
+    this.send('flow', drop);
   }
 
   private handled(message: HttpResponse | Reroute): void {
@@ -222,6 +266,9 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     if (implemented && !implemented.has(method) && !knownMethods.has(method)) {
       return this.answer(errorResponse(request, 501, { error: `no route takes ${method}` }));
     }
+    const tunnel = method === 'CONNECT';
+    if (tunnel && !this.table.tunnels)
+      return this.answer(errorResponse(request, 501, { error: 'this server is not a proxy: no route takes CONNECT' }));
     if (request.target === '*') {
       return this.answer(respond(request, { status: 204, headers: { Allow: allowList(implemented ?? standardMethods) } }));
     }
@@ -229,6 +276,8 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
     let pathMatched = false;
     for (const compiled of routes) {
       const { route, pattern, methods } = compiled;
+      // A tunnel goes only to a route that says it takes one.
+      if (tunnel && !methods) continue;
       if (!hostMatches(route.host, request.host)) continue;
       const match = pattern.match(request.path);
       if (!match) continue;
@@ -246,6 +295,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       else this.dispatch(route, request);
       return;
     }
+    if (tunnel && !allowed) return this.answer(errorResponse(request, 501, { error: 'no route takes CONNECT to this authority' }));
     if (!pathMatched) return this.answer(errorResponse(request, 404));
     allowed!.add('OPTIONS');
     const allow = allowList(allowed!);
@@ -255,9 +305,14 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
 
   /** Runs the route's handler for a request: a function, a task or a component. */
   private dispatch(route: Route, request: HttpRequest): void {
+    const aborts = route.halfClose === 'abort';
+    // Read after the client had ended its side: nobody waits for its answer.
+    if (aborts && this.peerEnded) return this.dropClient(request);
     if (route.handler) this.call(route.handler, request);
     else if (route.task) this.begin(route.task, request);
     else this.spawn(route.component!, request);
+    const entry = aborts ? this.awaited?.get(request.seq) : undefined;
+    if (entry) entry.abortsOnEnd = true;
   }
 
   /** Runs a route's own stages for a request, as one child: what they pass on comes back on `staged`. */
@@ -392,7 +447,14 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
 
   /** Notes an answer to wait for (from a handler component, or else an async call), and makes sure the deadline timer runs. */
   private await(request: HttpRequest, child?: Component<any>): Awaited {
-    const entry: Awaited = { request, deadline: performance.now() + this.handlerTimeout, child, task: undefined, abandoned: false };
+    const entry: Awaited = {
+      request,
+      deadline: performance.now() + this.handlerTimeout,
+      child,
+      task: undefined,
+      abandoned: false,
+      abortsOnEnd: false,
+    };
     const awaited = (this.awaited ??= new Map());
     awaited.delete(request.seq);
     awaited.set(request.seq, entry);
@@ -443,6 +505,8 @@ interface Awaited {
   task: Task | undefined;
   /** Given up on at its deadline: its late answer is dropped. */
   abandoned: boolean;
+  /** Its route takes a client that ends its side before the answer for gone (halfClose 'abort'). */
+  abortsOnEnd: boolean;
 }
 
 /** A task the router has started: what it gives the task, and what it calls off. */

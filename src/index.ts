@@ -118,7 +118,6 @@ export { CgiProcesses, type Lease, type Ticket, type ProcessLimits } from '../co
 export { cgiRoutes } from '../components/cgi/routes.js';
 export {
   resolveCgiOptions,
-  defaultCgiMappings,
   type CgiMapping,
   type CgiOptions,
   type ResolvedCgiOptions,

@@ -12,7 +12,7 @@ async function pidsAnswering(port: number, tries: number): Promise<Set<number>> 
 describe('--workers', () => {
   it('serves from every worker, replaces one that dies, and stops them all on SIGTERM', async () => {
     const boxwire = await startCommand(
-      ['--workers', '2', '--port', '0', '--status', '/s', '--quiet'],
+      ['--workers', '2', '--port', '0', '--status', '/s', '--access-log', 'off'],
       /listening on http:\/\/127\.0\.0\.1:(\d+) \(2 workers\)/,
     );
     const { child, port } = boxwire;

@@ -246,6 +246,8 @@ export class CgiHandler extends HttpHandler {
     const lf = bytes.indexOf(10);
     const status = parseNphStatusLine(bytes.toString('latin1', 0, lf).replace(/\r$/, ''));
     if (status === undefined) return this.badGateway('an nph- script must begin with a status line');
+    // The connection stays the server's: a script reads only the request body, so it cannot speak a protocol it switched to.
+    if (status === 101) return this.badGateway('an nph- script cannot switch protocols (101)');
     this.nphLine = [];
     this.respondWith({ ...respond(this.request, { status, body: this.openOutput() }), raw: true }, bytes);
   }

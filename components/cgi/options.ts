@@ -44,7 +44,7 @@ export interface CgiOptions {
   readonly spillAt?: number;
   /** Longest header section a script may write, in bytes (default 64 KiB). */
   readonly headerLimit?: number;
-  /** DOCUMENT_ROOT, and where PATH_TRANSLATED points (default ./static). */
+  /** DOCUMENT_ROOT, and where PATH_TRANSLATED points (default: the server's `root`, else the working directory). */
   readonly documentRoot?: string;
   /** Who the request was authenticated as (AUTH_TYPE, REMOTE_USER), when your server authenticates. */
   readonly authenticate?: (request: HttpRequest) => CgiIdentity | undefined;
@@ -95,8 +95,6 @@ export interface ResolvedCgiOptions {
   readonly spawner: 'native' | 'node';
 }
 
-export const defaultCgiMappings: readonly CgiMapping[] = [{ prefix: '/cgi-bin/', path: './cgi' }];
-
 const defaults = {
   timeLimit: 60_000,
   killGrace: 2_000,
@@ -129,9 +127,9 @@ function fail(message: string): never {
 }
 
 /**
- * Resolves the CGI mappings and options. `mappings` undefined means the
- * default (/cgi-bin/ from ./cgi, skipped when ./cgi does not exist); false
- * means no CGI at all.
+ * Resolves the CGI mappings and options. `mappings` undefined or false means
+ * no CGI at all: a server runs no scripts it was not told to (a ./cgi
+ * directory beside it is not a reason to; `npm start`'s demo names its own).
  */
 export function resolveCgiOptions(
   mappings: readonly CgiMapping[] | false | undefined,
@@ -142,13 +140,10 @@ export function resolveCgiOptions(
   if (typeof options !== 'object' || options === null) fail('option "cgiOptions" must be an object');
   for (const key of Object.keys(options)) if (!knownOptions.has(key)) fail(`unknown option "cgiOptions.${key}"`);
   const resolved: ResolvedCgiMapping[] = [];
-  if (mappings !== false) {
-    const given = mappings !== undefined;
-    const list = mappings ?? defaultCgiMappings;
-    if (!Array.isArray(list)) fail('option "cgi" must be an array of { prefix, path } or false');
-    for (const mapping of list) {
-      const made = resolveMapping(mapping, cwd, given);
-      if (!made) continue;
+  if (mappings !== false && mappings !== undefined) {
+    if (!Array.isArray(mappings)) fail('option "cgi" must be an array of { prefix, path } or false');
+    for (const mapping of mappings) {
+      const made = resolveMapping(mapping, cwd);
       if (resolved.some((m) => m.mount === made.mount)) fail(`option "cgi": prefix ${JSON.stringify(mapping.prefix)} is mapped twice`);
       resolved.push(made);
     }
@@ -179,7 +174,8 @@ export function resolveCgiOptions(
   if (spawner !== 'auto' && spawner !== 'native' && spawner !== 'node')
     fail(`${spawnerFrom} must be "auto", "native" or "node" (got ${JSON.stringify(spawner)})`);
   if (spawner === 'native' && nativeSpawnerMissing()) fail(`${spawnerFrom}: the native spawner cannot be used: ${nativeSpawnerMissing()}`);
-  const documentRoot = options.documentRoot ?? 'static';
+  // With no document root, DOCUMENT_ROOT is the working directory (a script needs some directory there).
+  const documentRoot = options.documentRoot ?? '.';
   if (typeof documentRoot !== 'string' || documentRoot === '') fail('option "cgiOptions.documentRoot" must be a path');
   const inherit = [...defaultInheritedEnv, ...passEnv];
   return {
@@ -201,7 +197,7 @@ export function resolveCgiOptions(
   };
 }
 
-function resolveMapping(mapping: CgiMapping, cwd: string, given: boolean): ResolvedCgiMapping | undefined {
+function resolveMapping(mapping: CgiMapping, cwd: string): ResolvedCgiMapping {
   if (typeof mapping !== 'object' || mapping === null) fail('option "cgi": each mapping must be { prefix, path }');
   const { prefix, path } = mapping;
   if (
@@ -220,8 +216,6 @@ function resolveMapping(mapping: CgiMapping, cwd: string, given: boolean): Resol
     real = realpathSync(absolute);
     isDirectory = statSync(real).isDirectory();
   } catch {
-    // The default mapping is only there when ./cgi is.
-    if (!given) return undefined;
     return fail(`option "cgi": ${absolute} (for ${prefix}) does not exist`);
   }
   const mount = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;

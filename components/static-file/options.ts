@@ -3,6 +3,7 @@
  * checks. The server's `resolveOptions` calls these once, at construction; a
  * bad value is refused with a TypeError naming the option.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { normalizeMimeOverrides } from '../../src/http/content-type.js';
 import type { CachePolicy } from '../../src/http/cache-control.js';
@@ -85,12 +86,24 @@ const staticKeys = new Set([
   'spa',
 ]);
 
-/** `root`: an absolute path (relative ones against the working directory), or false. */
+/**
+ * `root`: an absolute path (relative ones against the working directory),
+ * or false. None unless given: a server serves no files it was not told to
+ * (the command gives the current directory when it is told none). A root
+ * that is not a directory is refused now, not found missing at each request.
+ */
 export function resolveRoot(root: string | false | undefined): string | false {
-  if (root === false) return false;
-  const given = root ?? './static';
-  if (typeof given !== 'string' || given === '' || given.includes('\0')) throw badOption('root', 'a directory path or false', given);
-  return path.resolve(given);
+  if (root === false || root === undefined) return false;
+  if (typeof root !== 'string' || root === '' || root.includes('\0')) throw badOption('root', 'a directory path or false', root);
+  const absolute = path.resolve(root);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(absolute).isDirectory();
+  } catch {
+    // Said below.
+  }
+  if (!isDirectory) throw new TypeError(`boxwire: option "root": no directory at ${root} (${absolute})`);
+  return absolute;
 }
 
 export function resolveStaticOptions(options: StaticOptions | undefined = {}): ResolvedStaticOptions {

@@ -28,12 +28,19 @@ import type { PeerCertificate } from '../../src/core/connection-info.js';
  * From the protocol: pause or resume reading; or `linger`: when the
  * connection ends, the peer may still be sending, so half-close and read
  * (and drop) what comes until the peer closes, rather than closing at once
- * and having its stack answer our response with a reset (RFC 9112 §9.6).
+ * and having its stack answer our response with a reset (RFC 9112 §9.6); or
+ * `drop`: the peer is taken for gone, so close now, exactly as if it had
+ * reset the connection (the protocol then stops whatever it is doing).
  */
-export type FlowControl = { readonly type: 'pause' } | { readonly type: 'resume' } | { readonly type: 'linger' };
+export type FlowControl =
+  | { readonly type: 'pause' }
+  | { readonly type: 'resume' }
+  | { readonly type: 'linger' }
+  | { readonly type: 'drop' };
 export const pause: FlowControl = Object.freeze({ type: 'pause' });
 export const resume: FlowControl = Object.freeze({ type: 'resume' });
 export const linger: FlowControl = Object.freeze({ type: 'linger' });
+export const drop: FlowControl = Object.freeze({ type: 'drop' });
 
 export interface Writable {
   readonly type: 'writable';
@@ -46,7 +53,7 @@ export const tcpConnectionBoxes = boxes({
   inboxes: {
     inbox: box<string | Uint8Array>('bytes to write to the peer, in order'),
     control: box<Lifecycle>('producerFinished: end the connection once all is written; shutdown: close it now'),
-    flow: box<FlowControl>('pause or resume reading, or linger at the end; from whoever consumes outbox'),
+    flow: box<FlowControl>('pause or resume reading, linger at the end, or drop the connection now; from the protocol'),
   },
   outboxes: {
     outbox: box<Buffer>('bytes read from the peer'),
@@ -163,7 +170,8 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
   }
 
   private onFlow(message: FlowControl): void {
-    if (message.type === 'linger') this.lingering = true;
+    if (message.type === 'drop') this.socket.destroy();
+    else if (message.type === 'linger') this.lingering = true;
     else if (this.ending) return;
     else if (message.type === 'pause') {
       this.socket.pause();

@@ -120,7 +120,8 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
       this.send('events', { type: 'listening', addresses: this.bound });
       for (const address of this.bound) {
         const host = address.family === 'IPv6' ? `[${address.host}]` : address.host;
-        this.send('log', logRecord('server', 'info', `listening on ${host}:${address.port}${address.secure ? ' (TLS)' : ''}`));
+        // Debug: the command prints what it serves and where once, itself (src/server/summary.ts).
+        this.send('log', logRecord('server', 'debug', `listening on ${host}:${address.port}${address.secure ? ' (TLS)' : ''}`));
       }
     });
   }

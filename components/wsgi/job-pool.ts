@@ -236,6 +236,21 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
     return undefined;
   }
 
+  /**
+   * Keeps the process alive until the pool has stopped: its workers are
+   * unref'd (a forgotten pool must not hold the process), so a pool that
+   * waits for them to drain on a graceful stop holds it itself.
+   */
+  protected holdProcess(): void {
+    const hold = setInterval(() => {}, 1_000);
+    this.own(() => clearInterval(hold));
+  }
+
+  /** Whether a worker with no job has other work still (an executor's): it is then not idle, and not retired. */
+  protected busyBesides(_worker: W): boolean {
+    return false;
+  }
+
   /** Whether the pool may start workers now. */
   protected canStart(): boolean {
     return true;
@@ -666,7 +681,13 @@ export abstract class JobPool<W extends PoolWorker, L extends PoolLease<W> = Poo
       if (lease.worker && !lease.waiting && now - lease.since > requestTimeout) this.overtime(lease);
     }
     for (const worker of this.workers) {
-      if (worker.status === 'ready' && worker.running === 0 && this.workers.size > minWorkers && now - worker.since > idleTimeout) {
+      if (
+        worker.status === 'ready' &&
+        worker.running === 0 &&
+        !this.busyBesides(worker) &&
+        this.workers.size > minWorkers &&
+        now - worker.since > idleTimeout
+      ) {
         this.retire(worker, 'idle');
       } else if (worker.status === 'starting' && now - worker.since > requestTimeout) {
         this.stopWorker(worker, true);

@@ -82,7 +82,14 @@ export interface Cancel {
 }
 
 export type JobUpdate = Input | InputEnd | InputError | Credit | Cancel;
-export type ToThread = JobStart | JobUpdate;
+
+/** The server is stopping, or the thread retiring: its executor takes no more work, and says when it has none left. */
+export interface Drain {
+  readonly type: 'drain';
+}
+export const drain: Drain = Object.freeze({ type: 'drain' });
+
+export type ToThread = JobStart | JobUpdate | Drain;
 export type FromGateway = JobRequest | JobUpdate;
 
 /**
@@ -112,7 +119,7 @@ const cgiNames = [
 ] as const;
 
 /** What a thread is posted: at the end of each of the pool's turns, everything for it, in order. */
-export type ToThreadBatch = readonly (WireJob | JobUpdate)[];
+export type ToThreadBatch = readonly (WireJob | JobUpdate | Drain)[];
 
 /** A job as posted to a thread. */
 export function wireJob(job: JobStart, slot: number): WireJob {
@@ -226,7 +233,13 @@ export interface Ready {
   readonly failures: readonly { readonly app: number; readonly message: string; readonly stack?: string }[];
 }
 
-export type FromThread = Ready | Head | Chunk | End | Failure | WantInput | Blocked | ErrorsLine;
+/** The thread's executor has work (functions waiting or running), or has none any more. */
+export interface Background {
+  readonly type: 'background';
+  readonly active: boolean;
+}
+
+export type FromThread = Ready | Head | Chunk | End | Failure | WantInput | Blocked | ErrorsLine | Background;
 
 /**
  * A head as a thread posts it, unless it names a file: id, status, whether
@@ -294,6 +307,8 @@ export interface ThreadData {
    * takes it back.
    */
   readonly slots: SharedArrayBuffer;
+  /** The bounds of its wsgiorg.executor. */
+  readonly executor: { readonly queue: number; readonly concurrency: number };
 }
 
 /** Which module a thread loads for an application, and how it calls it. */

@@ -25,6 +25,13 @@
  *   offers, body bytes, credit) goes in one message at the end of the turn:
  *   one structured clone and one wake-up for a batch of quick requests
  *   rather than one each.
+ * - Each thread has a wsgiorg.executor (thread-executor.ts) for work that
+ *   outlives a response, bounded by `executorQueue` and
+ *   `executorConcurrency`. A thread with such work left is not idle: it is
+ *   not retired for idleness, one retired otherwise (recycled) finishes that
+ *   work first (up to `requestTimeout`), and a graceful stop waits until
+ *   every thread has drained (the server cuts that short at
+ *   timeouts.shutdown).
  * - Pool changes are logged on the monitor channel with the pool's state;
  *   `status` reads it at any time.
  */
@@ -33,11 +40,14 @@ import { Worker } from 'node:worker_threads';
 import { assertNever } from '../../src/core/component.js';
 import { JobPool, PoolLease, listenTo, startingWorker, type PoolWorker, type Scheduling, type Withdrawal } from './job-pool.js';
 import type { Box } from '../../src/core/box.js';
+import type { Lifecycle } from '../../src/core/signals.js';
 import {
+  drain,
   fromWire,
   offerToken,
   wireJob,
   type AppModule,
+  type Drain,
   type FromThread,
   type FromThreadWire,
   type Job,
@@ -53,6 +63,10 @@ export interface PoolOptions extends Omit<Scheduling, 'minWorkers' | 'maxWorkers
   readonly minThreads: number;
   /** Most threads; 0 for no limit. Default 0, as Rocket. */
   readonly maxThreads: number;
+  /** Functions that may wait in a thread's wsgiorg.executor; submitting more throws. Default 64. */
+  readonly executorQueue: number;
+  /** Functions a thread's wsgiorg.executor runs at once. Default 4. */
+  readonly executorConcurrency: number;
 }
 
 export const defaultPoolOptions: PoolOptions = {
@@ -62,6 +76,8 @@ export const defaultPoolOptions: PoolOptions = {
   idleTimeout: 30_000,
   requestTimeout: 60_000,
   maxRequests: 0,
+  executorQueue: 64,
+  executorConcurrency: 4,
 };
 
 export interface PoolState {
@@ -93,11 +109,15 @@ interface Thread extends PoolWorker {
   /** Where to look first for a free offer slot. */
   nextSlot: number;
   /** What it is told this turn, posted at the end of the turn. */
-  outgoing: (WireJob | JobUpdate)[];
+  outgoing: (WireJob | JobUpdate | Drain)[];
   /** The buffers those messages move to it. */
   transfer: ArrayBuffer[];
   /** The last uncaught error of the thread, for the 502's reason. */
   error: Error | undefined;
+  /** Its executor has work waiting or running. */
+  background: boolean;
+  /** Stopped while its executor had work: it ends once that is done. */
+  endWhenDrained: boolean;
   release: () => void;
 }
 
@@ -125,13 +145,17 @@ const threadScript = fileURLToPath(
 
 export class WorkerPool extends JobPool<Thread, Lease> {
   private readonly reportedFailures = new Set<number>();
+  /** Threads whose executor has work, the pool's own and those stopped that finish it. */
+  private readonly backgroundThreads = new Set<Thread>();
+  /** A graceful stop waits for backgroundThreads to empty. */
+  private draining = false;
   /** Threads with messages to post at the end of this turn. */
   private toFlush: Thread[] = [];
   private flushing: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly apps: readonly AppModule[],
-    options: PoolOptions = defaultPoolOptions,
+    private readonly options: PoolOptions = defaultPoolOptions,
   ) {
     super(
       { ...options, minWorkers: options.minThreads, maxWorkers: options.maxThreads },
@@ -147,6 +171,7 @@ export class WorkerPool extends JobPool<Thread, Lease> {
 
   protected override main(): void {
     super.main();
+    this.own(() => this.backgroundThreads.clear());
     // Stopping: the threads are terminated, and what was still to be posted to them goes with them.
     this.own(() => {
       if (this.flushing) clearImmediate(this.flushing);
@@ -160,6 +185,33 @@ export class WorkerPool extends JobPool<Thread, Lease> {
    * may still serve before it is recycled: it runs whatever reaches it.
    */
   protected readonly maxOffers = threadOffers;
+
+  /** A graceful stop lets every thread's executor finish first (the server's deadline cuts it short). */
+  protected override onControl(message: Lifecycle): void {
+    if (message.type === 'shutdown' && message.graceful && this.backgroundThreads.size > 0) {
+      if (this.draining) return;
+      this.draining = true;
+      this.holdProcess();
+      this.log('monitor', 'info', `stopping once the executors of ${this.backgroundThreads.size} threads have drained`);
+      for (const thread of this.backgroundThreads) this.post(thread, drain);
+      return;
+    }
+    super.onControl(message);
+  }
+
+  protected override busyBesides(thread: Thread): boolean {
+    return thread.background;
+  }
+
+  /** A thread's executor has work, or has none left: one stopping then ends, and so may the pool. */
+  private backgroundChanged(thread: Thread, active: boolean): void {
+    thread.background = active;
+    if (active) this.backgroundThreads.add(thread);
+    else this.backgroundThreads.delete(thread);
+    if (active) return;
+    if (thread.endWhenDrained) this.stopWorker(thread, true);
+    if (this.draining && this.backgroundThreads.size === 0) this.finish();
+  }
 
   protected lease(job: Job, out: Box<PoolReply>): Lease {
     return new Lease(job, out);
@@ -213,6 +265,8 @@ export class WorkerPool extends JobPool<Thread, Lease> {
     switch (message.type) {
       case 'ready':
         return this.loaded(thread, message.failures);
+      case 'background':
+        return this.backgroundChanged(thread, message.active);
       case 'errors':
       case 'blocked':
       case 'wantInput':
@@ -243,7 +297,11 @@ export class WorkerPool extends JobPool<Thread, Lease> {
 
   protected startWorker(number: number): Thread {
     const slots = new Int32Array(new SharedArrayBuffer(4 * (1 + offerSlots)));
-    const data: ThreadData = { apps: this.apps, slots: slots.buffer as SharedArrayBuffer };
+    const data: ThreadData = {
+      apps: this.apps,
+      slots: slots.buffer as SharedArrayBuffer,
+      executor: { queue: this.options.executorQueue, concurrency: this.options.executorConcurrency },
+    };
     const worker = new Worker(threadScript, { workerData: data });
     liveThreads++;
     worker.once('exit', () => liveThreads--);
@@ -257,12 +315,15 @@ export class WorkerPool extends JobPool<Thread, Lease> {
       outgoing: [],
       transfer: [],
       error: undefined,
+      background: false,
+      endWhenDrained: false,
       release: () => {},
     };
     const onMessage = (message: FromThreadWire): void => this.run(() => this.fromThread(thread, fromWire(message)));
     const onError = (error: Error): void => this.run(() => (thread.error = error));
     const onExit = (code: number): void =>
       this.run(() => {
+        if (thread.background) this.backgroundChanged(thread, false);
         this.disown(thread.release, false);
         const error = thread.error;
         this.exited(thread, error ? error.message : `exit code ${code}`, error?.stack);
@@ -276,14 +337,24 @@ export class WorkerPool extends JobPool<Thread, Lease> {
     return thread;
   }
 
-  /** Its listeners stay until it has exited: that it exited is how a death is told from a retirement. */
-  protected stopWorker(thread: Thread): void {
+  /**
+   * Its listeners stay until it has exited: that it exited is how a death is
+   * told from a retirement. One retired while its executor has work (not
+   * `now`: recycled, say) finishes that work first, for up to requestTimeout.
+   */
+  protected stopWorker(thread: Thread, now = false): void {
+    if (!now && thread.background && !thread.endWhenDrained) {
+      thread.endWhenDrained = true;
+      this.post(thread, drain);
+      this.timer(this.options.requestTimeout, () => this.stopWorker(thread, true));
+      return;
+    }
     this.disown(thread.release, false);
     void thread.worker.terminate();
   }
 
   /** Queues a message for a thread, to be posted at the end of this turn (see flush). */
-  private post(thread: Thread, message: WireJob | JobUpdate, transfer?: ArrayBuffer): void {
+  private post(thread: Thread, message: WireJob | JobUpdate | Drain, transfer?: ArrayBuffer): void {
     if (thread.outgoing.length === 0) this.toFlush.push(thread);
     thread.outgoing.push(message);
     if (transfer) thread.transfer.push(transfer);
@@ -305,7 +376,8 @@ export class WorkerPool extends JobPool<Thread, Lease> {
       const transfer = thread.transfer;
       thread.outgoing = [];
       if (transfer.length > 0) thread.transfer = [];
-      if (thread.status === 'stopping') continue;
+      // A thread stopping gets nothing more, but the word to drain its executor.
+      if (thread.status === 'stopping' && !thread.endWhenDrained) continue;
       thread.worker.postMessage(messages, transfer);
       Atomics.add(thread.slots, 0, 1);
       Atomics.notify(thread.slots, 0);

@@ -14,7 +14,10 @@
  * working directory with its PYTHONPATH. They are stopped by closing their
  * socket (the runner then finishes and exits), with SIGKILL to the group
  * after `killGrace` ms; one that ran over its time limit, or broke the
- * protocol, is killed at once. Node reaps every child: no zombies.
+ * protocol, is killed at once. Node reaps every child: no zombies. A
+ * graceful stop waits for its processes to exit (each finishes what its
+ * wsgiorg.executor was given, within killGrace), hearing what they say
+ * meanwhile.
  *
  * An application that cannot be imported (the runner's FATAL frame, with
  * Python's traceback) or a python that cannot be started is reported once,
@@ -39,6 +42,7 @@ import {
   type Withdrawal,
 } from './job-pool.js';
 import type { Box } from '../../src/core/box.js';
+import type { Lifecycle } from '../../src/core/signals.js';
 import { creditWindow, failure, type Failure, type Job, type JobUpdate, type PoolReply } from './messages.js';
 import { FrameReader, requestFrame, updateFrames, withdrawFrame, type FromWorker } from './python-frames.js';
 
@@ -63,8 +67,14 @@ export interface PythonPoolOptions extends Omit<Scheduling, 'minWorkers' | 'maxW
   readonly maxProcesses: number;
   /** Requests each process serves at once, on as many threads. */
   readonly threads: number;
-  /** Milliseconds a stopping process gets to exit before SIGKILL. */
+  /** Milliseconds a stopping process gets to exit before SIGKILL (its wsgiorg.executor drains meanwhile). */
   readonly killGrace: number;
+  /** Threads of each process's wsgiorg.executor, made at its first use. */
+  readonly executorThreads: number;
+  /** Functions that may wait in a process's wsgiorg.executor; submitting more raises ExecutorFull. */
+  readonly executorQueue: number;
+  /** Milliseconds a future remembered in wsgiorg.futures is kept after it has finished. */
+  readonly futureLifespan: number;
 }
 
 /** A Python pool's figures: its workers are processes, each running up to `threads` requests. */
@@ -142,6 +152,10 @@ export const processPackWindow = 5;
 export class PythonPool extends JobPool<Process, Lease> {
   /** Why the application cannot run (it could not be loaded, python could not be started); its requests get 503. */
   private broken: string | undefined;
+  /** Processes told to stop that have not gone yet. */
+  private readonly leaving = new Set<Process>();
+  /** A graceful stop waits for `leaving` to empty. */
+  private stopping = false;
 
   constructor(
     readonly app: PythonApp,
@@ -164,6 +178,19 @@ export class PythonPool extends JobPool<Process, Lease> {
       queued: f.queued,
       served: f.served,
     };
+  }
+
+  /**
+   * A graceful stop (the server's, once its connections have closed) asks
+   * every process to stop and finishes once they have all gone: each drains
+   * its wsgiorg.executor first, within killGrace.
+   */
+  protected override onControl(message: Lifecycle): void {
+    if (message.type !== 'shutdown' || !message.graceful || this.stopping) return super.onControl(message);
+    this.stopping = true;
+    this.holdProcess();
+    for (const worker of [...this.workers]) this.retire(worker, 'the server is stopping');
+    if (this.leaving.size === 0) this.finish();
   }
 
   /** Why the application's requests are refused, if they are. */
@@ -232,6 +259,9 @@ export class PythonPool extends JobPool<Process, Lease> {
     const frames = updateFrames(update);
     if (!isPair(frames)) {
       worker.channel.write(frames);
+      // A call-off goes on the second socket too, which the runner reads at once whatever it is doing: a
+      // one-thread process reads its first socket only while the application waits for the client.
+      if (update.type === 'cancel') worker.withdrawals.write(frames);
       return;
     }
     // A body chunk: its frame's header and the chunk as it came, in one write.
@@ -247,7 +277,16 @@ export class PythonPool extends JobPool<Process, Lease> {
     const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: '1' };
     const path = [...app.path, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])];
     if (path.length > 0) env.PYTHONPATH = path.join(':');
-    const child = spawn(options.executable, [runnerScript, app.callable, String(options.threads), options.maxProcesses === 1 ? '0' : '1'], {
+    const args = [
+      runnerScript,
+      app.callable,
+      String(options.threads),
+      options.maxProcesses === 1 ? '0' : '1',
+      String(options.executorThreads),
+      String(options.executorQueue),
+      String(options.futureLifespan / 1000),
+    ];
+    const child = spawn(options.executable, args, {
       cwd: app.cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
@@ -332,6 +371,7 @@ export class PythonPool extends JobPool<Process, Lease> {
 
   protected stopWorker(worker: Process, now: boolean): void {
     if (worker.ended !== undefined) return;
+    this.leaving.add(worker);
     if (now) return kill(worker);
     sendHeld(worker);
     worker.channel.end();
@@ -391,10 +431,12 @@ export class PythonPool extends JobPool<Process, Lease> {
   /** Once a process has both exited and closed its socket (so every frame it sent has been read), it has gone. */
   private gone(worker: Process): void {
     if (worker.ended === undefined || !worker.closed) return;
+    this.leaving.delete(worker);
     worker.release();
     for (const stream of [worker.channel, worker.withdrawals, worker.child.stdout, worker.child.stderr]) stream?.destroy();
     this.disown(worker.stop, false);
     this.exited(worker, worker.ended);
+    if (this.stopping && this.leaving.size === 0) this.finish();
   }
 }
 

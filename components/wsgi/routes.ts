@@ -26,6 +26,8 @@ export function wsgiRoute(prefix: string, pool: JobRunner, app: number, options:
   return {
     path: `${prefix}/*`,
     name: `${kind} ${prefix || '/'}`,
+    // A client that ends its side before the application has answered is taken for gone: its job is called off.
+    halfClose: 'abort',
     task: (request, call) => {
       if (pool.state === 'stopped') throw new HttpError(503, 'the application pool has stopped');
       return new WsgiGateway(request, call, pool.inboxes.jobs, app, options);

@@ -39,6 +39,13 @@ export class ThreadChannel {
     }
   }
 
+  /** Handles the messages already posted, if any, without waiting. */
+  poll(): void {
+    for (let received = receiveMessageOnPort(this.port); received; received = receiveMessageOnPort(this.port)) {
+      this.receive(received.message as ToThreadBatch);
+    }
+  }
+
   /** Resolves once `ready()` holds, letting the thread's event loop run meanwhile. */
   async waitAsync(ready: () => boolean): Promise<void> {
     while (!ready()) await new Promise<void>((resolve) => this.waiters.push(resolve));

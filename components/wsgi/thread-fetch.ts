@@ -13,16 +13,36 @@
  */
 import { requestUrl } from '../../src/http/wsgi-environ.js';
 import { hopByHopFields } from '../../src/http/wsgi-response.js';
+import type { ThreadExecutor } from './thread-executor.js';
 import type { ThreadJob } from './thread-job.js';
 
-export type FetchHandler = (request: Request, env: Readonly<Record<string, string>>) => Response | Promise<Response>;
+export type FetchHandler = (request: Request, env: Readonly<Record<string, string>>, context: FetchContext) => Response | Promise<Response>;
+
+/**
+ * The third argument of a fetch handler, as the Workers convention has it
+ * (Hono's `c.executionCtx`): `waitUntil(promise)` keeps work going after the
+ * response, counted by the thread's executor (bounded, drained on a graceful
+ * stop); `executor` is the executor itself (thread-executor.ts).
+ */
+export interface FetchContext {
+  waitUntil(promise: PromiseLike<unknown>): void;
+  /** There is nothing to pass through to: an exception is a 500, as ever. */
+  passThroughOnException(): void;
+  readonly executor: ThreadExecutor;
+}
 
 const bodiless = new Set(['GET', 'HEAD']);
 
 export async function runFetch(handler: FetchHandler, job: ThreadJob): Promise<void> {
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   try {
-    const response = await handler(requestFor(job), job.job.environ);
+    const executor = job.executor;
+    const context: FetchContext = {
+      waitUntil: (promise) => void executor.submit(() => promise),
+      passThroughOnException: () => {},
+      executor,
+    };
+    const response = await handler(requestFor(job), job.job.environ, context);
     if (!(response instanceof Response)) throw new TypeError(`a fetch handler must return a Response, not ${describe(response)}`);
     if (response.status === 0) throw new Error('the fetch handler returned a network error (Response.error())');
     const headers: [string, string][] = [];

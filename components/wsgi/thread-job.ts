@@ -6,6 +6,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { FromThread, JobStart, JobUpdate } from './messages.js';
 import type { ThreadChannel } from './thread-channel.js';
+import type { ThreadExecutor } from './thread-executor.js';
 import { ClientGone, RequestBodyError, WsgiInput } from './thread-input.js';
 import { ResponseWriter } from './thread-output.js';
 
@@ -20,6 +21,8 @@ export class ThreadJob {
   constructor(
     readonly job: JobStart,
     private readonly channel: ThreadChannel,
+    /** The thread's wsgiorg.executor. */
+    readonly executor: ThreadExecutor,
   ) {
     this.input = new WsgiInput(this, job.hasBody);
     this.output = new ResponseWriter(this);
@@ -62,6 +65,11 @@ export class ThreadJob {
 
   ask(): void {
     this.post({ type: 'wantInput', id: this.job.id });
+  }
+
+  /** Handles what the pool has said meanwhile, without waiting. */
+  poll(): void {
+    this.channel.poll();
   }
 
   waitSync(ready: () => boolean): void {

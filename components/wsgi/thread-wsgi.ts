@@ -145,6 +145,8 @@ function environFor(job: ThreadJob): Record<string, unknown> {
   // The input ends where the body does, chunked or not: an application may read to the end.
   environ['wsgi.input_terminated'] = true;
   environ['wsgi.file_wrapper'] = fileWrapper;
+  // Rocket's futures: work that outlives the response, on this thread (thread-executor.ts).
+  environ['wsgiorg.executor'] = job.executor;
   return environ;
 }
 
@@ -183,6 +185,9 @@ async function stream(result: object, job: ThreadJob): Promise<Outcome> {
   let finished = false;
   try {
     for (;;) {
+      // A synchronous iteration never lets the event loop run: the pool's word (a call-off) is looked for here.
+      if (!asyncIterable) job.poll();
+      if (job.cancelled) break;
       const step = iterator.next();
       const next = isThenable(step) ? await step : step;
       if (next.done) {

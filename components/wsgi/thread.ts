@@ -13,6 +13,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { offerToken, type AppModule, type JobStart, type ThreadData, type ToThread } from './messages.js';
 import { ThreadChannel } from './thread-channel.js';
 import { runFetch, type FetchHandler } from './thread-fetch.js';
+import { ThreadExecutor } from './thread-executor.js';
 import { ThreadJob } from './thread-job.js';
 import { runWsgi, type WsgiApplication } from './thread-wsgi.js';
 
@@ -33,9 +34,22 @@ const channel = new ThreadChannel(parentPort!, slots, (message: ToThread) => {
   if (message.type === 'job') {
     pending.push(message);
     if (!current) next();
-  } else if (current && current.id === message.id) current.receive(message);
+  } else if (message.type === 'drain') executor.drain();
+  else if (current && current.id === message.id) current.receive(message);
   else if (message.type === 'cancel' && pending.some((job) => job.id === message.id)) cancelledEarly.add(message.id);
 });
+
+/** The thread's wsgiorg.executor, shared by its jobs: it tells the pool when it has work, and logs what fails. */
+const executor = new ThreadExecutor(
+  data.executor,
+  (active) => channel.post({ type: 'background', active }),
+  (error, name) =>
+    channel.post({
+      type: 'errors',
+      id: 0,
+      text: `wsgiorg.executor: ${name}() failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    }),
+);
 
 const apps = await Promise.all(data.apps.map(load));
 channel.post({
@@ -54,7 +68,7 @@ function next(): void {
       channel.post({ type: 'end', id: job.id });
       continue;
     }
-    const thread = new ThreadJob(job, channel);
+    const thread = new ThreadJob(job, channel, executor);
     current = thread;
     const running = run(job, thread);
     // The usual small response is over already; a longer one starts the next job when it ends.
@@ -117,7 +131,7 @@ function pick(module: Record<string, unknown>, spec: AppModule): Loaded {
   if (kind === 'wsgi' && typeof value === 'function') return { kind, run: value as WsgiApplication };
   if (kind === 'fetch' && typeof value === 'function') return { kind, run: value as FetchHandler };
   if (kind === 'fetch' && typeof fetchMethod === 'function')
-    return { kind, run: (request, env) => fetchMethod.call(value, request, env) as Response };
+    return { kind, run: (request, env, context) => fetchMethod.call(value, request, env, context) as Response };
   return {
     kind: 'broken',
     message: `${spec.module}${named !== undefined ? `#${named}` : ''} is not a WSGI application (a function) nor a fetch handler (an object with fetch())`,

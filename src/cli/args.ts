@@ -29,6 +29,8 @@ export interface Flag {
   /** May be given more than once. */
   readonly repeatable?: boolean;
   apply(options: OptionsDraft, value: string): void;
+  /** What a bare argument (not a flag) does instead, if this flag may be given that way: once, and not beside the flag. */
+  readonly positional?: { readonly value: string; apply(options: OptionsDraft, value: string): void };
 }
 
 export function integer(flag: string, value: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
@@ -146,6 +148,11 @@ export const serverFlags: readonly Flag[] = [
   },
   { name: '--healthz', value: 'PATH', help: "answer load balancers' health checks at PATH", apply: (o, v) => void (o.healthz = v) },
   {
+    name: '--serve-half-closed',
+    help: 'keep running CGI scripts and applications for clients that end their side (a FIN) before the answer (default: taken for gone)',
+    apply: (o) => void (o.serveHalfClosed = true),
+  },
+  {
     name: '--shutdown-timeout',
     value: 'SECONDS',
     help: 'time requests in flight get to finish on stop (default 10)',
@@ -162,6 +169,7 @@ export interface ParsedArgs {
 /** Parses argv (without node and the script); `--flag value` and `--flag=value` both work. */
 export function parseArgs(argv: readonly string[], flags: readonly Flag[]): ParsedArgs {
   const byName = new Map(flags.map((f) => [f.name, f]));
+  const bare = flags.find((f) => f.positional);
   const seen = new Set<string>();
   const options: OptionsDraft = {};
   let help = false;
@@ -179,7 +187,14 @@ export function parseArgs(argv: readonly string[], flags: readonly Flag[]): Pars
     const eq = arg.indexOf('=');
     const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     const flag = byName.get(name);
+    if (!flag && !arg.startsWith('-') && bare?.positional) {
+      if (seen.has(bare.name)) throw new CliError(`${bare.positional.value} given twice (as ${bare.name} or an argument): "${arg}"`);
+      seen.add(bare.name);
+      bare.positional.apply(options, arg);
+      continue;
+    }
     if (!flag) throw new CliError(arg.startsWith('-') ? `unknown flag ${name} (see --help)` : `unexpected argument "${arg}" (see --help)`);
+    if (seen.has(name) && flag.positional) throw new CliError(`${flag.positional.value} given twice (as ${name} or an argument)`);
     if (seen.has(name) && !flag.repeatable) throw new CliError(`${name} given more than once`);
     seen.add(name);
     let value = '';
@@ -201,9 +216,10 @@ export function usage(flags: readonly Flag[]): string {
   rows.push(['--help', 'show this help'], ['--version', 'print the version']);
   const width = Math.max(...rows.map(([l]) => l.length));
   return [
-    'Usage: boxwire [options]',
+    'Usage: boxwire [options] [DIR]',
     '',
-    'Serves ./static, and CGI scripts from ./cgi at /cgi-bin/, on http://127.0.0.1:8080 unless told otherwise.',
+    'Serves the files in DIR (default: the current directory) on http://127.0.0.1:8080 unless told otherwise,',
+    'and nothing else it is not told to: CGI scripts with --cgi, applications with --wsgi.',
     '',
     'Options:',
     ...rows.map(([l, r]) => `  ${l.padEnd(width)}  ${r}`),

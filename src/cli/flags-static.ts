@@ -22,8 +22,9 @@ export const staticFlags: readonly Flag[] = [
   {
     name: '--root',
     value: 'DIR',
-    help: 'the document root, or off to serve no files (default ./static)',
+    help: 'the document root, also given as the argument DIR; off to serve no files (default: the current directory)',
     apply: (o, v) => void (o.root = v === 'off' ? false : v),
+    positional: { value: 'DIR', apply: (o, v) => void (o.root = v) },
   },
   {
     name: '--index',

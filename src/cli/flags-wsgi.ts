@@ -1,23 +1,22 @@
 /**
  * The command line of the WSGI path: applications (`--wsgi`, repeatable)
- * and their thread pool. With no `--wsgi`, the command serves the demo
- * application (examples/wsgi/demo-app.mjs) under /app/; `--wsgi off` serves
- * none.
+ * and their thread pool. There is none unless one is named (`npm start`'s
+ * demo names its own, in examples/demo.config.mjs); `--wsgi off` serves none
+ * even when the configuration file names some.
  */
-import { fileURLToPath } from 'node:url';
 import { CliError, integer, seconds, type Flag, type OptionsDraft } from './args.js';
 
 const pool = (o: OptionsDraft) => (o.pool ??= {});
 const apps = (o: OptionsDraft): (string | object)[] => (o.wsgi ??= []) as (string | object)[];
 
-/** `--wsgi off` was given: no application, the demo included. */
+/** `--wsgi off` was given: no application (the list stays empty, and wins over the file's). */
 const off = Symbol('no WSGI applications');
 
 export const wsgiFlags: readonly Flag[] = [
   {
     name: '--wsgi',
     value: 'PREFIX=MODULE[#EXPORT]',
-    help: 'serve a WSGI or fetch-style application at PREFIX, e.g. /app/=./app.mjs, or a Python one, /py/=python:MODULE:CALLABLE; off for none (default: the demo at /app/)',
+    help: 'serve a WSGI or fetch-style application at PREFIX, e.g. /app/=./app.mjs, or a Python one, /py/=python:MODULE:CALLABLE; off for none, whatever the configuration file says',
     repeatable: true,
     apply: (o, v) => {
       const list = apps(o);
@@ -56,21 +55,15 @@ export const wsgiFlags: readonly Flag[] = [
     apply: (o, v) => void (pool(o).requestTimeout = seconds('--app-timeout', v)),
   },
   {
+    name: '--executor-queue',
+    value: 'N',
+    help: "functions that may wait in each thread's (and Python process's) wsgiorg.executor; submitting more raises (default 64)",
+    apply: (o, v) => void (pool(o).executorQueue = integer('--executor-queue', v)),
+  },
+  {
     name: '--max-requests',
     value: 'N',
     help: 'requests a thread serves before it is replaced; 0 for never (default 0)',
     apply: (o, v) => void (pool(o).maxRequests = integer('--max-requests', v)),
   },
 ];
-
-/** The demo application, from the built command (dist/src/cli) or the sources (src/cli). */
-export const demoApp = fileURLToPath(
-  new URL(import.meta.url.endsWith('.ts') ? '../../examples/wsgi/demo-app.mjs' : '../../../examples/wsgi/demo-app.mjs', import.meta.url),
-);
-
-/** The options with the command's default application: the demo under /app/, unless --wsgi said otherwise. */
-export function withWsgiDefaults(options: OptionsDraft): OptionsDraft {
-  if ((options as Record<symbol, boolean>)[off]) return { ...options, wsgi: [] };
-  if (options.wsgi !== undefined) return options;
-  return { ...options, wsgi: [{ prefix: '/app/', module: demoApp }] };
-}

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `boxwire` command: flags -> the options object -> createServer. Prints
- * the address it listens on; stops gracefully on SIGINT and SIGTERM.
+ * The `boxwire` command: flags -> the options object -> createServer. Serves
+ * the directory it is given (or the current one) and nothing it is not told
+ * to; prints once what it serves where and the addresses it listens on
+ * (nothing but errors with --quiet); stops gracefully on SIGINT and SIGTERM.
  * Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for
  * a bad command line.
  */
@@ -11,10 +13,10 @@ import { CliError, parseArgs, usage } from './args.js';
 import { flags } from './flags.js';
 import { createServer, urlOf, type BoxwireServer } from '../server/server.js';
 import { reportListening, shareFigures, supervise } from '../server/workers.js';
+import { describeServer } from '../server/summary.js';
 import { ConfigError, loadConfig, mergeOptions } from '../server/config-file.js';
 import type { ServerOptions } from '../server/options.js';
 import type { OptionsDraft } from './args.js';
-import { withWsgiDefaults } from './flags-wsgi.js';
 import { withInterfaces } from './flags-listen.js';
 import { withMiddlewareFlags } from './flags-middleware.js';
 
@@ -50,7 +52,8 @@ async function main(argv: readonly string[]): Promise<number> {
     server = createServer(fromFile);
     if (typeof workers === 'number' && workers > 1 && cluster.isPrimary) {
       // The options were checked here; each worker builds its own server from the same command line.
-      return await supervise(workers, (line) => process.stdout.write(`${line}\n`));
+      const print = (line: string): void => void process.stdout.write(`${line}\n`);
+      return await supervise(workers, print, (urls) => (prints(server) ? describeServer(server.options, urls).join('\n') : undefined));
     }
   } catch (error) {
     if (error instanceof CliError || error instanceof TypeError || error instanceof ConfigError) {
@@ -70,7 +73,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // The status page and /metrics show every worker, gathered through the primary.
     shareFigures(server.figures);
     reportListening(urls);
-  } else process.stdout.write(`boxwire ${version()} listening on ${urls.join(', ')}\n`);
+  } else if (prints(server)) process.stdout.write(`${describeServer(server.options, urls, `boxwire ${version()} serves`).join('\n')}\n`);
   const reload = (): void => {
     void optionsFrom(configFile, flagOptions)
       .then(({ workers: _workers, ...options }: ServerOptions & { workers?: unknown }) => server.reload(options))
@@ -94,12 +97,19 @@ async function main(argv: readonly string[]): Promise<number> {
 
 /**
  * The options: the configuration file's, if there is one, with the flags
- * over them, and the command's defaults where neither says (the WSGI demo
- * under /app/).
+ * over them, and the command's one default where neither says: the current
+ * directory as the document root (as http-server, serve and python -m
+ * http.server do). Nothing else is mounted unless asked for.
  */
 async function optionsFrom(file: string | undefined, fromFlags: ServerOptions): Promise<ServerOptions> {
   const options = file ? mergeOptions(await loadConfig(file), fromFlags) : fromFlags;
-  return withWsgiDefaults(options as OptionsDraft) as ServerOptions;
+  return options.root === undefined ? { ...options, root: process.cwd() } : options;
+}
+
+/** Whether the server's own lines are printed (not under --quiet). */
+function prints(server: BoxwireServer): boolean {
+  const print = server.options.log.print;
+  return print === undefined || (print !== false && print.includes('server'));
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -20,7 +20,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { HttpRequest, Identity } from './messages.js';
-import { clientCertificateVariables, headerVariable } from './gateway-variables.js';
+import { clientCertificateVariables, gatewayValue, headerVariable } from './gateway-variables.js';
 
 /** Where the script is and what the request path says about it. */
 export interface CgiScript {
@@ -116,7 +116,9 @@ export function cgiEnvironment(
   request.headers.forEach((value, _name, key) => {
     const variable = headerVariable(key, settings.passAuthorization);
     if (variable === undefined) return;
-    const text = envValue(value);
+    const passed = gatewayValue(key, value);
+    if (passed === undefined) return;
+    const text = envValue(passed);
     const prior = env[variable];
     env[variable] = prior === undefined ? text : `${prior}${key === 'cookie' ? '; ' : ', '}${text}`;
   });

@@ -10,13 +10,27 @@
  * do. Never passed on: Proxy (httpoxy, CVE-2016-5385: HTTP clients read
  * HTTP_PROXY as their proxy), Proxy-Authorization (a credential for a proxy,
  * not for the application), Content-Length and Content-Type (they travel as
- * CONTENT_LENGTH and CONTENT_TYPE), Transfer-Encoding (already removed).
+ * CONTENT_LENGTH and CONTENT_TYPE), Transfer-Encoding (already removed),
+ * and Upgrade and HTTP2-Settings, with their tokens in Connection: a script
+ * or application behind a gateway cannot switch the client's connection to
+ * another protocol, so it must not be told it was asked to (a route that can,
+ * a WebSocket one, declares it and gets the request as it came).
  * Authorization only when the gateway passes it: CGI by option (RFC 3875
  * §4.1.18 lets servers withhold it), WSGI always (applications authenticate).
  */
 import type { PeerCertificate } from '../core/connection-info.js';
 
-const withheld = new Set(['proxy', 'proxy-authorization', 'content-length', 'content-type', 'transfer-encoding']);
+const withheld = new Set([
+  'proxy',
+  'proxy-authorization',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+]);
+/** The Connection options that name the withheld upgrade fields (RFC 9110 §7.6.1, §7.8; RFC 7540 §3.2). */
+const upgradeOptions = new Set(['upgrade', 'http2-settings']);
 
 /** Header names repeat from request to request: their variables are remembered (a few hundred of them). */
 const remembered = [new Map<string, string | null>(), new Map<string, string | null>()];
@@ -38,6 +52,20 @@ function variableOf(name: string, passAuthorization: boolean): string | null {
   const key = name.toLowerCase();
   if (withheld.has(key) || (key === 'authorization' && !passAuthorization)) return null;
   return `HTTP_${key.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/**
+ * The value a gateway passes on for a field (`key` lower case): Connection
+ * without its upgrade options, undefined when nothing is left; any other
+ * field as it is.
+ */
+export function gatewayValue(key: string, value: string): string | undefined {
+  if (key !== 'connection' || !/upgrade|http2-settings/i.test(value)) return value;
+  const kept = value
+    .split(',')
+    .map((option) => option.trim())
+    .filter((option) => option !== '' && !upgradeOptions.has(option.toLowerCase()));
+  return kept.length > 0 ? kept.join(', ') : undefined;
 }
 
 /**

@@ -5,6 +5,7 @@
  *   handler -> router                HttpResponse, Reroute
  *   router -> error page -> responder  HttpResponse
  *   parser -> responder              Framing (100 Continue, close after)
+ *   parser -> router                 PeerEnded (the client sent a FIN)
  *   responder -> parser, access log  Sent
  *
  * A response carries the request it answers, so every later stage (error
@@ -172,6 +173,12 @@ export interface Reroute {
 
 /** From the parser to the responder: things about the connection's framing. */
 export type Framing = { readonly type: 'continue'; readonly seq: number } | { readonly type: 'closeAfter'; readonly seq: number };
+
+/** From the parser to the router: the client has ended its side of the connection (a FIN); it may or may not still read. */
+export interface PeerEnded {
+  readonly type: 'peerEnded';
+}
+export const peerEnded: PeerEnded = Object.freeze({ type: 'peerEnded' });
 
 /** From the responder: a response has been written (or abandoned). */
 export interface Sent {

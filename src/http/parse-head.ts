@@ -47,6 +47,16 @@ export interface HeadLimits {
   readonly maxBody: number;
 }
 
+/**
+ * The longest method the server takes (RFC 9112 §3: a server that receives a
+ * method longer than any it implements SHOULD answer 501). The longest
+ * registered one, UPDATEREDIRECTREF, has 17 letters; 64 leaves room for
+ * extensions and refuses a request-line that is only a method at once,
+ * rather than reading up to the request-line limit and calling it a long
+ * target (414).
+ */
+export const maxMethodLength = 64;
+
 const fieldProblems = {
   malformed: 'malformed header field',
   'obs-fold': 'obsolete line folding',
@@ -75,6 +85,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
   if (sp2 < 0 || sp2 >= lineEnd || text.lastIndexOf(' ', lineEnd - 1) !== sp2) return refuse(400, 'malformed request-line');
   const method = text.slice(0, sp1);
   if (!isTokenRange(text, 0, sp1)) return refuse(400, 'malformed method');
+  if (sp1 > maxMethodLength) return refuse(501, `a method of ${sp1} characters, longer than any this server implements`);
   const target = text.slice(sp1 + 1, sp2);
   if (!isTargetRange(text, sp1 + 1, sp2)) return refuse(400, 'malformed request-target', { method, target });
   const versionText = text.slice(sp2 + 1, lineEnd);
@@ -136,6 +147,10 @@ export function parseRequestHead(text: string, limits: HeadLimits): HeadResult {
   // Host (RFC 9112 §3.2): exactly one on HTTP/1.1; an absolute-form target's authority wins.
   if (hostCount > 1) return refuse(400, 'more than one Host', seen);
   if (hostCount === 0 && version === 'HTTP/1.1') return refuse(400, 'missing Host', seen);
+  // An empty Host says the target has no authority, which an http or https URI always has (RFC 9110 §4.2.1:
+  // an empty host is invalid, and a recipient must reject it); only a target that names its own authority
+  // (absolute or authority form) makes the field moot.
+  if (hostValue === '' && (parsed.form === 'origin' || parsed.form === 'asterisk')) return refuse(400, 'empty Host', seen);
   const fromHeader = parseAuthority(hostValue ?? '');
   if (!fromHeader) return refuse(400, 'malformed Host', seen);
   const authority = parsed.authority !== undefined ? parseAuthority(parsed.authority)! : fromHeader;

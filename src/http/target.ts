@@ -26,17 +26,19 @@ const fail = (reason: string): ParsedTarget => ({ ok: false, reason });
 
 /** Parses a request-target for a method. Syntax errors are 400s. */
 export function parseTarget(method: string, target: string): ParsedTarget {
+  // RFC 9110 §9.3.6, RFC 9112 §3.2.3: CONNECT's target is host:port, and nothing else; never a path a
+  // handler could take for an ordinary request.
+  if (method === 'CONNECT') {
+    const authority = parseAuthority(target);
+    if (!authority || authority.port === undefined) return fail('CONNECT needs host:port');
+    return { ok: true, form: 'authority', rawPath: '', query: '', path: '', authority: target };
+  }
   const first = target.charCodeAt(0);
   if (first === 0x2f /* / */) return originForm(target);
   if (target === '*')
     return method === 'OPTIONS'
       ? { ok: true, form: 'asterisk', rawPath: '*', query: '', path: '' }
       : fail('"*" target is only for OPTIONS');
-  if (method === 'CONNECT') {
-    const authority = parseAuthority(target);
-    if (!authority || authority.port === undefined) return fail('CONNECT needs host:port');
-    return { ok: true, form: 'authority', rawPath: '', query: '', path: '', authority: target };
-  }
   const scheme = /^(https?):\/\//i.exec(target);
   if (!scheme) return fail('request-target is not origin-form or absolute-form');
   const rest = target.slice(scheme[0].length);

@@ -13,7 +13,7 @@
  * the length the parser framed the body with, not the header's text.
  */
 import type { HttpRequest } from './messages.js';
-import { clientCertificateVariables, headerVariable } from './gateway-variables.js';
+import { clientCertificateVariables, gatewayValue, headerVariable } from './gateway-variables.js';
 
 export type CgiVariables = Record<string, string>;
 
@@ -57,9 +57,11 @@ export function wsgiEnviron(request: HttpRequest, settings: EnvironSettings): Cg
   if (body && body.length !== undefined) env.CONTENT_LENGTH = String(body.length);
   const contentType = request.headers.get('content-type');
   if (contentType !== undefined) env.CONTENT_TYPE = contentType;
-  request.headers.forEach((value, name) => {
+  request.headers.forEach((raw, name, key) => {
     const variable = headerVariable(name, true);
     if (variable === undefined) return;
+    const value = gatewayValue(key, raw);
+    if (value === undefined) return;
     const prior = env[variable];
     // RFC 9110 §5.3 joins repeated fields with ", "; cookies are joined with "; " (RFC 6265 §5.4).
     env[variable] = prior === undefined ? value : `${prior}${variable === 'HTTP_COOKIE' ? '; ' : ', '}${value}`;

@@ -87,16 +87,23 @@ export interface ServerOptions extends MiddlewareOptions {
   readonly pool?: Partial<PoolOptions>;
   /** How Python applications ("PREFIX=python:module:callable" in `wsgi`) run: python3 processes, threads, directories. */
   readonly python?: PythonOptions;
-  /** URL prefixes served by CGI scripts; false for none. Default [{ prefix: '/cgi-bin/', path: './cgi' }] (when ./cgi exists). */
+  /** URL prefixes served by CGI scripts, e.g. [{ prefix: '/cgi-bin/', path: './cgi' }]; none by default. */
   readonly cgi?: readonly CgiMapping[] | false;
   /** How CGI scripts run: interpreters, environment, limits. */
   readonly cgiOptions?: CgiOptions;
-  /** The document root, served at "/" after every other route; false serves no files. Default "./static". */
+  /** The document root, served at "/" after every other route; none by default (the command: the current directory). */
   readonly root?: string | false;
   /** How the document root is served: index files, listings, dotfiles, symlinks, types, caching. */
   readonly static?: StaticOptions;
   /** Compress responses on the fly (a stage after the router): true, or options. Default false. */
   readonly compress?: boolean | CompressOptions;
+  /**
+   * Keep waiting for a CGI script or WSGI application whose client has ended
+   * its side of the connection (a FIN) before the answer, for clients that
+   * half-close and still read. Default false: such a client is taken for
+   * gone, and its script killed or its job called off, as nginx does.
+   */
+  readonly serveHalfClosed?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -131,6 +138,7 @@ export interface ResolvedOptions {
   readonly compress: ResolvedCompressOptions | false;
   /** The built-in stages and virtual hosts. */
   readonly middleware: ResolvedMiddleware;
+  readonly serveHalfClosed: boolean;
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
@@ -165,6 +173,7 @@ const known = new Set([
   'static',
   'compress',
   ...middlewareKeys,
+  'serveHalfClosed',
 ]);
 
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
@@ -212,6 +221,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   }
   const interfaces = options.interfaces !== undefined ? resolveInterfaces(options.interfaces) : [{ host, port }];
   const pool = resolvePoolOptions(options.pool);
+  const serveHalfClosed = options.serveHalfClosed ?? false;
+  if (typeof serveHalfClosed !== 'boolean') throw new TypeError('boxwire: option "serveHalfClosed" must be true or false');
   return {
     host,
     port,
@@ -243,6 +254,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     static: resolveStaticOptions(options.static),
     compress: resolveCompressOptions(options.compress),
     middleware: resolveMiddleware(options),
+    serveHalfClosed,
   };
 }
 

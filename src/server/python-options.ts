@@ -33,8 +33,14 @@ export interface PythonOptions {
   readonly maxRequests?: number;
   /** Milliseconds a process beyond `processes` may stay idle before it stops. Default: pool.idleTimeout. */
   readonly idleTimeout?: number;
-  /** Milliseconds a stopping process gets before SIGKILL. Default 2000. */
+  /** Milliseconds a stopping process gets before SIGKILL (its wsgiorg.executor drains meanwhile). Default 2000. */
   readonly killGrace?: number;
+  /** Threads of each process's wsgiorg.executor, made at its first use. Default 2. */
+  readonly executorThreads?: number;
+  /** Functions that may wait in a process's wsgiorg.executor; more raise ExecutorFull. Default: pool.executorQueue. */
+  readonly executorQueue?: number;
+  /** Milliseconds a future remembered in wsgiorg.futures is kept once finished. Default 30000, as Rocket. */
+  readonly futureLifespan?: number;
 }
 
 /** A Python application, with its place in the `wsgi` list (routes keep that order). */
@@ -58,6 +64,9 @@ const knownKeys = new Set([
   'maxRequests',
   'idleTimeout',
   'killGrace',
+  'executorThreads',
+  'executorQueue',
+  'futureLifespan',
 ]);
 const knownAppKeys = new Set(['prefix', 'python', 'cwd', 'path']);
 /** module.sub:attribute.path, or module:factory(). */
@@ -101,6 +110,9 @@ export function resolvePythonOptions(
     maxRequests: whole('maxRequests', python.maxRequests, pool.maxRequests, 0),
     idleTimeout: milliseconds('idleTimeout', python.idleTimeout, pool.idleTimeout),
     killGrace: milliseconds('killGrace', python.killGrace, 2_000),
+    executorThreads: whole('executorThreads', python.executorThreads, 2, 1),
+    executorQueue: whole('executorQueue', python.executorQueue, pool.executorQueue, 0),
+    futureLifespan: milliseconds('futureLifespan', python.futureLifespan, 30_000),
   };
 }
 

@@ -361,6 +361,8 @@ export class BoxwireServer {
     const sameCgi = old && JSON.stringify(old.cgi.limits) === JSON.stringify(cgiLimits(o));
     const cgi = sameCgi ? old!.cgi : new CgiProcesses(cgiLimits(o));
     this.cgiGroups.add(cgi);
+    // The gateways take a client that ends its side for gone, unless told to serve half-closed clients.
+    const gateway = (route: Route): Route => (o.serveHalfClosed ? { ...route, halfClose: 'serve' } : route);
     // Python applications keep their processes when nothing about how they run changed.
     const samePython = old && JSON.stringify(old.options.python) === JSON.stringify(o.python);
     const python = samePython ? old!.python : o.python.apps.map((app) => new PythonPool(app, o.python));
@@ -369,7 +371,7 @@ export class BoxwireServer {
       position: app.position,
       route: wsgiRoute(app.prefix, python[i]!, 0, { serverSoftware }, 'python'),
     }));
-    const wsgi = inGivenOrder(pool ? wsgiRoutes(o.wsgi, pool, { serverSoftware }) : [], pythonRoutes);
+    const wsgi = inGivenOrder(pool ? wsgiRoutes(o.wsgi, pool, { serverSoftware }) : [], pythonRoutes).map(gateway);
     // A file in a CGI directory is a program, never a document to show.
     const staticOptions = { ...o.static, exclude: [...o.static.exclude, ...o.cgi.mappings.map((m) => m.path)] };
     const sameDocuments = old?.documents && old.options.root === o.root && JSON.stringify(old.options.static) === JSON.stringify(o.static);
@@ -383,7 +385,7 @@ export class BoxwireServer {
     const routes = new RouteTable([
       ...builtInRoutes(o, this.figures),
       ...o.routes,
-      ...cgiRoutes({ options: o.cgi, processes: cgi, serverSoftware }),
+      ...cgiRoutes({ options: o.cgi, processes: cgi, serverSoftware }).map(gateway),
       ...wsgi,
       ...(hosts ? [virtualHostsRoute(hosts)] : documents ? [staticRoute(documents)] : []),
     ]);

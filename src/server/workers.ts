@@ -32,8 +32,16 @@ type FigureMessage =
 /** How long the primary waits for the workers' figures. */
 const collectTimeout = 1000;
 
-/** Runs the primary; resolves with the exit status once every worker has gone. */
-export function supervise(count: number, print: (line: string) => void): Promise<number> {
+/**
+ * Runs the primary; resolves with the exit status once every worker has
+ * gone. `announce` makes what is printed once every worker listens, from
+ * their addresses (undefined: nothing).
+ */
+export function supervise(
+  count: number,
+  print: (line: string) => void,
+  announce: (urls: readonly string[]) => string | undefined = (urls) => `boxwire listening on ${urls.join(', ')}`,
+): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     let printed = false;
@@ -53,7 +61,8 @@ export function supervise(count: number, print: (line: string) => void): Promise
         if (printed) print(`boxwire: worker ${worker.process.pid} is listening`);
         else if (listening.size >= count) {
           printed = true;
-          print(`boxwire listening on ${message.urls.join(', ')} (${count} workers)`);
+          const said = announce(message.urls);
+          if (said !== undefined) print(`${said} (${count} workers)`);
         }
       });
     };

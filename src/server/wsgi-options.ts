@@ -72,6 +72,7 @@ export function resolvePoolOptions(given: unknown): PoolOptions {
   if (options.maxThreads > 0 && options.maxThreads < options.minThreads) {
     fail(`option "pool.maxThreads" (${options.maxThreads}) is below pool.minThreads (${options.minThreads}); 0 means no limit`);
   }
+  if (options.executorConcurrency < 1) fail('option "pool.executorConcurrency" must be 1 or more');
   // The pool grows for requests that wait: with no thread to start with and no queue, nothing could ever run.
   if (options.minThreads === 0 && options.queueSize === 0) fail('option "pool": minThreads and queueSize cannot both be 0');
   return options;

@@ -68,7 +68,8 @@ describe('CGI environment (RFC 3875 §4.1) over a real socket', () => {
       expect(env[unset], unset).toBeUndefined();
     }
     expect(Number(env.REMOTE_PORT)).toBeGreaterThan(0);
-    expect(env.DOCUMENT_ROOT).toBe(resolve('static'));
+    // No document root: the working directory (a script needs one there).
+    expect(env.DOCUMENT_ROOT).toBe(resolve('.'));
     // RFC 3875 §7.2: the script's directory; no arguments.
     expect(cwd).toBe(fixtures.replace(/\/$/, ''));
     expect(argv).toEqual([]);

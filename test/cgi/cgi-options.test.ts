@@ -22,11 +22,11 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('resolveCgiOptions', () => {
-  it('maps /cgi-bin/ to ./cgi by default, and nothing when ./cgi is missing', () => {
-    const resolved = resolveCgiOptions(undefined, {}, dir);
-    expect(resolved.mappings).toEqual([{ mount: '/cgi-bin', route: '/cgi-bin/*', path: join(dir, 'cgi'), kind: 'directory' }]);
-    expect(resolveCgiOptions(undefined, {}, join(dir, 'cgi')).mappings).toEqual([]);
+  it('maps nothing unless told to, even where ./cgi exists', () => {
+    expect(resolveCgiOptions(undefined, {}, dir).mappings).toEqual([]);
     expect(resolveCgiOptions(false, {}, dir).mappings).toEqual([]);
+    const resolved = resolveCgiOptions([{ prefix: '/cgi-bin/', path: './cgi' }], {}, dir);
+    expect(resolved.mappings).toEqual([{ mount: '/cgi-bin', route: '/cgi-bin/*', path: join(dir, 'cgi'), kind: 'directory' }]);
   });
 
   it('has the documented defaults', () => {
@@ -39,7 +39,7 @@ describe('resolveCgiOptions', () => {
       spillAt: 65_536,
       headerLimit: 65_536,
       passAuthorization: false,
-      documentRoot: join(dir, 'static'),
+      documentRoot: dir,
     });
     expect([...r.interpreters]).toEqual([
       ['.py', ['python3']],

@@ -24,8 +24,8 @@ export interface CommandRun {
   kill(): void;
 }
 
-export function runCommand(args: readonly string[]): CommandRun {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCommand(args: readonly string[], cwd?: string): CommandRun {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   let stdout = '';
   let stderr = '';
   let exitCode: number | null | undefined;
@@ -68,8 +68,12 @@ export function runCommand(args: readonly string[]): CommandRun {
 }
 
 /** Starts the command and waits for its "listening on ..." line; `port` is the first port it names. */
-export async function startCommand(args: readonly string[], listening = /listening on \S+?:(\d+)/): Promise<CommandRun & { port: number }> {
-  const run = runCommand(args);
+export async function startCommand(
+  args: readonly string[],
+  listening = /listening on \S+?:(\d+)/,
+  cwd?: string,
+): Promise<CommandRun & { port: number }> {
+  const run = runCommand(args, cwd);
   try {
     const match = await run.until(listening);
     return { ...run, port: Number(match[1] ?? /:(\d+)/.exec(match[0])![1]) };

@@ -112,6 +112,20 @@ export async function raw(
   return { bytes: all, responses: tryParse(all, options.methods, closed).responses, closed };
 }
 
+/**
+ * Sends `data` on a fresh connection and goes away (closes it) once the first
+ * bytes of the answer have come: a client that leaves while its answer is
+ * under way. (One that leaves before any answer is taken for gone, and its
+ * request may never start: test/half-close.test.ts.)
+ */
+export async function leaveOnceAnswered(port: number, data: string): Promise<void> {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  socket.write(data);
+  await once(socket, 'data');
+  socket.destroy();
+}
+
 /** One request on a fresh connection; the first response. */
 export async function request(
   port: number,

@@ -241,7 +241,17 @@ export const validCases: Case[] = [
     expect: [200],
     check: (s) => equal(first(s).host, 'example.com', 'host'),
   },
-  { name: 'empty Host is allowed (RFC 9112 §3.2)', raw: `GET / HTTP/1.1\r\nHost:\r\n\r\n`, expect: [200] },
+  {
+    name: 'empty Host beside an absolute-form target, which names its authority',
+    raw: `GET http://example.com/a HTTP/1.1\r\nHost:\r\n\r\n`,
+    expect: [200],
+    check: (s) => equal(first(s).host, 'example.com', 'host'),
+  },
+  {
+    name: 'a method of 64 characters, the longest taken',
+    raw: `${'M'.repeat(64)} / HTTP/1.1\r\n${H}\r\n`,
+    expect: [200],
+  },
   {
     name: 'percent-encoded path is decoded once',
     raw: get('/a%20b/%E2%9C%93'),
@@ -347,6 +357,25 @@ export const invalidCases: Case[] = [
   { name: 'HTTP/9.9', raw: `GET / HTTP/9.9\r\n${H}\r\n`, expect: [505] },
   // Host.
   { name: 'HTTP/1.1 without Host', raw: 'GET / HTTP/1.1\r\n\r\n', expect: [400] },
+  // RFC 9112 §3.2, RFC 9110 §4.2.1: an http URI always has a host, so the field cannot be empty.
+  { name: 'empty Host with an origin-form target', raw: 'GET / HTTP/1.1\r\nHost:\r\n\r\n', expect: [400] },
+  { name: 'empty Host of spaces', raw: 'GET / HTTP/1.1\r\nHost:   \r\n\r\n', expect: [400] },
+  { name: 'empty Host on HTTP/1.0', raw: 'GET / HTTP/1.0\r\nHost:\r\n\r\n', expect: [400] },
+  { name: 'empty Host with OPTIONS *', raw: 'OPTIONS * HTTP/1.1\r\nHost:\r\n\r\n', expect: [400] },
+  // RFC 9110 §9.3.6: CONNECT's target is host:port only.
+  { name: 'CONNECT with an origin-form target', raw: `CONNECT /cgi-bin/env.py HTTP/1.1\r\n${H}\r\n`, expect: [400] },
+  { name: 'CONNECT with an absolute-form target', raw: `CONNECT http://example.com/ HTTP/1.1\r\n${H}\r\n`, expect: [400] },
+  // RFC 9112 §3: a method longer than any implemented is 501, not a long target (414), however long the line.
+  { name: 'a method of 65 characters', raw: `${'M'.repeat(65)} / HTTP/1.1\r\n${H}\r\n`, expect: [501] },
+  { name: 'a request-line that is one long method', raw: `${'M'.repeat(10_000)} / HTTP/1.1\r\n${H}\r\n`, expect: [501] },
+  { name: 'a long method before any space or line end', raw: 'M'.repeat(100), expect: [501] },
+  {
+    name: 'a long method over a short request-line limit',
+    raw: `${'M'.repeat(100)} / HTTP/1.1\r\n${H}\r\n`,
+    expect: [501],
+    limits: { requestLine: 64 },
+  },
+  { name: 'bytes that are no method at all, before any space', raw: `\x16\x03\x01${'\x00'.repeat(80)}`, expect: [400] },
   { name: 'two Host fields', raw: `GET / HTTP/1.1\r\n${H}${H}\r\n`, expect: [400] },
   { name: 'two Host fields on HTTP/1.0', raw: `GET / HTTP/1.0\r\n${H}${H}\r\n`, expect: [400] },
   { name: 'Host with a space', raw: 'GET / HTTP/1.1\r\nHost: a b\r\n\r\n', expect: [400] },

@@ -29,6 +29,9 @@ describe('Python options', () => {
       maxRequests: defaultPoolOptions.maxRequests,
       idleTimeout: defaultPoolOptions.idleTimeout,
       killGrace: 2_000,
+      executorThreads: 2,
+      executorQueue: defaultPoolOptions.executorQueue,
+      futureLifespan: 30_000,
     });
   });
 

@@ -42,6 +42,9 @@ async function startedPool(processes: number): Promise<PythonPool> {
       idleTimeout: 30_000,
       requestTimeout: 30_000,
       maxRequests: 0,
+      executorThreads: 2,
+      executorQueue: 64,
+      futureLifespan: 30_000,
     },
   );
   pool.start();

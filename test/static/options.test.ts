@@ -9,9 +9,10 @@ import { defaultCompress } from '../../components/compress-options.js';
 const flags = [...serverFlags, ...staticFlags];
 
 describe('static options', () => {
-  it('defaults: ./static under the working directory, safe policies, cache on, compression off', () => {
+  it('defaults: no document root (the command gives the current directory), safe policies, cache on, compression off', () => {
     const o = resolveOptions({});
-    expect(o.root).toBe(path.resolve('static'));
+    expect(o.root).toBe(false);
+    expect(resolveOptions({ root: '.' }).root).toBe(path.resolve('.'));
     expect(o.static).toMatchObject({
       index: ['index.html'],
       listing: false,
@@ -25,13 +26,14 @@ describe('static options', () => {
     expect(o.compress).toBe(false);
     expect(resolveOptions({ compress: true }).compress).toEqual(defaultCompress);
     expect(resolveOptions({ root: false }).root).toBe(false);
-    expect(resolveOptions({ root: 'site' }).root).toBe(path.resolve('site'));
+    expect(resolveOptions({ root: 'static' }).root).toBe(path.resolve('static'));
     expect(resolveOptions({ static: { exclude: ['cgi'] } }).static.exclude).toEqual([path.resolve('cgi')]);
     expect(resolveOptions({ static: { precompressed: true } }).static.precompressed).toEqual(['br', 'gzip']);
   });
 
   it.each<[string, ServerOptions, RegExp]>([
     ['root', { root: '' }, /"root"/],
+    ['root that is not a directory', { root: 'package.json' }, /"root": no directory at package\.json/],
     ['root type', { root: 42 as never }, /"root"/],
     ['unknown static key', { static: { indexes: [] } as never }, /unknown option "static.indexes"/],
     ['index with a slash', { static: { index: ['a/b.html'] } }, /"static.index"/],
@@ -67,7 +69,7 @@ describe('static flags', () => {
   it('set every option', () => {
     const o = resolved(
       '--root',
-      'site',
+      'static',
       '--index',
       'index.htm',
       '--index',
@@ -93,7 +95,7 @@ describe('static flags', () => {
       '--no-file-cache',
       '--compress',
     );
-    expect(o.root).toBe(path.resolve('site'));
+    expect(o.root).toBe(path.resolve('static'));
     expect(o.static.index).toEqual(['index.htm', 'default.html']);
     expect(o.static.listing).toBe(true);
     expect(o.static.dotfiles).toBe('deny');

@@ -5,6 +5,7 @@ import { makeTree } from '../helpers/fixture-tree.js';
 import { raw, request, startServer, type ParsedResponse } from '../helpers/http.js';
 import { StaticFile, StaticSite, staticRoute } from '../../components/static-file/index.js';
 import { resolveStaticOptions, type StaticOptions } from '../../components/static-file/options.js';
+import { resolveOptions } from '../../src/server/options.js';
 
 const hello = 'hello, world\n';
 /** 300 KiB: bigger than the in-memory limit, so it is read from disk for each response. */
@@ -126,8 +127,14 @@ describe('serving files', () => {
     expect((await get(port, '/')).status).toBe(404);
   });
 
-  it('answers 404 when the root does not exist', async () => {
-    const { port, logs } = await startServer({ root: path.join(makeTree({}), 'missing'), accessLog: false });
+  it('refuses a root that does not exist when the server is made, and answers 404 once one has gone', async () => {
+    const missing = path.join(makeTree({}), 'missing');
+    expect(() => resolveOptions({ root: missing })).toThrow(
+      new TypeError(`boxwire: option "root": no directory at ${missing} (${missing})`),
+    );
+    const root = makeTree({ x: 'x' });
+    const { port, logs } = await startServer({ root, accessLog: false, static: { cache: false } });
+    rmSync(root, { recursive: true });
     expect((await get(port, '/x')).status).toBe(404);
     expect(logs.errors![0]!.message).toMatch(/does not exist/);
   });

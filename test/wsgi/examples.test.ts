@@ -1,13 +1,13 @@
-/** The demo application, as the command serves it by default (npm start), under /app/. */
+/** The demo application, as `npm start` serves it (examples/demo.config.mjs), under /app/. */
 import { describe, expect, it } from 'vitest';
-import { parseArgs, serverFlags } from '../../src/cli/args.js';
-import { withWsgiDefaults, wsgiFlags } from '../../src/cli/flags-wsgi.js';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../src/server/config-file.js';
 import { request, startServer } from '../helpers/http.js';
 
 describe('the demo application', () => {
-  it('is served under /app/ by default: hello, then the environ, sorted', async () => {
-    const { options } = parseArgs(['--min-threads', '1'], [...serverFlags, ...wsgiFlags]);
-    const { port } = await startServer(withWsgiDefaults(options));
+  it('is served under /app/ by the demo configuration: hello, then the environ, sorted', async () => {
+    const demo = await loadConfig(fileURLToPath(new URL('../../examples/demo.config.mjs', import.meta.url)));
+    const { port } = await startServer({ wsgi: demo.wsgi, pool: { minThreads: 1 } });
     const res = await request(port, { path: '/app/some/where?x=1' });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');

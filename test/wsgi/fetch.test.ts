@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { raw, request, waitFor } from '../helpers/http.js';
+import { leaveOnceAnswered, raw, request, waitFor } from '../helpers/http.js';
 import { fixture, logged, wsgiServer } from '../helpers/wsgi.js';
 
 const example = fileURLToPath(new URL('../../examples/wsgi/fetch-app.mjs', import.meta.url));
@@ -70,7 +70,7 @@ describe('fetch-style applications', () => {
     const events: string[] = [];
     const channel = new BroadcastChannel('wsgi-test-fetch');
     channel.onmessage = (event) => void events.push((event as { data: string }).data);
-    await raw(port, 'GET /f/abort HTTP/1.1\r\nHost: x\r\n\r\n', { timeout: 150 });
+    await leaveOnceAnswered(port, 'GET /f/abort HTTP/1.1\r\nHost: x\r\n\r\n');
     await waitFor(() => events.includes('aborted') && events.includes('cancelled'));
     channel.close();
     await waitFor(() => server.poolStatus!.busy === 0);

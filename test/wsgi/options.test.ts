@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseArgs, serverFlags } from '../../src/cli/args.js';
-import { demoApp, withWsgiDefaults, wsgiFlags } from '../../src/cli/flags-wsgi.js';
+import { wsgiFlags } from '../../src/cli/flags-wsgi.js';
 import { resolveOptions } from '../../src/server/options.js';
 import { resolvePoolOptions, resolveWsgiApps } from '../../src/server/wsgi-options.js';
 import { normalizePrefix, parseWsgiSpec } from '../../src/server/app-entries.js';
@@ -80,13 +80,17 @@ describe('resolvePoolOptions', () => {
       requestTimeout: 1500,
       idleTimeout: 10,
       maxRequests: 100,
+      executorQueue: 64,
+      executorConcurrency: 4,
     });
+    expect(resolvePoolOptions({ executorQueue: 0, executorConcurrency: 1 })).toMatchObject({ executorQueue: 0, executorConcurrency: 1 });
   });
   it.each([
     [{ minThreads: -1 }, /pool\.minThreads" must be a whole number/],
     [{ maxThreads: 1.5 }, /pool\.maxThreads" must be a whole number/],
     [{ requestTimeout: 0 }, /pool\.requestTimeout" must be a positive number/],
     [{ threads: 2 }, /unknown option "pool\.threads"/],
+    [{ executorConcurrency: 0 }, /pool\.executorConcurrency" must be 1 or more/],
     [{ minThreads: 4, maxThreads: 2 }, /below pool\.minThreads/],
     [{ minThreads: 0, queueSize: 0 }, /cannot both be 0/],
   ])('refuses %j', (given, reason) => {
@@ -120,12 +124,14 @@ describe('the command line', () => {
       wsgi: [`/app/=${app}`, `/x=${app}#other`],
       pool: { minThreads: 2, maxThreads: 8, queueSize: 50, requestTimeout: 2500, maxRequests: 1000 },
     });
-    expect(resolveOptions(withWsgiDefaults(options)).wsgi.map((a) => a.prefix)).toEqual(['/app', '/x']);
+    expect(resolveOptions(options).wsgi.map((a) => a.prefix)).toEqual(['/app', '/x']);
   });
-  it('serves the demo under /app/ when no --wsgi is given, and nothing with --wsgi off', () => {
-    expect(withWsgiDefaults(parseArgs([], flags).options).wsgi).toEqual([{ prefix: '/app/', module: demoApp }]);
-    expect(resolveOptions(withWsgiDefaults(parseArgs([], flags).options)).wsgi).toEqual([{ prefix: '/app', module: demoApp }]);
-    expect(withWsgiDefaults(parseArgs(['--wsgi', 'off'], flags).options).wsgi).toEqual([]);
+  it("serves no application unless one is named (the demo is npm start's), and none with --wsgi off", () => {
+    expect(parseArgs([], flags).options.wsgi).toBeUndefined();
+    expect(resolveOptions(parseArgs([], flags).options).wsgi).toEqual([]);
+    // An empty list, so that it wins over a configuration file's applications.
+    expect(parseArgs(['--wsgi', 'off'], flags).options.wsgi).toEqual([]);
+    expect(parseArgs(['--executor-queue', '8'], flags).options.pool).toEqual({ executorQueue: 8 });
   });
   it.each([
     [['--wsgi', 'app.mjs'], /--wsgi needs PREFIX=MODULE/],

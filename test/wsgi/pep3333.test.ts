@@ -3,7 +3,7 @@
  * (test/fixtures/wsgi/pep3333.mjs) runs on the thread pool, one route per rule.
  */
 import { describe, expect, it } from 'vitest';
-import { raw, request, sleep, waitFor } from '../helpers/http.js';
+import { leaveOnceAnswered, raw, request, sleep, waitFor } from '../helpers/http.js';
 import { expectNoLeaks, snapshot } from '../helpers/leaks.js';
 import { fixture, lines, logged, wsgiServer } from '../helpers/wsgi.js';
 import { threadCount } from '../../components/wsgi/pool.js';
@@ -160,7 +160,7 @@ describe('the result', () => {
   it('has its close() called when the client goes away, and the thread is free again', async () => {
     const before = snapshot();
     const { server, port, logs } = await wsgiServer({ pool: { minThreads: 1, maxThreads: 1 } });
-    await raw(port, 'GET /app/endless?gone HTTP/1.1\r\nHost: x\r\n\r\n', { timeout: 300 });
+    await leaveOnceAnswered(port, 'GET /app/endless?gone HTTP/1.1\r\nHost: x\r\n\r\n');
     await logged(logs, /closed gone after \d+/);
     await waitFor(() => server.poolStatus!.busy === 0);
     // The one thread serves the next request.
@@ -172,7 +172,7 @@ describe('the result', () => {
 
   it('has a generator stopped early run its finally block (iterator.return())', async () => {
     const { port, logs } = await wsgiServer();
-    await raw(port, 'GET /app/endless-async?early HTTP/1.1\r\nHost: x\r\n\r\n', { timeout: 200 });
+    await leaveOnceAnswered(port, 'GET /app/endless-async?early HTTP/1.1\r\nHost: x\r\n\r\n');
     await logged(logs, /generator finally early/);
   });
 

@@ -60,7 +60,8 @@ describe('the pool', () => {
     const { server, port } = await wsgiServer({ pool: { minThreads: 1, maxThreads: 1 } });
     // A client that sends half a head, and one idle keep-alive connection.
     const stalled = raw(port, 'GET /app/hello HTTP/1.1\r\nHo', { timeout: 400 });
-    const idle = raw(port, 'GET /app/hello HTTP/1.1\r\nHost: x\r\n\r\n', { timeout: 400 });
+    // Open for long enough to be answered (a client that left before its answer would be taken for gone) and then to sit idle.
+    const idle = raw(port, 'GET /app/hello HTTP/1.1\r\nHost: x\r\n\r\n', { timeout: 2_000 });
     await waitFor(() => server.poolStatus!.served === 1);
     expect((await get(port, '/app/hello')).status).toBe(200);
     expect(server.poolStatus!.threads).toBe(1);

@@ -2,7 +2,7 @@
 
 boxwire starts this script as a worker process:
 
-    python3 boxwire_wsgi.py MODULE:CALLABLE THREADS MULTIPROCESS
+    python3 boxwire_wsgi.py MODULE:CALLABLE THREADS MULTIPROCESS [EXECUTOR_THREADS EXECUTOR_QUEUE LIFESPAN]
 
 It imports the application once, then serves requests sent over the socket
 on file descriptor 3, on THREADS threads (Rocket-style: several threads per
@@ -24,7 +24,8 @@ From boxwire:
   BODY_END    the request body has ended
   BODY_ERROR  the body cannot be had: status (2), then why (UTF-8)
   CREDIT      the client has taken bytes (4) and chunks (4): send as many more
-  ABORT       the client went away: stop, and call the result's close()
+  ABORT       the client went away: stop, and call the result's close() (sent on fd 4
+              too, so that a process busy with the request hears it at once)
 End of file on the socket asks the worker to stop. A REQUEST may come while
 every thread is busy (boxwire posts it ahead): it starts as soon as one is
 free, in the order they came, unless boxwire takes it back first:
@@ -52,6 +53,13 @@ To boxwire:
 Every request ends with exactly one of HEAD with bit 0 set, END, FILE or
 FAIL, sent once the application is done with it (its close() called).
 
+Rocket's futures (its FuturesMiddleware, the wsgiorg.executor draft after
+PEP 3148): environ['wsgiorg.executor'] runs functions after the response on
+EXECUTOR_THREADS threads of the process, with at most EXECUTOR_QUEUE waiting
+(submit raises ExecutorFull beyond); environ['wsgiorg.futures'] holds the
+futures remembered by name, each for LIFESPAN seconds after it has finished.
+When the process stops, what was submitted runs to its end first.
+
 Backpressure both ways: wsgi.input asks for body bytes only when the
 application reads, and response bytes go out only within the credit
 boxwire grants as the client takes them (DATA frames of at most 64 KiB).
@@ -67,8 +75,9 @@ import socket
 import struct
 import sys
 import threading
+import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 # Frame types, from boxwire
 REQUEST, BODY, BODY_END, BODY_ERROR, CREDIT, ABORT, WITHDRAW = 1, 2, 3, 4, 5, 6, 7
@@ -170,6 +179,155 @@ class Channel:
             at = end
         self.partial = bytes(data[at:]) if at < size else b""
         return True
+
+
+class ExecutorFull(RuntimeError):
+    """wsgiorg.executor has as many functions waiting as it takes: retry later, do the work now, or answer 503."""
+
+
+class WSGIFuture(Future):
+    """A future of wsgiorg.executor: a concurrent.futures.Future that can be remembered by name.
+
+    timeout: seconds it may wait for a thread before it is cancelled (None:
+    as long as it takes), checked just before it would run.
+    """
+
+    def __init__(self, executor):
+        super().__init__()
+        self.timeout = None
+        self.name = None
+        self._executor = executor
+        self._submitted = time.monotonic()
+
+    def remember(self, name, lifespan=None, duplicate_behavior="raise"):
+        """Keeps the future in wsgiorg.futures as `name` until `lifespan` seconds after it has finished.
+
+        duplicate_behavior: "raise" (NameError when another future has the
+        name) or "replace" (the other is forgotten).
+        """
+        self._executor.remember(self, name, lifespan, duplicate_behavior)
+        return self
+
+    def forget(self):
+        """Takes the future out of wsgiorg.futures; it runs on (or not) as before."""
+        self._executor.forget(self)
+        return self
+
+
+class Executor:
+    """wsgiorg.executor: submit(fn, *args, **kwargs) runs fn on a thread of this process after the response.
+
+    Its threads are made at the first submit (a process that never uses it
+    costs none); at most `queue` functions wait, and submit raises
+    ExecutorFull beyond that. A function that raises has its future hold the
+    exception, and the traceback is logged, as nobody may ever look.
+    wsgiorg.futures (`futures`) is read-only for applications: remember()
+    and forget() change it.
+    """
+
+    multithread = True
+    multiprocess = False
+    # What submit raises when the queue is full, for applications to catch by name.
+    Full = ExecutorFull
+
+    def __init__(self, threads, queue, lifespan, errors):
+        self.futures = {}
+        self.threads = threads
+        self.queue = queue
+        self.lifespan = lifespan
+        self.errors = errors
+        self.lock = threading.Lock()
+        self.pool = None
+        self.waiting = 0
+        self.stopping = False
+        # Names of finished remembered futures, and when they are dropped.
+        self.expiry = {}
+
+    def submit(self, fn, *args, **kwargs):
+        if not callable(fn):
+            raise TypeError("wsgiorg.executor.submit() takes a callable, not %s" % type(fn).__name__)
+        future = WSGIFuture(self)
+        with self.lock:
+            if self.stopping:
+                raise RuntimeError("cannot schedule new futures after shutdown: the server is stopping")
+            if self.waiting >= self.queue:
+                raise ExecutorFull("wsgiorg.executor: %d functions wait already, the most it takes" % self.waiting)
+            if self.pool is None:
+                self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="wsgiorg.executor")
+            self.waiting += 1
+            self.pool.submit(self.run, future, fn, args, kwargs)
+        return future
+
+    def run(self, future, fn, args, kwargs):
+        with self.lock:
+            self.waiting -= 1
+        if future.timeout is not None and time.monotonic() - future._submitted > future.timeout:
+            future.cancel()
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as error:  # noqa: BLE001 - the future holds it
+            future.set_exception(error)
+            name = getattr(fn, "__name__", type(fn).__name__)
+            with self.lock:
+                self.errors.write("wsgiorg.executor: %s() failed:\n%s" % (name, "".join(traceback.format_exception(type(error), error, error.__traceback__))))
+                self.errors.flush()
+        else:
+            future.set_result(result)
+
+    def remember(self, future, name, lifespan, duplicate_behavior):
+        if duplicate_behavior not in ("raise", "replace"):
+            raise ValueError('duplicate_behavior is "raise" or "replace", not %r' % (duplicate_behavior,))
+        with self.lock:
+            self.expire_locked()
+            other = self.futures.get(name)
+            if other is not None and other is not future:
+                if duplicate_behavior == "raise":
+                    raise NameError('a future is remembered as "%s" already' % name)
+                other.name = None
+            if future.name is not None and future.name != name:
+                self.futures.pop(future.name, None)
+                self.expiry.pop(future.name, None)
+            future.name = name
+            self.futures[name] = future
+            self.expiry.pop(name, None)
+        keep = self.lifespan if lifespan is None else lifespan
+        future.add_done_callback(lambda done: self.finished(done, name, keep))
+
+    def finished(self, future, name, lifespan):
+        with self.lock:
+            if self.futures.get(name) is future:
+                self.expiry[name] = time.monotonic() + lifespan
+
+    def forget(self, future):
+        with self.lock:
+            if future.name is not None and self.futures.get(future.name) is future:
+                del self.futures[future.name]
+                self.expiry.pop(future.name, None)
+            future.name = None
+
+    def expire(self):
+        """Drops the remembered futures whose lifespan is over (looked at as each request starts)."""
+        if self.expiry:
+            with self.lock:
+                self.expire_locked()
+
+    def expire_locked(self):
+        now = time.monotonic()
+        for name in [name for name, at in self.expiry.items() if at <= now]:
+            del self.expiry[name]
+            future = self.futures.pop(name, None)
+            if future is not None:
+                future.name = None
+
+    def shutdown(self):
+        """Takes no more; what was submitted runs to its end (boxwire stops the process after python.killGrace)."""
+        with self.lock:
+            self.stopping = True
+            pool = self.pool
+        if pool is not None:
+            pool.shutdown(wait=True)
 
 
 class Pump:
@@ -635,8 +793,9 @@ class Runner:
     thread feeds them.
     """
 
-    def __init__(self, app, channel, threads, multiprocess):
+    def __init__(self, app, channel, threads, multiprocess, executor):
         self.app = app
+        self.executor = executor
         self.channel = channel
         self.threads = threads
         self.multiprocess = multiprocess
@@ -655,6 +814,8 @@ class Runner:
             "wsgi.run_once": False,
             "wsgi.input_terminated": True,
             "wsgi.file_wrapper": FileWrapper,
+            "wsgiorg.executor": executor,
+            "wsgiorg.futures": executor.futures,
         }
         self.closed = False
         # REQUEST frames read so far, and the numbers of those taken back before they were read.
@@ -730,6 +891,11 @@ class Runner:
         def handle(kind, rid, payload):
             if kind == WITHDRAW:
                 self.withdraw(rid, NUMBER.unpack_from(payload)[0])
+            elif kind == ABORT:
+                with self.lock:
+                    exchange = self.exchanges.get(rid)
+                if exchange is not None:
+                    exchange.abort()
 
         try:
             while channel.read(handle):
@@ -763,9 +929,11 @@ class Runner:
         watchdog.start()
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        self.executor.shutdown()
 
     def environ(self, exchange, variables):
         """The request's environ: a copy of what every request shares, and the request's own variables and streams."""
+        self.executor.expire()
         environ = self.shared.copy()
         fields = iter(variables.split("\0"))
         environ.update(zip(fields, fields))
@@ -842,7 +1010,11 @@ class Runner:
                 body = b"".join(result)
                 if len(body) <= WHOLE:
                     return ("body", body)
+        exchange = response.exchange
         for chunk in result:
+            if exchange.aborted:
+                # The client has gone: no more of the body is asked for (close() is called next).
+                raise Aborted()
             if type(chunk) is not bytes:
                 raise TypeError("WSGI applications yield bytes, not %s" % type(chunk).__name__)
             if not chunk:
@@ -888,6 +1060,9 @@ def main():
     spec = sys.argv[1]
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     multiprocess = len(sys.argv) > 3 and sys.argv[3] == "1"
+    executor_threads = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+    executor_queue = int(sys.argv[5]) if len(sys.argv) > 5 else 64
+    lifespan = float(sys.argv[6]) if len(sys.argv) > 6 else 30.0
     # The application's modules come from its working directory (then PYTHONPATH), not from this script's.
     sys.path[0] = os.getcwd()
     channel = Channel(socket.socket(fileno=3))
@@ -900,7 +1075,8 @@ def main():
     except BaseException:  # noqa: BLE001 - any failure to load is reported whole
         channel.send(FATAL, 0, traceback.format_exc().encode("utf-8", "replace"))
         return 3
-    runner = Runner(app, channel, threads, multiprocess)
+    executor = Executor(executor_threads, executor_queue, lifespan, Errors(channel, 0))
+    runner = Runner(app, channel, threads, multiprocess, executor)
     threading.Thread(target=runner.watch_withdrawals, args=(withdrawals,), name="withdrawals", daemon=True).start()
     runner.serve()
     return 0
