@@ -118,7 +118,7 @@ export class Responder extends Component<typeof responderBoxes> {
     this.on('framing', this.onFraming);
     this.on('writable', this.onWritable);
     this.own(() => {
-      if (this.waiting) for (const response of this.waiting.values()) releaseBody(response.body);
+      if (this.waiting) for (const response of this.waiting.values()) release(response);
       this.waiting?.clear();
       this.drained?.();
     });
@@ -126,7 +126,7 @@ export class Responder extends Component<typeof responderBoxes> {
 
   private onResponse(response: HttpResponse): void {
     const seq = response.request.seq;
-    if (this.closing || seq < this.nextSeq) return releaseBody(response.body);
+    if (this.closing || seq < this.nextSeq) return release(response);
     // The usual case, the response that is next in line and nothing being written: straight out.
     if (seq === this.nextSeq && !this.writing && !this.continues?.has(seq)) this.write(response);
     else (this.waiting ??= new Map()).set(seq, response);
@@ -179,6 +179,13 @@ export class Responder extends Component<typeof responderBoxes> {
   private write(response: HttpResponse): void {
     const request = response.request;
     const body = response.body;
+    const switchTo = response.switchTo;
+    if (response.status === 101 && !switchTo) {
+      this.send('log', logRecord('errors', 'error', `500 ${requestLine(request)}: a 101 with no protocol to switch to`));
+      return this.write(internalError(response));
+    }
+    // A graph to switch to goes with a 101 only: any other status keeps the connection HTTP.
+    if (switchTo && response.status !== 101) switchTo.askToStop();
     const keepAlive = request.keepAlive && !response.close && request.seq < this.closeAfter && (!request.body || request.body.reusable);
     const framing = response.raw
       ? unframed
@@ -194,11 +201,12 @@ export class Responder extends Component<typeof responderBoxes> {
         });
     if (!framing.ok) {
       this.send('log', logRecord('errors', 'error', `500 ${requestLine(request)}: the handler's response was refused: ${framing.reason}`));
-      releaseBody(body);
+      release(response);
       return this.write(internalError(response));
     }
     const framed = framing.framed;
-    if (framed.close) this.closing = true;
+    // After a 101 the connection belongs to another protocol: nothing more of ours is written.
+    if (framed.close || response.status === 101) this.closing = true;
     const out = this.outboxes.outbox;
     if (!framed.hasBody || body === undefined) {
       out.send(framed.head);
@@ -400,6 +408,7 @@ export class Responder extends Component<typeof responderBoxes> {
       complete,
       close,
       headers,
+      switchTo: complete && response.status === 101 ? response.switchTo : undefined,
     };
     this.counters?.sent(sent);
     this.send('sent', sent);
@@ -420,6 +429,12 @@ interface Progress {
   written: number;
   /** Content-Length, when the head gave one. */
   readonly limit: number | undefined;
+}
+
+/** A response that will not be written: its body and any graph it would have switched to let go of what they hold. */
+function release(response: HttpResponse): void {
+  releaseBody(response.body);
+  response.switchTo?.askToStop();
 }
 
 /** Lets a stream body that will not be read release what it holds. */

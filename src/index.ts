@@ -57,6 +57,9 @@ export {
   type StageFunction,
 } from '../components/request-stage.js';
 export { Compress, compressBoxes } from '../components/compress.js';
+
+// WebSocket: a route's `websocket` factory, and the graph an upgraded connection becomes
+export * from '../components/websocket/index.js';
 export {
   resolveCompressOptions,
   defaultCompress,

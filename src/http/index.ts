@@ -72,3 +72,31 @@ export {
   type CompressionPlan,
   type CompressionInput,
 } from './compression.js';
+export {
+  FrameDecoder,
+  encodeFrame,
+  encodeText,
+  closePayload,
+  unmaskInto,
+  opcodes,
+  type Frame,
+  type Violation,
+  type FrameLimits,
+} from './websocket-frames.js';
+export { MessageAssembler, parseClose, decodeText, isValidCloseCode, type Incoming } from './websocket-messages.js';
+export {
+  parseExtensions,
+  negotiateDeflate,
+  type ExtensionOffer,
+  type DeflatePolicy,
+  type DeflateParams,
+} from './websocket-extensions.js';
+export {
+  checkHandshake,
+  acceptKey,
+  originAllowed,
+  type Handshake,
+  type HandshakePolicy,
+  type OriginPolicy,
+  type ProtocolChoice,
+} from './websocket-handshake.js';
