@@ -24,6 +24,7 @@ import { box } from '../../src/core/box.js';
 import { Component, boxes, type OwnedTimer } from '../../src/core/component.js';
 import { logRecord, type LogRecord } from '../../src/core/log.js';
 import type { Lifecycle } from '../../src/core/signals.js';
+import type { ConnectionInfo } from '../../src/core/connection-info.js';
 import type { HttpRequest } from '../../src/http/messages.js';
 import { FrameDecoder, type Frame, type Violation } from '../../src/http/websocket-frames.js';
 import { MessageAssembler, decodeText, type Incoming } from '../../src/http/websocket-messages.js';
@@ -57,6 +58,10 @@ export interface WebSocketSession {
 }
 
 export class WebSocketDecoder extends Component<typeof decoderBoxes> {
+  /** The open event, until main() has sent it: nothing of the handshake request is kept after that. */
+  private opening: WebSocketEvent | undefined;
+  private readonly deflate: DeflateParams | undefined;
+  private readonly where: Where;
   private readonly frames: FrameDecoder;
   private readonly messages: MessageAssembler;
   private inflater: Inflater | undefined = undefined;
@@ -74,11 +79,15 @@ export class WebSocketDecoder extends Component<typeof decoderBoxes> {
   private readonly onFrame = (frame: Frame): void => this.take(this.messages.frame(frame));
 
   constructor(
-    private readonly session: WebSocketSession,
+    session: WebSocketSession,
     private readonly options: ResolvedWebSocketOptions,
   ) {
     super(decoderBoxes);
-    this.frames = new FrameDecoder({ maxFrame: options.maxFrame, compression: session.deflate !== undefined });
+    const { request, protocol, deflate } = session;
+    this.opening = { type: 'open', request, protocol, extensions: deflate?.response ?? '' };
+    this.deflate = deflate;
+    this.where = whereOf(request);
+    this.frames = new FrameDecoder({ maxFrame: options.maxFrame, compression: deflate !== undefined });
     this.messages = new MessageAssembler(options.maxMessage);
   }
 
@@ -88,13 +97,8 @@ export class WebSocketDecoder extends Component<typeof decoderBoxes> {
     this.on('appFlow', this.onAppFlow);
     this.own(this.closeInflater);
     if (this.options.pingInterval > 0) this.idleTimer = this.timer(this.options.pingInterval, this.idle);
-    const session = this.session;
-    this.send('events', {
-      type: 'open',
-      request: session.request,
-      protocol: session.protocol,
-      extensions: session.deflate?.response ?? '',
-    });
+    this.send('events', this.opening!);
+    this.opening = undefined;
   }
 
   private readonly closeInflater = (): void => this.inflater?.close();
@@ -141,7 +145,7 @@ export class WebSocketDecoder extends Component<typeof decoderBoxes> {
   }
 
   private inflate(binary: boolean, data: Buffer): void {
-    const deflate = this.session.deflate!;
+    const deflate = this.deflate!;
     this.inflater ??= new Inflater(deflate.clientWindowBits, deflate.clientNoContextTakeover, this.options.maxMessage);
     this.inflating = true;
     this.updateFlow();
@@ -238,7 +242,20 @@ export class WebSocketDecoder extends Component<typeof decoderBoxes> {
   }
 
   private who(): string {
-    const request = this.session.request;
-    return `${request.connection.remoteAddress}: WebSocket ${request.path}`;
+    return whoIs(this.where);
   }
+}
+
+/** What logs name a connection by: its client and path (not the whole request, which is let go after the handshake). */
+export interface Where {
+  readonly connection: ConnectionInfo;
+  readonly path: string;
+}
+
+export function whereOf(request: HttpRequest): Where {
+  return { connection: request.connection, path: request.path };
+}
+
+export function whoIs(where: Where): string {
+  return `${where.connection.remoteAddress}: WebSocket ${where.path}`;
 }

@@ -22,12 +22,12 @@ import { box } from '../../src/core/box.js';
 import { Component, boxes, type OwnedTimer } from '../../src/core/component.js';
 import { logRecord, type LogRecord } from '../../src/core/log.js';
 import { shutdown, type Lifecycle } from '../../src/core/signals.js';
-import type { HttpRequest } from '../../src/http/messages.js';
+import type { DeflateParams } from '../../src/http/websocket-extensions.js';
 import { closePayload, encodeFrame, encodeText, opcodes } from '../../src/http/websocket-frames.js';
 import { isValidCloseCode } from '../../src/http/websocket-messages.js';
 import type { Writable } from '../tcp-server/connection.js';
 import { Deflater } from './deflate.js';
-import type { WebSocketSession } from './decoder.js';
+import { whereOf, whoIs, type WebSocketSession, type Where } from './decoder.js';
 import type { Outgoing, PeerNews } from './messages.js';
 import type { ResolvedWebSocketOptions } from './options.js';
 
@@ -68,12 +68,16 @@ export class WebSocketEncoder extends Component<typeof encoderBoxes> {
   private closeSent = false;
   private peerClosed = false;
   private closeTimer: OwnedTimer | undefined = undefined;
+  private readonly deflate: DeflateParams | undefined;
+  private readonly where: Where;
 
   constructor(
-    private readonly session: WebSocketSession,
+    session: WebSocketSession,
     private readonly options: ResolvedWebSocketOptions,
   ) {
     super(encoderBoxes);
+    this.deflate = session.deflate;
+    this.where = whereOf(session.request);
   }
 
   protected main(): void {
@@ -89,7 +93,7 @@ export class WebSocketEncoder extends Component<typeof encoderBoxes> {
     if (this.closing) return;
     if (typeof message === 'string') {
       // The common case: nothing ahead, nothing to compress: one buffer, the text encoded straight behind its header.
-      if (this.session.deflate === undefined && this.queueEmpty()) return this.write(encodeText(message));
+      if (this.deflate === undefined && this.queueEmpty()) return this.write(encodeText(message));
       const payload = Buffer.from(message, 'utf8');
       return this.enqueue({ opcode: opcodes.text, payload, compress: this.worthCompressing(payload.length) });
     }
@@ -113,7 +117,7 @@ export class WebSocketEncoder extends Component<typeof encoderBoxes> {
   }
 
   private worthCompressing(length: number): boolean {
-    return this.session.deflate !== undefined && length >= this.deflateThreshold();
+    return this.deflate !== undefined && length >= this.deflateThreshold();
   }
 
   private queueEmpty(): boolean {
@@ -147,7 +151,7 @@ export class WebSocketEncoder extends Component<typeof encoderBoxes> {
   }
 
   private compress(opcode: number, payload: Uint8Array): void {
-    const deflate = this.session.deflate!;
+    const deflate = this.deflate!;
     const settings = this.options.deflate as Exclude<ResolvedWebSocketOptions['deflate'], false>;
     this.deflater ??= new Deflater({
       windowBits: deflate.serverWindowBits,
@@ -278,8 +282,7 @@ export class WebSocketEncoder extends Component<typeof encoderBoxes> {
   }
 
   private who(): string {
-    const request: HttpRequest = this.session.request;
-    return `${request.connection.remoteAddress}: WebSocket ${request.path}`;
+    return whoIs(this.where);
   }
 }
 

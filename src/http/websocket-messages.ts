@@ -66,10 +66,11 @@ export class MessageAssembler {
   /** The opcode of the message being joined (text or binary); 0 between messages. */
   private opcode = 0;
   private compressed = false;
-  private parts: Buffer[] = [];
+  /** The fragments so far (made when a message comes in fragments). */
+  private parts: Buffer[] | undefined = undefined;
   private size = 0;
   /** Text fragments decoded so far, and the decoder carrying a split sequence between them. */
-  private text: string[] = [];
+  private text: string[] | undefined = undefined;
   private decoder: TextDecoder | undefined = undefined;
 
   /** `maxMessage`: the most bytes a message may have, as received (and, for a compressed one, once inflated: see the inflater). */
@@ -113,11 +114,11 @@ export class MessageAssembler {
       this.decoder ??= new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
       try {
         // The last fragment flushes: a sequence it leaves unfinished is an error too.
-        this.text.push(this.decoder.decode(payload, { stream: !frame.fin }));
+        (this.text ??= []).push(this.decoder.decode(payload, { stream: !frame.fin }));
       } catch {
         return violation(1007, 'a text message that is not UTF-8');
       }
-    } else this.parts.push(payload);
+    } else (this.parts ??= []).push(payload);
     if (!frame.fin) return undefined;
     return this.complete();
   }
@@ -125,12 +126,13 @@ export class MessageAssembler {
   private complete(): Incoming {
     const binary = this.opcode === opcodes.binary;
     const compressed = this.compressed;
-    const data = binary || compressed ? (this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size)) : undefined;
-    const text = data === undefined ? this.text.join('') : '';
+    const parts = this.parts ?? [];
+    const data = binary || compressed ? (parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.size)) : undefined;
+    const text = data === undefined ? (this.text ?? []).join('') : '';
     this.opcode = 0;
     this.compressed = false;
-    this.parts = [];
-    this.text = [];
+    this.parts = undefined;
+    this.text = undefined;
     this.size = 0;
     if (compressed) return { type: 'compressed', binary, data: data! };
     return { type: 'message', data: data ?? text };
