@@ -5,5 +5,14 @@ import { listenFlags } from './flags-listen.js';
 import { staticFlags } from './flags-static.js';
 import { wsgiFlags } from './flags-wsgi.js';
 import { pythonFlags } from './flags-python.js';
+import { websocketFlags } from './flags-websocket.js';
 
-export const flags: readonly Flag[] = [...serverFlags, ...listenFlags, ...staticFlags, ...cgiFlags, ...wsgiFlags, ...pythonFlags];
+export const flags: readonly Flag[] = [
+  ...serverFlags,
+  ...listenFlags,
+  ...staticFlags,
+  ...cgiFlags,
+  ...wsgiFlags,
+  ...pythonFlags,
+  ...websocketFlags,
+];
