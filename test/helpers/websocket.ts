@@ -123,7 +123,9 @@ export function closeOf(frame: ServerFrame): { code: number | undefined; reason:
  */
 export class RawClient {
   readonly socket: net.Socket;
+  /** Bytes not yet parsed: the head until it is complete, then at most one frame's worth. */
   private received = Buffer.alloc(0);
+  private parsed: ServerFrame[] = [];
   head = '';
   closed = false;
   private waiters: (() => void)[] = [];
@@ -131,7 +133,8 @@ export class RawClient {
   private constructor(socket: net.Socket) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
-      this.received = Buffer.concat([this.received, chunk]);
+      this.received = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk]);
+      if (this.head) this.parse();
       this.wake();
     });
     socket.on('close', () => {
@@ -151,8 +154,15 @@ export class RawClient {
     if (end >= 0) {
       client.head = client.received.subarray(0, end).toString('latin1');
       client.received = client.received.subarray(end + 4);
+      client.parse();
     }
     return client;
+  }
+
+  private parse(): void {
+    const { frames, rest } = serverFrames(this.received);
+    for (const frame of frames) this.parsed.push(frame);
+    this.received = rest;
   }
 
   private headEnd(): number {
@@ -165,7 +175,7 @@ export class RawClient {
 
   /** The frames received so far. */
   get frames(): ServerFrame[] {
-    return serverFrames(this.received).frames;
+    return this.parsed;
   }
 
   send(...frames: Buffer[]): void {

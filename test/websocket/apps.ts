@@ -23,7 +23,7 @@ export const heard: string[] = [];
 /**
  * Echoes what it gets, except: "close CODE REASON" closes with that code,
  * "finish" finishes, "throw" throws, "bad" sends a number (not a message),
- * "flood N" sends N messages of 64 KiB without waiting.
+ * "flood N" sends N messages of 64 KiB, one a turn, never waiting.
  */
 export class Obedient extends Component<typeof obedientBoxes> {
   constructor() {
@@ -39,7 +39,12 @@ export class Obedient extends Component<typeof obedientBoxes> {
       if (word === 'throw') throw new Error('the component failed on purpose');
       if (word === 'bad') return this.send('outbox', 42 as never);
       if (word === 'flood') {
-        for (let i = 0; i < Number(rest[0]); i++) this.send('outbox', Buffer.alloc(64 * 1024, i & 0xff));
+        // One message a turn of the event loop, whatever `writable` says: a broadcast that will not wait.
+        let left = Number(rest[0]);
+        const tick = this.timer(1, () => {
+          this.send('outbox', Buffer.alloc(64 * 1024, left & 0xff));
+          if (--left > 0) tick.refresh();
+        });
         return;
       }
       this.send('outbox', message);
@@ -53,6 +58,55 @@ export class Obedient extends Component<typeof obedientBoxes> {
     else {
       heard.push(message.type);
       super.onControl(message);
+    }
+  }
+}
+
+/** Messages every counting echo has received, for tests of reading that stops. */
+export const counted = { messages: 0 };
+
+/** An echo that counts what it receives. */
+export const countingEcho = () =>
+  map((message: string | Buffer) => {
+    counted.messages++;
+    return message;
+  });
+
+const streamerBoxes = boxes({
+  inboxes: {
+    inbox: box<string | Buffer>('"stream N": send N chunks of 64 KiB'),
+    writable: box<Writable>('whether to send'),
+  },
+  outboxes: { outbox: box<Outgoing>('the chunks') },
+});
+
+/** A producer that keeps to `writable`: it sends while the client reads, and waits while it does not. */
+export class Streamer extends Component<typeof streamerBoxes> {
+  private left = 0;
+  private sent = 0;
+  private writable = true;
+  waits = 0;
+
+  constructor() {
+    super(streamerBoxes);
+  }
+
+  protected main(): void {
+    this.on('inbox', (message) => {
+      this.left = Number(String(message).split(' ')[1]);
+      this.pump();
+    });
+    this.on('writable', (message) => {
+      this.writable = message.writable;
+      if (!message.writable) heard.push('streamer waits');
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.writable && this.left > 0) {
+      this.left--;
+      this.send('outbox', Buffer.alloc(64 * 1024, this.sent++ & 0xff));
     }
   }
 }
