@@ -14,6 +14,11 @@
  * its body is written as it is, with no head of ours, and the connection
  * closes after it.
  *
+ * A 101 (RFC 9110 §7.8) carries the graph the connection switches to
+ * (`switchTo`): its head is the last thing written here, and `sent` hands
+ * that graph to the parser, which hands over the socket. A 101 with no
+ * graph is a handler's mistake (500); a graph with any other status is let go.
+ *
  * A body that fails after its head has gone cannot be taken back: the
  * connection is dropped so the client sees a truncated response, never a
  * wrong one. Each response written is reported on `sent` (for the parser,

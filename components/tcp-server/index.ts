@@ -245,6 +245,8 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     if (!socket.writableNow) inboxes.writable?.send({ type: 'writable', writable: false });
     if (message.buffered.length > 0) inboxes.inbox!.send(message.buffered);
     if (message.peerEnded) inboxes.control!.send(producerFinished);
+    // A server stopping gracefully asks the new graph to finish too, as it asked the old one.
+    if (this.draining) inboxes.control!.send(gracefulShutdown);
   }
 
   private closeListeners(): void {

@@ -49,7 +49,7 @@ export interface WebSocketOptions {
   readonly closeTimeout?: number;
   /** Bytes waiting to be compressed beyond which the component is told `writable: false`. Default 64 KiB. */
   readonly highWater?: number;
-  /** Bytes sent while the client is not reading beyond which the connection is dropped. Default 4 MiB. */
+  /** Bytes sent while the client is not reading beyond which the connection is dropped. Default: twice maxMessage, and 1 MiB. */
   readonly maxBuffered?: number;
 }
 
@@ -86,10 +86,12 @@ const defaults = {
   pongTimeout: 10_000,
   closeTimeout: 5_000,
   highWater: 64 * 1024,
-  maxBuffered: 4 * 1024 * 1024,
 };
 
-const known = ['maxMessage', 'maxFrame', 'deflate', ...Object.keys(defaults)];
+/** Two messages as large as allowed can be on their way to a client that is reading, but slowly, and a little more. */
+const maxBufferedFor = (maxMessage: number): number => 2 * maxMessage + 1024 * 1024;
+
+const known = ['maxMessage', 'maxFrame', 'deflate', 'maxBuffered', ...Object.keys(defaults)];
 
 /** What a route's handshake is checked with, and how its connections run. */
 export interface WebSocketEndpoint {
@@ -126,13 +128,15 @@ export function resolveWebSocketRoute(route: WebSocketRouteFields, where: string
 }
 
 export function resolveWebSocketOptions(given: WebSocketOptions | undefined, where = 'websocketOptions'): ResolvedWebSocketOptions {
-  if (given === undefined) return { ...defaults, maxFrame: defaults.maxMessage, deflate: defaultDeflate };
+  if (given === undefined) {
+    return { ...defaults, maxFrame: defaults.maxMessage, maxBuffered: maxBufferedFor(defaults.maxMessage), deflate: defaultDeflate };
+  }
   if (typeof given !== 'object' || given === null) throw badOption(where, 'an object', given);
   for (const key of Object.keys(given)) {
     if (!known.includes(key)) throw new TypeError(`boxwire: unknown option "${where}.${key}" (known: ${known.join(', ')})`);
   }
-  const number = (key: keyof typeof defaults, min: number): number => {
-    const value = given[key] ?? defaults[key];
+  const number = (key: keyof typeof defaults | 'maxBuffered', min: number, fallback = defaults[key as keyof typeof defaults]): number => {
+    const value = given[key] ?? fallback;
     if (!Number.isInteger(value) || value < min) throw badOption(`${where}.${key}`, `a whole number from ${min}`, value);
     return value;
   };
@@ -147,7 +151,7 @@ export function resolveWebSocketOptions(given: WebSocketOptions | undefined, whe
     pongTimeout: number('pongTimeout', 1),
     closeTimeout: number('closeTimeout', 1),
     highWater: number('highWater', 1),
-    maxBuffered: number('maxBuffered', 1),
+    maxBuffered: number('maxBuffered', 1, maxBufferedFor(maxMessage)),
   };
 }
 

@@ -43,7 +43,9 @@ export const websocketFlags: readonly Flag[] = [
       const rest = v.slice(eq + 1);
       const hash = rest.lastIndexOf('#');
       const draft = o as WithMounts;
-      (draft[mounts] ??= []).push(hash < 0 ? { path, module: rest, export: undefined } : { path, module: rest.slice(0, hash), export: rest.slice(hash + 1) });
+      (draft[mounts] ??= []).push(
+        hash < 0 ? { path, module: rest, export: undefined } : { path, module: rest.slice(0, hash), export: rest.slice(hash + 1) },
+      );
     },
   },
 ];

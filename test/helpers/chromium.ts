@@ -18,7 +18,16 @@ export async function evaluateIn(url: string, expression: string, timeout = 20_0
   const profile = mkdtempSync(join(tmpdir(), 'boxwire-cdp-'));
   const browser = spawn(
     chromium!,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'],
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      `--user-data-dir=${profile}`,
+      '--remote-debugging-port=0',
+      'about:blank',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const deadline = Date.now() + timeout;

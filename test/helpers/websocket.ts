@@ -104,7 +104,13 @@ export function serverFrames(bytes: Buffer): { frames: ServerFrame[]; rest: Buff
     const masked = (b1 & 0x80) !== 0;
     if (masked) head += 4;
     if (bytes.length - at < head + length) break;
-    frames.push({ fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, masked, payload: bytes.subarray(at + head, at + head + length) });
+    frames.push({
+      fin: (b0 & 0x80) !== 0,
+      rsv: (b0 >> 4) & 7,
+      opcode: b0 & 0x0f,
+      masked,
+      payload: bytes.subarray(at + head, at + head + length),
+    });
     at += head + length;
   }
   return { frames, rest: bytes.subarray(at) };
@@ -124,7 +130,7 @@ export function closeOf(frame: ServerFrame): { code: number | undefined; reason:
 export class RawClient {
   readonly socket: net.Socket;
   /** Bytes not yet parsed: the head until it is complete, then at most one frame's worth. */
-  private received = Buffer.alloc(0);
+  private received: Buffer = Buffer.alloc(0);
   private parsed: ServerFrame[] = [];
   head = '';
   closed = false;

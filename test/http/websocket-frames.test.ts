@@ -112,7 +112,12 @@ describe('FrameDecoder', () => {
     ['a fragmented close', clientFrame({ opcode: 8, fin: false }), 1002, 2],
     ['a ping of 126 bytes', clientFrame({ opcode: 9, payload: Buffer.alloc(126) }), 1002, 2],
     ['a frame over the frame limit, refused from its header', clientFrame({ opcode: 2, length: 1001, payload: Buffer.alloc(0) }), 1009, 8],
-    ['a 64-bit length with its top bit set', Buffer.concat([Buffer.from([0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1]), Buffer.alloc(4)]), 1002, 14],
+    [
+      'a 64-bit length with its top bit set',
+      Buffer.concat([Buffer.from([0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1]), Buffer.alloc(4)]),
+      1002,
+      14,
+    ],
   ];
   for (const [name, bytes, code, by, limits] of violations) {
     it(`refuses ${name} (${code}) as soon as its header says so`, () => {
@@ -220,7 +225,11 @@ describe('MessageAssembler', () => {
     ['empty fragments', [text('', false), continuation('', false), continuation('')], [['text', '']]],
     ['fragmented binary', [binary(Buffer.from([1]), false), continuation(Buffer.from([2]))], [['binary', [1, 2]]]],
     ['invalid UTF-8 in one frame', [text(Buffer.from([0xff]))], [['violation', 1007]]],
-    ['invalid UTF-8 in the first fragment, found before the rest comes', [text(Buffer.from([0x61, 0xc0, 0xaf]), false)], [['violation', 1007]]],
+    [
+      'invalid UTF-8 in the first fragment, found before the rest comes',
+      [text(Buffer.from([0x61, 0xc0, 0xaf]), false)],
+      [['violation', 1007]],
+    ],
     [
       'a code point past U+10FFFF, found at its second byte',
       [text(Buffer.from('cebae1bdb9cf83cebcceb5f490', 'hex'), false)],
@@ -232,7 +241,12 @@ describe('MessageAssembler', () => {
     ['text while a text message is unfinished', [text('a', false), text('b')], [['violation', 1002]]],
     ['binary while a text message is unfinished', [text('a', false), binary(Buffer.from([1]))], [['violation', 1002]]],
     ['a message over the limit in one frame', [text('x'.repeat(11))], [['violation', 1009]], 10],
-    ['a message over the limit across fragments, refused at the fragment that passes it', [text('12345', false), continuation('678901', false)], [['violation', 1009]], 10],
+    [
+      'a message over the limit across fragments, refused at the fragment that passes it',
+      [text('12345', false), continuation('678901', false)],
+      [['violation', 1009]],
+      10,
+    ],
     ['a message at the limit', [text('12345', false), continuation('67890')], [['text', '1234567890']], 10],
     ['a close with no code', [close()], [['close', undefined, '']]],
     ['a close with a code and reason', [close(1001, 'going')], [['close', 1001, 'going']]],

@@ -8,7 +8,12 @@ import { sampleAccept, sampleKey } from '../helpers/websocket.js';
 const policy: HandshakePolicy = { protocols: undefined, origins: 'same-origin', deflate: false };
 const upgrade = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': sampleKey, 'sec-websocket-version': '13' };
 
-function check(headers: Record<string, string>, options: Partial<HandshakePolicy> = {}, method = 'GET', version: 'HTTP/1.1' | 'HTTP/1.0' = 'HTTP/1.1') {
+function check(
+  headers: Record<string, string>,
+  options: Partial<HandshakePolicy> = {},
+  method = 'GET',
+  version: 'HTTP/1.1' | 'HTTP/1.0' = 'HTTP/1.1',
+) {
   const fields = Object.fromEntries(Object.entries({ ...upgrade, ...headers }).filter(([, v]) => v !== ''));
   const request = { ...fakeRequest('/ws', fields, method), version };
   return checkHandshake(request, { ...policy, ...options });
@@ -81,7 +86,7 @@ describe('the opening handshake', () => {
         expect(result.ok ? 'ok' : result.status).toBe(allowed ? 'ok' : 403);
       });
     }
-    it('compares host and port with Host, the scheme\'s default port when none is named', () => {
+    it("compares host and port with Host, the scheme's default port when none is named", () => {
       const request = { ...fakeRequest('/ws', { ...upgrade, origin: 'https://site.example' }), host: 'site.example', hostPort: 443 };
       expect(checkHandshake(request, policy).ok).toBe(true);
       const other = { ...fakeRequest('/ws', { ...upgrade, origin: 'http://site.example:81' }), host: 'site.example', hostPort: 81 };
@@ -106,7 +111,12 @@ describe('the opening handshake', () => {
   });
 
   describe('extensions', () => {
-    const deflate: DeflatePolicy = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
+    const deflate: DeflatePolicy = {
+      serverNoContextTakeover: false,
+      clientNoContextTakeover: false,
+      serverMaxWindowBits: 15,
+      clientMaxWindowBits: 15,
+    };
     it('agrees permessage-deflate when the route allows it', () => {
       const result = check({ 'sec-websocket-extensions': 'permessage-deflate; client_max_window_bits' }, { deflate });
       expect(result).toMatchObject({ ok: true, headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate' } });
@@ -138,8 +148,20 @@ describe('Sec-WebSocket-Extensions', () => {
         { name: 'x-webkit-deflate-frame', params: [] },
       ],
     ],
-    ['foo; bar="baz" , qux', [{ name: 'foo', params: [['bar', 'baz']] }, { name: 'qux', params: [] }]],
-    ['a,,b,', [{ name: 'a', params: [] }, { name: 'b', params: [] }]],
+    [
+      'foo; bar="baz" , qux',
+      [
+        { name: 'foo', params: [['bar', 'baz']] },
+        { name: 'qux', params: [] },
+      ],
+    ],
+    [
+      'a,,b,',
+      [
+        { name: 'a', params: [] },
+        { name: 'b', params: [] },
+      ],
+    ],
     ['foo; bar="a b"', undefined],
     ['foo; bar="unterminated', undefined],
     ['foo bar', undefined],
@@ -150,15 +172,30 @@ describe('Sec-WebSocket-Extensions', () => {
     it(`parses ${JSON.stringify(value)}`, () => expect(parseExtensions(value)).toEqual(expected));
   }
 
-  const policy: DeflatePolicy = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
+  const policy: DeflatePolicy = {
+    serverNoContextTakeover: false,
+    clientNoContextTakeover: false,
+    serverMaxWindowBits: 15,
+    clientMaxWindowBits: 15,
+  };
   const negotiations: [string, Partial<DeflatePolicy>, string | undefined, { server?: number; client?: number }?][] = [
     ['permessage-deflate', {}, 'permessage-deflate', { server: 15, client: 15 }],
     ['permessage-deflate; client_max_window_bits', {}, 'permessage-deflate', { client: 15 }],
-    ['permessage-deflate; client_max_window_bits', { clientMaxWindowBits: 10 }, 'permessage-deflate; client_max_window_bits=10', { client: 10 }],
+    [
+      'permessage-deflate; client_max_window_bits',
+      { clientMaxWindowBits: 10 },
+      'permessage-deflate; client_max_window_bits=10',
+      { client: 10 },
+    ],
     ['permessage-deflate; client_max_window_bits=12', {}, 'permessage-deflate', { client: 12 }],
     ['permessage-deflate', { clientMaxWindowBits: 10 }, 'permessage-deflate', { client: 15 }],
     ['permessage-deflate; server_max_window_bits=10', {}, 'permessage-deflate; server_max_window_bits=10', { server: 10 }],
-    ['permessage-deflate; server_max_window_bits=12', { serverMaxWindowBits: 10 }, 'permessage-deflate; server_max_window_bits=10', { server: 10 }],
+    [
+      'permessage-deflate; server_max_window_bits=12',
+      { serverMaxWindowBits: 10 },
+      'permessage-deflate; server_max_window_bits=10',
+      { server: 10 },
+    ],
     ['permessage-deflate; server_no_context_takeover', {}, 'permessage-deflate; server_no_context_takeover'],
     ['permessage-deflate; client_no_context_takeover', {}, 'permessage-deflate; client_no_context_takeover'],
     ['permessage-deflate', { clientNoContextTakeover: true }, 'permessage-deflate; client_no_context_takeover'],

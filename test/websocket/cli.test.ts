@@ -17,7 +17,7 @@ async function routesOf(...argv: string[]): Promise<Route[]> {
 }
 
 describe('--websocket', () => {
-  it('mounts a module\'s default export, a named factory, or a named route\'s fields', async () => {
+  it("mounts a module's default export, a named factory, or a named route's fields", async () => {
     const routes = await routesOf(
       '--websocket',
       `/chat=${chat}`,
@@ -50,7 +50,18 @@ describe('--websocket', () => {
   });
 
   it('serves the chat example from the command', async () => {
-    const command = await startCommand(['--port', '0', '--cgi', 'off', '--wsgi', 'off', '--websocket', `/chat=${chat}`, '--websocket', `/up=${factories}#upper`]);
+    const command = await startCommand([
+      '--port',
+      '0',
+      '--cgi',
+      'off',
+      '--wsgi',
+      'off',
+      '--websocket',
+      `/chat=${chat}`,
+      '--websocket',
+      `/up=${factories}#upper`,
+    ]);
     try {
       const client = await RawClient.open(command.port, handshake('/chat'));
       expect(client.status).toBe(101);

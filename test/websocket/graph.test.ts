@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Box } from '../../src/core/box.js';
+import type { Component } from '../../src/core/component.js';
 import { gracefulShutdown, type Lifecycle } from '../../src/core/signals.js';
 import type { FlowControl } from '../../components/tcp-server/connection.js';
 import { websocketConnection } from '../../components/websocket/connection.js';
@@ -14,7 +15,7 @@ import { fakeRequest } from '../helpers/requests.js';
 import { close, closeOf, serverFrames, text } from '../helpers/websocket.js';
 import { Obedient, echo, heard } from './apps.js';
 
-function graphOf(app = new Obedient(), options = {}) {
+function graphOf(app: Component<any> = new Obedient(), options = {}) {
   heard.length = 0;
   const session = { request: fakeRequest('/ws'), protocol: undefined, deflate: undefined };
   const graph = websocketConnection(app, session, resolveWebSocketOptions({ pingInterval: 0, ...options }));
@@ -39,7 +40,7 @@ function graphOf(app = new Obedient(), options = {}) {
 }
 
 describe('the WebSocket graph', () => {
-  it('tells the component open, gives it messages, and on the client\'s close answers, ends, and tells it so, in that order', async () => {
+  it("tells the component open, gives it messages, and on the client's close answers, ends, and tells it so, in that order", async () => {
     const g = graphOf();
     g.send(text('one'), text('two'), close(1000, 'bye'));
     await g.graph.done;

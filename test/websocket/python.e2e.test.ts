@@ -14,8 +14,14 @@ import { Obedient, echo, heard } from './apps.js';
 
 const client = fileURLToPath(new URL('../fixtures/websocket/client.py', import.meta.url));
 const python = '/usr/bin/python3';
-const available = existsSync(python) && (await promisify(execFile)(python, ['-c', 'import websockets']).then(() => true, () => false));
-if (!available) console.warn('WebSocket tests: no python3-websockets for /usr/bin/python3 (apt-get install python3-websockets); .ci/run installs it');
+const available =
+  existsSync(python) &&
+  (await promisify(execFile)(python, ['-c', 'import websockets']).then(
+    () => true,
+    () => false,
+  ));
+if (!available)
+  console.warn('WebSocket tests: no python3-websockets for /usr/bin/python3 (apt-get install python3-websockets); .ci/run installs it');
 
 async function run(port: number, path: string, ...args: (string | number)[]): Promise<Record<string, unknown>> {
   const { stdout } = await promisify(execFile)(python, [client, args[0] as string, String(port), path, ...args.slice(1).map(String)], {

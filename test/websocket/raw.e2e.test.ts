@@ -8,18 +8,7 @@ import zlib from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { raw, request, startServer, waitFor } from '../helpers/http.js';
 import { expectNoLeaks, snapshot } from '../helpers/leaks.js';
-import {
-  RawClient,
-  binary,
-  clientFrame,
-  close,
-  closeOf,
-  continuation,
-  handshake,
-  ping,
-  sampleAccept,
-  text,
-} from '../helpers/websocket.js';
+import { RawClient, binary, clientFrame, close, closeOf, continuation, handshake, ping, sampleAccept, text } from '../helpers/websocket.js';
 import { Obedient, Streamer, counted, countingEcho, echo, heard } from './apps.js';
 
 const routes = [
@@ -81,7 +70,12 @@ describe('the handshake, over a socket', () => {
 
   const refusals: [string, string, number, RegExp?][] = [
     ['a plain GET: 426, naming websocket', 'GET /ws HTTP/1.1\r\nHost: x\r\n\r\n', 426, /\r\nUpgrade: websocket\r\n/],
-    ['version 8: 426 with the version spoken', handshake('/ws', { 'Sec-WebSocket-Version': '8' }), 426, /\r\nSec-WebSocket-Version: 13\r\n/],
+    [
+      'version 8: 426 with the version spoken',
+      handshake('/ws', { 'Sec-WebSocket-Version': '8' }),
+      426,
+      /\r\nSec-WebSocket-Version: 13\r\n/,
+    ],
     ['a bad key: 400', handshake('/ws', { 'Sec-WebSocket-Key': 'short' }), 400],
     ['an origin not allowed: 403', handshake('/ws', { Origin: 'https://evil.example' }), 403],
     ['a POST: 405', handshake('/ws').replace('GET', 'POST'), 405, /\r\nAllow: GET, HEAD, OPTIONS\r\n/],
@@ -99,7 +93,7 @@ describe('the handshake, over a socket', () => {
     });
   }
 
-  it('lets an allowed origin in, and picks the route\'s best subprotocol', async () => {
+  it("lets an allowed origin in, and picks the route's best subprotocol", async () => {
     const { port } = await startServer({ routes });
     expect((await RawClient.open(port, handshake('/ws', { Origin: 'https://allowed.example' }))).status).toBe(101);
     const chat = await RawClient.open(port, handshake('/chat', { 'Sec-WebSocket-Protocol': 'v1.chat, v2.chat' }));
@@ -125,7 +119,12 @@ describe('bad input gets its close code, and the server serves on', () => {
     ['invalid UTF-8', [text(Buffer.from([0x68, 0xc3, 0x28]))], 1007],
     ['invalid UTF-8 in the first fragment (found without the rest)', [text(Buffer.from([0xf8, 0x88]), false)], 1007],
     ['a frame over the frame limit', [binary(Buffer.alloc(513))], 1009, '/small'],
-    ['a message over the message limit, in fragments', [binary(Buffer.alloc(500), false), continuation(Buffer.alloc(500), false), continuation(Buffer.alloc(100))], 1009, '/small'],
+    [
+      'a message over the message limit, in fragments',
+      [binary(Buffer.alloc(500), false), continuation(Buffer.alloc(500), false), continuation(Buffer.alloc(100))],
+      1009,
+      '/small',
+    ],
     ['a close with a reserved code (1005)', [close(1005)], 1002],
     ['a close with code 999', [close(999)], 1002],
     ['a close with a one-byte payload', [clientFrame({ opcode: 8, payload: Buffer.from([3]) })], 1002],
