@@ -78,5 +78,7 @@ export function websocketConnection(
 ): Graphline<Children> {
   const decoder = new WebSocketDecoder(session, options);
   const encoder = new WebSocketEncoder(session, options);
+  // The encoder hears of the component's end as it happens, before the graph stops the rest: a failure is told to the client (1011).
+  app.whenEnded((ended) => encoder.componentEnded(ended));
   return new Graphline<Children>({ decoder, app, encoder }, websocketLinks(app), `websocket#${session.request.connection.id}`);
 }

@@ -21,7 +21,7 @@
 import { box } from '../../src/core/box.js';
 import { Component, boxes, type OwnedTimer } from '../../src/core/component.js';
 import { logRecord, type LogRecord } from '../../src/core/log.js';
-import { shutdown, type Lifecycle } from '../../src/core/signals.js';
+import { shutdown, type Ended, type Lifecycle } from '../../src/core/signals.js';
 import type { DeflateParams } from '../../src/http/websocket-extensions.js';
 import { closePayload, encodeFrame, encodeText, opcodes } from '../../src/http/websocket-frames.js';
 import { isValidCloseCode } from '../../src/http/websocket-messages.js';
@@ -265,6 +265,30 @@ export class WebSocketEncoder extends Component<typeof encoderBoxes> {
     });
   }
 
+  /**
+   * The component has stopped (called as it stops, before its graph stops
+   * the rest): a failure is logged, with its stack, and the client told
+   * 1011 (RFC 6455 §7.4.1), and the connection ends.
+   */
+  componentEnded(ended: Ended): void {
+    if (ended.reason !== 'failed') return;
+    this.run(() => {
+      const error = ended.error;
+      const stack = error instanceof Error ? { stack: error.stack } : undefined;
+      this.send(
+        'log',
+        logRecord(
+          'errors',
+          'error',
+          `${this.who()}: the component failed: ${error instanceof Error ? error.message : String(error)}`,
+          stack,
+        ),
+      );
+      if (!this.closeSent) this.writeClose(closePayload(1011, ''));
+      this.finish();
+    });
+  }
+
   protected override onControl(message: Lifecycle): void {
     if (message.type === 'producerFinished' || (message.type === 'shutdown' && message.graceful)) {
       // The component has finished: close normally (§7.4.1), after what it sent.
@@ -272,7 +296,7 @@ export class WebSocketEncoder extends Component<typeof encoderBoxes> {
       return;
     }
     // A shutdown that the decoder did not explain (it says when the client went or must be dropped):
-    // a sibling failed, the component or the decoder. The client is told so, and the connection ends.
+    // the decoder failed (the component's failure comes to componentEnded first). The client is told so.
     if (!this.closeSent && this.running) this.writeClose(closePayload(1011, ''));
     this.finish();
   }
