@@ -6,7 +6,7 @@
  *
  * The checks, in order (§4.2.1, §4.2.2, §4.4):
  * - no `Upgrade: websocket`: 426, naming websocket in Upgrade (RFC 9110 §15.5.22);
- * - not GET, not HTTP/1.1, no `upgrade` in Connection: 400;
+ * - not GET, not HTTP/1.1, no `upgrade` in Connection (or `close` beside it): 400;
  * - Sec-WebSocket-Version other than 13: 426 with `Sec-WebSocket-Version: 13`;
  * - Sec-WebSocket-Key not one base64 encoding of 16 bytes: 400;
  * - an Origin the route does not allow: 403 (§10.2: the server's defence
@@ -69,6 +69,8 @@ export function checkHandshake(request: HttpRequest, policy: HandshakePolicy): H
   if (request.method !== 'GET') return refuse(400, `a WebSocket handshake is a GET, not ${request.method}`);
   if (request.version !== 'HTTP/1.1') return refuse(400, `a WebSocket handshake needs HTTP/1.1, not ${request.version}`);
   if (!hasToken(headers.get('connection'), 'upgrade')) return refuse(400, 'a WebSocket handshake without "upgrade" in Connection');
+  // "close" beside "upgrade": the connection would end after the 101 it asks for.
+  if (!request.keepAlive) return refuse(400, 'a WebSocket handshake that asks to close the connection');
   const version = headers.get('sec-websocket-version');
   if (version?.trim() !== '13') {
     return refuse(426, `Sec-WebSocket-Version ${version === undefined ? 'missing' : JSON.stringify(version)}: only 13 is spoken`, {

@@ -15,7 +15,7 @@ function check(
   version: 'HTTP/1.1' | 'HTTP/1.0' = 'HTTP/1.1',
 ) {
   const fields = Object.fromEntries(Object.entries({ ...upgrade, ...headers }).filter(([, v]) => v !== ''));
-  const request = { ...fakeRequest('/ws', fields, method), version };
+  const request = { ...fakeRequest('/ws', fields, method), version, keepAlive: !/close/i.test(fields.connection ?? '') };
   return checkHandshake(request, { ...policy, ...options });
 }
 
@@ -41,6 +41,7 @@ describe('the opening handshake', () => {
     ['a POST', {}, 400, {}, 'POST'],
     ['HTTP/1.0', {}, 400, {}, 'GET', 'HTTP/1.0'],
     ['no "upgrade" in Connection', { connection: 'keep-alive' }, 400],
+    ['"close" beside "upgrade" in Connection', { connection: 'Upgrade, close' }, 400],
     ['version 8', { 'sec-websocket-version': '8' }, 426, { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' }],
     ['no version', { 'sec-websocket-version': '' }, 426, { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' }],
     ['no key', { 'sec-websocket-key': '' }, 400],

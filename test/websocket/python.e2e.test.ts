@@ -3,7 +3,7 @@
  * python3-websockets, run by /usr/bin/python3; test/fixtures/websocket/client.py).
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -24,9 +24,19 @@ if (!available)
   console.warn('WebSocket tests: no python3-websockets for /usr/bin/python3 (apt-get install python3-websockets); .ci/run installs it');
 
 async function run(port: number, path: string, ...args: (string | number)[]): Promise<Record<string, unknown>> {
+  return runWith({}, port, path, ...args);
+}
+
+async function runWith(
+  env: Record<string, string>,
+  port: number,
+  path: string,
+  ...args: (string | number)[]
+): Promise<Record<string, unknown>> {
   const { stdout } = await promisify(execFile)(python, [client, args[0] as string, String(port), path, ...args.slice(1).map(String)], {
     timeout: 60_000,
     maxBuffer: 1024 * 1024,
+    env: { ...process.env, ...env },
   });
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }
@@ -72,6 +82,17 @@ describe.runIf(available)('WebSocket with Python websockets', () => {
     expect(await run(port, '/plain', 'echo', 'deflate')).toEqual(echoed(false));
     expect(await run(port, '/echo', 'echo', 'none')).toEqual(echoed(false));
   }, 60_000);
+
+  it('speaks wss on a TLS interface', async () => {
+    const tls = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url)));
+    const { port } = await startServer({
+      routes,
+      interfaces: [{ host: '127.0.0.1', port: 0, tls: { key: tls('server-key.pem'), cert: tls('server.pem') } }],
+    });
+    const ca = fileURLToPath(new URL('../fixtures/tls/ca.pem', import.meta.url));
+    expect(await runWith({ BOXWIRE_CA: ca }, port, '/obey', 'close', 4002)).toEqual({ code: 4002, reason: '' });
+    expect(heard[0]).toBe('open /obey - permessage-deflate');
+  });
 
   it("answers the client's close with its code, and the component hears open and a clean close", async () => {
     const { port } = await startServer({ routes });

@@ -6,6 +6,7 @@
  */
 import zlib from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { requestStage } from '../../components/request-stage.js';
 import { raw, request, startServer, waitFor } from '../helpers/http.js';
 import { expectNoLeaks, snapshot } from '../helpers/leaks.js';
 import { RawClient, binary, clientFrame, close, closeOf, continuation, handshake, ping, sampleAccept, text } from '../helpers/websocket.js';
@@ -98,6 +99,21 @@ describe('the handshake, over a socket', () => {
     expect((await RawClient.open(port, handshake('/ws', { Origin: 'https://allowed.example' }))).status).toBe(101);
     const chat = await RawClient.open(port, handshake('/chat', { 'Sec-WebSocket-Protocol': 'v1.chat, v2.chat' }));
     expect(chat.head).toContain('Sec-WebSocket-Protocol: v2.chat');
+  });
+
+  it("switches behind the server's stages: a request stage that lets it through, compression after the router", async () => {
+    const seen: string[] = [];
+    const { port } = await startServer({
+      routes,
+      compress: true,
+      before: [() => requestStage((request) => (seen.push(request.path), request))],
+    });
+    const client = await RawClient.open(port, handshake('/ws', { 'Accept-Encoding': 'gzip' }));
+    expect(client.status).toBe(101);
+    client.send(text('through'));
+    expect((await client.frame(1)).payload.toString()).toBe('through');
+    expect(seen).toEqual(['/ws']);
+    client.destroy();
   });
 
   it('answers an Upgrade to a route without websocket as an ordinary request, and reads on', async () => {
