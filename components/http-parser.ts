@@ -391,6 +391,10 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
     // No finishing: what this graph says as it ends must not reach the socket, which the server
     // first moves to the new graph, and then stops this one.
     this.send('handover', { type: 'handover', protocol, buffered, peerEnded: this.peerEnded });
+    // The server starts the graph before it stops this one; if the handover never reached it (the socket closed first), it is let go here.
+    this.own(() => {
+      if (protocol.state === 'created') protocol.askToStop();
+    });
   }
 
   /** Answers a request that cannot be accepted, then reads nothing more. */
