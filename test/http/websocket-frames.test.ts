@@ -262,6 +262,26 @@ describe('MessageAssembler', () => {
     });
   }
 
+  it('takes valid UTF-8 sent a byte a fragment (Autobahn 6.4), and fails at the first bad byte so sent', () => {
+    const bytes = Buffer.from('κόσμε 🐢', 'utf8');
+    const frames = [...bytes].map((byte, i) =>
+      i === 0 ? text(Buffer.from([byte]), false) : continuation(Buffer.from([byte]), i === bytes.length - 1),
+    );
+    expect(shown(assemble(frames))).toEqual([['text', 'κόσμε 🐢']]);
+    const bad = Buffer.from('cebae1bdb9cf83cebcceb5f4908080656469746564', 'hex');
+    const badFrames = [...bad].map((byte, i) => (i === 0 ? text(Buffer.from([byte]), false) : continuation(Buffer.from([byte]), false)));
+    const assembler = new MessageAssembler(1000);
+    const decoder = new FrameDecoder({ maxFrame: 1000, compression: false });
+    let failedAt = -1;
+    badFrames.forEach((frame, i) =>
+      decoder.push(frame, (f) => {
+        if (failedAt < 0 && assembler.frame(f)?.type === 'violation') failedAt = i;
+      }),
+    );
+    // The 13th byte (0x90) makes U+110000: no later byte is needed to know.
+    expect(failedAt).toBe(12);
+  });
+
   it('hands a compressed message on whole and still compressed', () => {
     const frames = [clientFrame({ opcode: 1, payload: 'ab', rsv: 4, fin: false }), continuation('cd')];
     expect(shown(assemble(frames, 100, true))).toEqual([['compressed', false, 'abcd']]);

@@ -194,12 +194,13 @@ describe('the Autobahn-style edge cases that are not errors', () => {
   it('answers a ping with a pong of the same payload, also between fragments', async () => {
     const { port } = await startServer({ routes });
     const client = await RawClient.open(port);
-    client.send(ping('first'), text('frag', false), ping('between'), continuation('ment'));
-    const frames = [await client.frame(1), await client.frame(2), await client.frame(3)];
+    client.send(ping('first'), text('frag', false), ping('between'), continuation('ment'), ping('m'.repeat(125)));
+    const frames = [await client.frame(1), await client.frame(2), await client.frame(3), await client.frame(4)];
     expect(frames.map((f) => [f.opcode, f.payload.toString()])).toEqual([
       [10, 'first'],
       [10, 'between'],
       [1, 'fragment'],
+      [10, 'm'.repeat(125)],
     ]);
     client.destroy();
   });
