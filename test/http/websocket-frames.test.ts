@@ -273,11 +273,11 @@ describe('MessageAssembler', () => {
     const assembler = new MessageAssembler(1000);
     const decoder = new FrameDecoder({ maxFrame: 1000, compression: false });
     let failedAt = -1;
-    badFrames.forEach((frame, i) =>
+    for (const [i, frame] of badFrames.entries()) {
       decoder.push(frame, (f) => {
         if (failedAt < 0 && assembler.frame(f)?.type === 'violation') failedAt = i;
-      }),
-    );
+      });
+    }
     // The 13th byte (0x90) makes U+110000: no later byte is needed to know.
     expect(failedAt).toBe(12);
   });
