@@ -13,7 +13,9 @@
  * answer a request themselves, straight to the error page; response stages
  * (`after`) see every response the router sends. The responder tells the
  * parser when each response has gone (so it reads the next request) and
- * tells the access log what was sent.
+ * tells the access log what was sent. After a 101, the parser hands the
+ * connection (and the bytes it read past the request) to the graph the
+ * response switches to, on `handover`, and this graph ends.
  *
  * `httpConnectionPlan(options)` is that graph as a GraphPlan: edit it by
  * name (insert between two children, replace one, tap a box) and build it
@@ -109,6 +111,7 @@ function connectionLinks(before: readonly StageBoxes[], after: readonly StageBox
     // A client that ends its side: the router may take it for gone, and drop the connection.
     ['parser.ended', 'router.peer'],
     ['router.flow', 'self.flow'],
+    ['parser.handover', 'self.handover'],
     ['errorPage.outbox', 'responder.inbox'],
     ['errorPage.signal', 'responder.control'],
     ['self.writable', 'responder.writable'],

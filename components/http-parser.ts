@@ -14,6 +14,13 @@
  *   status (400, 408, 413, 414, 417, 431, 501, 505) and the reason (the error
  *   page logs it), and the connection closes after it: nothing after a
  *   framing error can be trusted.
+ * - A request that asks to upgrade (Upgrade, and "upgrade" in Connection,
+ *   RFC 9110 §7.8) is the last one read until its response has gone: what
+ *   follows it may be another protocol's bytes. If that response is a 101,
+ *   the bytes already read past it go out on `handover`, with the graph the
+ *   connection switches to, and the parser waits to be stopped (the server
+ *   stops this graph once it has moved the socket); otherwise reading goes
+ *   on as HTTP.
  * - Timeouts, as Rocket's monitor kept them: a head must arrive within
  *   `header` ms of its first byte (408), an idle keep-alive connection is
  *   closed after `idle` ms, and a body that stops arriving for `body` ms
@@ -43,7 +50,8 @@ import {
 import { maxMethodLength, parseRequestHead, type BodyFraming, type Refusal } from '../src/http/parse-head.js';
 import { isTokenRange } from '../src/http/grammar.js';
 import { RequestBody } from '../src/http/request-body.js';
-import { linger, pause, resume, type FlowControl } from './tcp-server/connection.js';
+import { hasToken } from '../src/http/headers.js';
+import { linger, pause, resume, type FlowControl, type Handover } from './tcp-server/connection.js';
 
 export interface ParserLimits {
   /** Longest request-line, in bytes (414 beyond). */
@@ -95,6 +103,7 @@ export const httpParserBoxes = boxes({
     framing: box<Framing>('100 Continue when a handler starts reading, and the last response before closing'),
     flow: box<FlowControl>('pause or resume reading the socket'),
     ended: box<PeerEnded>('the client ended its side (a FIN), after the requests it sent before'),
+    handover: box<Handover>('after a 101: the graph the connection switches to, with the bytes read past the request'),
     log: box<LogRecord>('refused requests and timeouts'),
   },
 });
@@ -121,6 +130,8 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
   private scanned = 0;
   /** Where the partial head's request-line ends, once its CRLF has been seen; -1 before. */
   private lineEnd = -1;
+  /** The position of a request that asked to upgrade, until its response has gone: nothing after it is read. */
+  private upgrading = -1;
   private idleTimer: OwnedTimer | undefined = undefined;
   private headerTimer: OwnedTimer | undefined = undefined;
   private bodyTimer: OwnedTimer | undefined = undefined;
@@ -180,9 +191,9 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
         if (!this.pumpBody()) return;
         continue;
       }
-      // Head: wait while the pipeline is full or the last body is still being read.
+      // Head: wait while the pipeline is full, the last body is still being read, or an upgrade is being answered.
       const current = this.current;
-      if (this.inFlight >= this.limits.pipeline || (current && !current.sent && !current.body.complete)) {
+      if (this.inFlight >= this.limits.pipeline || (current && !current.sent && !current.body.complete) || this.upgrading >= 0) {
         return this.setPaused(true);
       }
       if (!this.pumpHead()) return;
@@ -257,6 +268,7 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
     const request = makeRequest(seq, head, this.connection, body);
     this.inFlight++;
     this.current = body ? { request, body, sent: false } : undefined;
+    if (asksToUpgrade(head)) this.upgrading = seq;
     if (!head.keepAlive) {
       this.lastRequest = true;
       if (!body) this.phase = 'closed';
@@ -363,6 +375,8 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
   }
 
   private onSent(sent: Sent): void {
+    if (sent.switchTo) return this.handOver(sent.switchTo);
+    if (sent.request.seq === this.upgrading) this.upgrading = -1;
     this.inFlight--;
     const current = this.current;
     if (current && current.request === sent.request) {
@@ -376,6 +390,22 @@ export class HttpParser extends Component<typeof httpParserBoxes> {
       this.close(this.phase === 'body' || this.bytes.length > 0);
     } else if (this.phase === 'closed') this.finishWhenIdle();
     else this.pump();
+  }
+
+  /** A 101 has gone: the bytes read past its request are the new protocol's, and so is the connection. */
+  private handOver(protocol: Handover['protocol']): void {
+    const bytes = this.bytes;
+    const buffered = bytes.length > 0 ? bytes.take(bytes.length) : noBytes;
+    this.phase = 'closed';
+    this.inFlight = 0;
+    this.upgrading = -1;
+    // No finishing: what this graph says as it ends must not reach the socket, which the server
+    // first moves to the new graph, and then stops this one.
+    this.send('handover', { type: 'handover', protocol, buffered, peerEnded: this.peerEnded });
+    // The server starts the graph before it stops this one; if the handover never reached it (the socket closed first), it is let go here.
+    this.own(() => {
+      if (protocol.state === 'created') protocol.askToStop();
+    });
   }
 
   /** Answers a request that cannot be accepted, then reads nothing more. */
@@ -448,6 +478,13 @@ function methodRefusal(bytes: Buffer): Refusal | undefined {
   if (start.includes(' ') || start.length <= maxMethodLength) return undefined;
   if (!isTokenRange(start, 0, start.length)) return { status: 400, reason: 'malformed method' };
   return { status: 501, reason: `a method longer than ${maxMethodLength} characters, longer than any this server implements` };
+}
+
+const noBytes = Buffer.alloc(0);
+
+/** Whether a request asks to switch protocols (RFC 9110 §7.8): an HTTP/1.0 one may not, and its Upgrade is ignored. */
+function asksToUpgrade(head: RequestHead): boolean {
+  return head.version === 'HTTP/1.1' && head.headers.has('upgrade') && hasToken(head.headers.get('connection'), 'upgrade');
 }
 
 /**

@@ -55,6 +55,8 @@ import { drop, type FlowControl } from './tcp-server/connection.js';
 import { compilePattern, hostMatches, type CompiledPattern } from '../src/http/route-pattern.js';
 import type { GraphPlan } from '../src/core/graph-plan.js';
 import { stageChainPlan } from './request-stage.js';
+import type { WebSocketRouteFields } from './websocket/options.js';
+import { websocketHandler } from './websocket/route.js';
 
 export type HandlerResult = ResponseInit | HttpResponse;
 export type HandlerFunction = (request: HttpRequest) => HandlerResult | Promise<HandlerResult>;
@@ -84,7 +86,7 @@ export interface Cancellable {
 /** A task: starts the work for a request and says how to call it off; it answers through `call`. */
 export type HandlerTask = (request: HttpRequest, call: HandlerCall) => Cancellable;
 
-export interface Route {
+export interface Route extends WebSocketRouteFields {
   /** "/", "/about", "/users/:id", "/static/*" or "*". */
   readonly path: string;
   /** Methods taken; all when absent. GET implies HEAD. */
@@ -95,7 +97,7 @@ export interface Route {
   readonly handler?: HandlerFunction;
   /** ...or a factory of a fresh handler component per request... */
   readonly component?: HandlerFactory;
-  /** ...or a task started per request. */
+  /** ...or a task started per request; or `websocket` (components/websocket/options.ts): a WebSocket endpoint, GET only. */
   readonly task?: HandlerTask;
   /**
    * What a client that ends its side of the connection (a FIN) before this
@@ -128,10 +130,12 @@ export class RouteTable {
   readonly tunnels: boolean;
 
   constructor(routes: readonly Route[]) {
-    this.routes = routes.map((route) => {
-      if ([route.handler, route.component, route.task].filter(Boolean).length !== 1) {
-        throw new TypeError(`route ${route.path}: give exactly one of handler or component or task`);
+    this.routes = routes.map((given) => {
+      if ([given.handler, given.component, given.task, given.websocket].filter(Boolean).length !== 1) {
+        throw new TypeError(`route ${given.path}: give exactly one of handler or component or task or websocket`);
       }
+      // A WebSocket endpoint is a handler of the handshake (RFC 6455 §4.1: a GET), its options checked now.
+      const route: Route = given.websocket ? { methods: ['GET'], ...given, handler: websocketHandler(given) } : given;
       const methods = route.methods ? new Set(route.methods.map((m) => m.toUpperCase())) : undefined;
       if (methods?.has('GET')) methods.add('HEAD');
       const before = route.before ?? [];

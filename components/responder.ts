@@ -14,6 +14,11 @@
  * its body is written as it is, with no head of ours, and the connection
  * closes after it.
  *
+ * A 101 (RFC 9110 §7.8) carries the graph the connection switches to
+ * (`switchTo`): its head is the last thing written here, and `sent` hands
+ * that graph to the parser, which hands over the socket. A 101 with no
+ * graph is a handler's mistake (500); a graph with any other status is let go.
+ *
  * A body that fails after its head has gone cannot be taken back: the
  * connection is dropped so the client sees a truncated response, never a
  * wrong one. Each response written is reported on `sent` (for the parser,
@@ -120,7 +125,7 @@ export class Responder extends Component<typeof responderBoxes> {
     this.on('framing', this.onFraming);
     this.on('writable', this.onWritable);
     this.own(() => {
-      if (this.waiting) for (const response of this.waiting.values()) releaseBody(response.body);
+      if (this.waiting) for (const response of this.waiting.values()) release(response);
       this.waiting?.clear();
       this.drained?.();
     });
@@ -130,7 +135,7 @@ export class Responder extends Component<typeof responderBoxes> {
     // Fields a request stage asked for on this request's response (CORS): whoever answered, they go on here.
     const response = given.request.responseFields === undefined ? given : applyResponseFields(given);
     const seq = response.request.seq;
-    if (this.closing || seq < this.nextSeq) return releaseBody(response.body);
+    if (this.closing || seq < this.nextSeq) return release(response);
     // The usual case, the response that is next in line and nothing being written: straight out.
     if (seq === this.nextSeq && !this.writing && !this.continues?.has(seq)) this.write(response);
     else (this.waiting ??= new Map()).set(seq, response);
@@ -183,6 +188,13 @@ export class Responder extends Component<typeof responderBoxes> {
   private write(response: HttpResponse): void {
     const request = response.request;
     const body = response.body;
+    const switchTo = response.switchTo;
+    if (response.status === 101 && !switchTo) {
+      this.send('log', logRecord('errors', 'error', `500 ${requestLine(request)}: a 101 with no protocol to switch to`));
+      return this.write(internalError(response));
+    }
+    // A graph to switch to goes with a 101 only: any other status keeps the connection HTTP.
+    if (switchTo && response.status !== 101) switchTo.askToStop();
     const keepAlive = request.keepAlive && !response.close && request.seq < this.closeAfter && (!request.body || request.body.reusable);
     const framing = response.raw
       ? unframed
@@ -198,11 +210,12 @@ export class Responder extends Component<typeof responderBoxes> {
         });
     if (!framing.ok) {
       this.send('log', logRecord('errors', 'error', `500 ${requestLine(request)}: the handler's response was refused: ${framing.reason}`));
-      releaseBody(body);
+      release(response);
       return this.write(internalError(response));
     }
     const framed = framing.framed;
-    if (framed.close) this.closing = true;
+    // After a 101 the connection belongs to another protocol: nothing more of ours is written.
+    if (framed.close || response.status === 101) this.closing = true;
     if (!framed.hasBody || body === undefined) {
       this.send('outbox', framed.head);
       releaseBody(body);
@@ -403,6 +416,7 @@ export class Responder extends Component<typeof responderBoxes> {
       complete,
       close,
       headers,
+      switchTo: complete && response.status === 101 ? response.switchTo : undefined,
     };
     this.counters?.sent(sent);
     this.send('sent', sent);
@@ -423,6 +437,12 @@ interface Progress {
   written: number;
   /** Content-Length, when the head gave one. */
   readonly limit: number | undefined;
+}
+
+/** A response that will not be written: its body and any graph it would have switched to let go of what they hold. */
+function release(response: HttpResponse): void {
+  releaseBody(response.body);
+  response.switchTo?.askToStop();
 }
 
 /** Lets a stream body that will not be read release what it holds. */

@@ -14,17 +14,20 @@ export type TransformSpec<A, B> = ComponentSpec<
   { readonly outbox: BoxSpec<B>; readonly signal: BoxSpec<Lifecycle> }
 >;
 
+/** One spec for every Transform (the message types are only the compiler's): a graph of transforms is wired once per shape, not once per instance. */
+const transformSpec: TransformSpec<unknown, unknown> = {
+  inboxes: {
+    inbox: box<unknown>('messages to transform'),
+    control: box<Lifecycle>('lifecycle requests; producerFinished passes on once the step has run'),
+  },
+  outboxes: {
+    outbox: box<unknown>('what the step emitted, in order'),
+    signal: box<Lifecycle>('lifecycle news'),
+  },
+};
+
 function transformBoxes<A, B>(): TransformSpec<A, B> {
-  return {
-    inboxes: {
-      inbox: box<A>('messages to transform'),
-      control: box<Lifecycle>('lifecycle requests; producerFinished passes on once the step has run'),
-    },
-    outboxes: {
-      outbox: box<B>('what the step emitted, in order'),
-      signal: box<Lifecycle>('lifecycle news'),
-    },
-  };
+  return transformSpec as unknown as TransformSpec<A, B>;
 }
 
 export type Step<A, B> = (message: A, emit: (message: B) => void) => void;

@@ -85,6 +85,8 @@ export {
   type SecurityHeadersOptions,
   type ResolvedSecurityHeaders,
 } from '../components/security-headers.js';
+// WebSocket: a route's `websocket` factory, and the graph an upgraded connection becomes
+export * from '../components/websocket/index.js';
 export {
   resolveCompressOptions,
   defaultCompress,

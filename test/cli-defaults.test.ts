@@ -12,7 +12,7 @@ import { parseArgs, CliError } from '../src/cli/args.js';
 import { flags } from '../src/cli/flags.js';
 import { runCommand, startCommand } from './helpers/cli.js';
 import { makeTree } from './helpers/fixture-tree.js';
-import { request } from './helpers/http.js';
+import { raw, request } from './helpers/http.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
@@ -57,8 +57,10 @@ describe('the command with no root given', () => {
     const dir = site();
     const boxwire = await startCommand(['--port', '0', '--root', dir, '--status', '/status']);
     try {
-      const status = JSON.parse((await request(boxwire.port, { path: '/status?format=json' })).text) as { gauges: { wsgi: object } };
-      expect(status.gauges.wsgi).toEqual({});
+      const status = JSON.parse((await request(boxwire.port, { path: '/status?format=json' })).text) as { gauges: Record<string, object> };
+      // A pool registers its gauge while it runs: none here, while the CGI process table is there.
+      expect(Object.keys(status.gauges).filter((name) => name.startsWith('pool'))).toEqual([]);
+      expect(Object.keys(status.gauges)).toContain('cgi processes');
       // Node's own threads (libuv, V8) only: ten WSGI threads would each bring their own on top.
       expect(threadsOf(boxwire.child.pid!)).toBeLessThan(16);
     } finally {
@@ -148,6 +150,15 @@ describe('npm start', () => {
       expect((await request(demo.port, { path: '/app/' })).text).toMatch(/^Hello world!\n/);
       expect((await request(demo.port, { path: '/healthz' })).status).toBe(200);
       expect((await request(demo.port, { path: '/server-status?format=json' })).status).toBe(200);
+      // The chat room: its page, and its socket switching protocols (RFC 6455 §4.2.2: the key's accept value).
+      expect((await request(demo.port, { path: '/chat/' })).text).toContain('new WebSocket(');
+      const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+      const { bytes } = await raw(
+        demo.port,
+        `GET /chat/socket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        { timeout: 2000 },
+      );
+      expect(bytes.toString('latin1')).toMatch(/^HTTP\/1\.1 101 [^]*Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/i);
     } finally {
       demo.kill();
     }

@@ -66,7 +66,8 @@ describe('doc samples', () => {
     ]);
     const named = new Map<string, string>();
     for (const doc of documents() as string[]) {
-      const text = readFileSync(`${root}/${doc}`, 'utf8');
+      // Code in a programming language is not a command line (`--members` is a decrement there).
+      const text = readFileSync(`${root}/${doc}`, 'utf8').replace(/^```(?:ts|js|python)\n[\s\S]*?^```$/gm, '');
       for (const [flag] of text.matchAll(/(?<![\w-])--[a-z][a-z0-9-]*/g)) if (!named.has(flag)) named.set(flag, doc);
     }
     const unknown = [...named].filter(([flag]) => !known.has(flag) && !foreign.has(flag)).map(([flag, doc]) => `${flag} (${doc})`);

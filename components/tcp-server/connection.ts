@@ -49,11 +49,27 @@ export interface Writable {
 const nowWritable: Writable = Object.freeze({ type: 'writable', writable: true });
 const nowFull: Writable = Object.freeze({ type: 'writable', writable: false });
 
+/**
+ * From the protocol, once it has switched protocols (an HTTP 101 written):
+ * the graph that takes the connection over from it, the bytes already read
+ * that belong to that graph, and whether the peer had ended its side. The
+ * server links the socket to the new graph as it was linked to the old
+ * one, and stops the old one (which waits for that, so that nothing it
+ * says as it ends reaches the socket).
+ */
+export interface Handover {
+  readonly type: 'handover';
+  readonly protocol: Component<any>;
+  readonly buffered: Uint8Array;
+  readonly peerEnded: boolean;
+}
+
 export const tcpConnectionBoxes = boxes({
   inboxes: {
     inbox: box<string | Uint8Array>('bytes to write to the peer, in order'),
     control: box<Lifecycle>('producerFinished: end the connection once all is written; shutdown: close it now'),
     flow: box<FlowControl>('pause or resume reading, linger at the end, or drop the connection now; from the protocol'),
+    handover: box<Handover>('from the protocol: the graph the connection switches to'),
   },
   outboxes: {
     outbox: box<Buffer>('bytes read from the peer'),
@@ -67,6 +83,8 @@ export interface TcpConnectionOptions {
   readonly writeTimeout?: number;
   /** Milliseconds to wait for the peer to close after we ended our side. */
   readonly lingerTimeout?: number;
+  /** @internal Who links the connection to the graph it switches to (its server). */
+  readonly handover?: (connection: TcpConnection, message: Handover) => void;
 }
 
 let connectionSerial = 0;
@@ -103,6 +121,8 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
   /** Reading is paused (counted in `figures.paused`). */
   private paused = false;
   private writeTimer: OwnedTimer | undefined = undefined;
+  /** @internal What the server that accepted it keeps of it. */
+  record: unknown = undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -126,6 +146,12 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
     this.listenToOwn(socket, 'drain', this.onDrain);
     this.on('inbox', this.write);
     this.on('flow', this.onFlow);
+    this.on('handover', this.onHandover);
+  }
+
+  /** Whether the socket takes more bytes now (a graph switched to starts knowing it). */
+  get writableNow(): boolean {
+    return this.isWritable;
   }
 
   /** What it owns: the socket, and its place in the interface's backpressure figures. */
@@ -182,6 +208,13 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
       if (this.paused) this.figures.paused--;
       this.paused = false;
     }
+  }
+
+  private onHandover(message: Handover): void {
+    const handover = this.options.handover;
+    // A connection that is ending switches to nothing: the graph is let go unstarted.
+    if (!handover || this.ending || this.socket.destroyed) message.protocol.askToStop();
+    else handover(this, message);
   }
 
   protected override onControl(message: Lifecycle): void {

@@ -9,6 +9,12 @@
  * and `log` joins the server's log. One connection failing never touches
  * another.
  *
+ * Switching protocols: a protocol with a `handover` outbox may hand its
+ * connection to another graph (after an HTTP 101). The socket's links to
+ * the old graph are undone and made to the new one, which gets the bytes
+ * the old one had read past its last message; the old one is then stopped.
+ * Kamaelia swapped the component behind a connection the same way.
+ *
  * Shutdown: a graceful `shutdown` closes the listeners and passes the graceful
  * request to every connection's protocol, which finishes its work and ends;
  * the server finishes when the last connection has gone. A plain `shutdown`
@@ -20,8 +26,8 @@ import { box, type Box } from '../../src/core/box.js';
 import { Component, boxes } from '../../src/core/component.js';
 import { logRecord, type LogRecord } from '../../src/core/log.js';
 import { linkByPosition } from '../../src/core/link.js';
-import { gracefulShutdown, type Lifecycle } from '../../src/core/signals.js';
-import { ListenerFigures, TcpConnection, type ConnectionInfo, type TcpConnectionOptions } from './connection.js';
+import { gracefulShutdown, producerFinished, type Lifecycle } from '../../src/core/signals.js';
+import { ListenerFigures, TcpConnection, resume, type ConnectionInfo, type Handover, type TcpConnectionOptions } from './connection.js';
 
 export * from './connection.js';
 
@@ -88,6 +94,8 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
   private open = 0;
   private draining = false;
   private bound: BoundAddress[] = [];
+  /** What each connection's socket is made with: the options, and the way back here for a handover. */
+  private readonly connectionOptions: TcpConnectionOptions;
   /** Connections accepted and refused since start. */
   accepted = 0;
   refused = 0;
@@ -98,6 +106,11 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     super(tcpServerBoxes);
     if (options.interfaces.length === 0) throw new TypeError('TcpServer: no interface to listen on');
     this.listeners = options.interfaces.map((_, i) => new ListenerFigures(i));
+    this.connectionOptions = {
+      writeTimeout: options.writeTimeout,
+      lingerTimeout: options.lingerTimeout,
+      handover: (socket, message) => this.run(() => this.switchProtocol(socket, message)),
+    };
   }
 
   /** Connections open now. */
@@ -184,9 +197,19 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     }
     this.accepted++;
     figures.accepted++;
-    const socket = new TcpConnection(raw, this.options, figures);
+    const socket = new TcpConnection(raw, this.connectionOptions, figures);
     const protocol = this.options.protocol(socket.info);
-    const connection: Connection = { socket, protocol, figures, open: 2, older: this.newest, newer: undefined };
+    // Each one's signal is the other's control, so they end together; `ended` only notes the end.
+    const connection: Connection = {
+      socket,
+      protocol,
+      figures,
+      open: 2,
+      older: this.newest,
+      newer: undefined,
+      ended: () => this.ended(connection),
+    };
+    socket.record = connection;
     const ends: readonly Component<any>[] = [socket, protocol, this];
     linkByPosition(connectionPlan(ends), ends);
     if (this.newest) this.newest.newer = connection;
@@ -194,15 +217,51 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     this.open++;
     figures.open++;
     this.send('events', { type: 'connection', info: socket.info });
-    // Each one's signal is the other's control, so they end together; this only notes the end.
-    const ended = (): void => {
-      if (--connection.open > 0) return;
-      this.forget(connection);
-      this.send('events', { type: 'disconnection', info: socket.info });
-      this.finishIfDrained();
-    };
-    this.adopt(protocol, ended);
-    this.adopt(socket, ended);
+    this.adopt(protocol, connection.ended);
+    this.adopt(socket, connection.ended);
+  }
+
+  private ended(connection: Connection): void {
+    if (--connection.open > 0) return;
+    this.forget(connection);
+    this.send('events', { type: 'disconnection', info: connection.socket.info });
+    this.finishIfDrained();
+  }
+
+  /**
+   * Moves a connection to the graph its protocol handed it to: the socket's
+   * links to the old graph are undone (all but its log: it may have lines
+   * still to write) and made to the new one, which starts with the socket
+   * reading, knowing whether it can write, and with the bytes the old graph
+   * had read for it. The old graph, which waits for this, is then stopped.
+   */
+  private switchProtocol(socket: TcpConnection, message: Handover): void {
+    const next = message.protocol;
+    const connection = socket.record as Connection | undefined;
+    if (!connection || connection.socket !== socket || socket.state !== 'running' || this.state !== 'running') {
+      next.askToStop();
+      return;
+    }
+    const old = connection.protocol;
+    const oldEnds = [socket, old, this];
+    for (const [from, to] of connectionLinks(old)) {
+      if (to[0] !== 'server') boxOf(oldEnds, from, 'out').disconnect(boxOf(oldEnds, to, 'in'));
+    }
+    connection.protocol = next;
+    // The old graph counts until it has ended.
+    connection.open++;
+    const ends: readonly Component<any>[] = [socket, next, this];
+    linkByPosition(connectionPlan(ends), ends);
+    this.adopt(next, connection.ended);
+    old.askToStop();
+    // The old graph may have paused reading while it waited for its 101 to go.
+    socket.inboxes.flow.send(resume);
+    const inboxes = next.inboxes as Record<string, Box<unknown>>;
+    if (!socket.writableNow) inboxes.writable?.send({ type: 'writable', writable: false });
+    if (message.buffered.length > 0) inboxes.inbox!.send(message.buffered);
+    if (message.peerEnded) inboxes.control!.send(producerFinished);
+    // A server stopping gracefully asks the new graph to finish too, as it asked the old one.
+    if (this.draining) inboxes.control!.send(gracefulShutdown);
   }
 
   private closeListeners(): void {
@@ -234,11 +293,14 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
 /** One accepted connection: the socket's component and the protocol graph made for it. */
 interface Connection {
   readonly socket: TcpConnection;
-  readonly protocol: Component<any>;
+  /** The protocol graph: the one made at accept, or the one it handed the connection to. */
+  protocol: Component<any>;
   /** Its interface's figures. */
   readonly figures: ListenerFigures;
-  /** How many of the two are still running. */
+  /** How many of its components are still running: the socket and the protocol (and, while it ends, the one switched from). */
   open: number;
+  /** Notes that one of them has ended. */
+  readonly ended: () => void;
   /** Its neighbours in the server's list of open connections. */
   older: Connection | undefined;
   newer: Connection | undefined;
@@ -258,17 +320,22 @@ function connectionPlan(ends: readonly Component<any>[]): readonly number[] {
   const protocol = ends[1]!;
   const plan = connectionPlans.get(protocol.spec);
   if (plan) return plan;
-  const order = ['socket', 'protocol', 'server'] as const;
-  const place = ([owner, name]: Ref, direction: 'in' | 'out'): [number, number] => {
-    const at = order.indexOf(owner);
-    const component = ends[at]!;
-    const boxes = (direction === 'in' && owner !== 'server' ? component.inboxes : component.outboxes) as Record<string, Box<unknown>>;
-    return [at, component.positionOf(boxes[name]!)];
+  const place = (ref: Ref, direction: 'in' | 'out'): [number, number] => {
+    const at = order.indexOf(ref[0]);
+    return [at, ends[at]!.positionOf(boxOf(ends, ref, direction))];
   };
   const found: number[] = [];
   for (const [from, to] of connectionLinks(protocol)) found.push(...place(from, 'out'), ...place(to, 'in'));
   connectionPlans.set(protocol.spec, found);
   return found;
+}
+
+const order = ['socket', 'protocol', 'server'] as const;
+
+/** The box a reference names, among [socket, protocol, server] (the server's log is an outbox it sends on). */
+function boxOf(ends: readonly Component<any>[], [owner, name]: Ref, direction: 'in' | 'out'): Box<unknown> {
+  const component = ends[order.indexOf(owner)]!;
+  return ((direction === 'in' && owner !== 'server' ? component.inboxes : component.outboxes) as Record<string, Box<unknown>>)[name]!;
 }
 
 /**
@@ -280,6 +347,7 @@ function connectionLinks(protocol: Component<any>): readonly (readonly [Ref, Ref
   const flow = 'flow' in protocol.outboxes;
   const writable = 'writable' in protocol.inboxes;
   const log = 'log' in protocol.outboxes;
+  const handover = 'handover' in protocol.outboxes;
   const links: (readonly [Ref, Ref])[] = [
     [
       ['socket', 'outbox'],
@@ -307,6 +375,11 @@ function connectionLinks(protocol: Component<any>): readonly (readonly [Ref, Ref
     links.push([
       ['socket', 'writable'],
       ['protocol', 'writable'],
+    ]);
+  if (handover)
+    links.push([
+      ['protocol', 'handover'],
+      ['socket', 'handover'],
     ]);
   if (log)
     links.push([

@@ -7,6 +7,7 @@ import { wsgiFlags } from './flags-wsgi.js';
 import { pythonFlags } from './flags-python.js';
 import { observeFlags } from './flags-observe.js';
 import { middlewareFlags } from './flags-middleware.js';
+import { websocketFlags } from './flags-websocket.js';
 
 export const flags: readonly Flag[] = [
   ...serverFlags,
@@ -17,4 +18,5 @@ export const flags: readonly Flag[] = [
   ...pythonFlags,
   ...observeFlags,
   ...middlewareFlags,
+  ...websocketFlags,
 ];

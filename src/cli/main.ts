@@ -19,6 +19,7 @@ import type { ServerOptions } from '../server/options.js';
 import type { OptionsDraft } from './args.js';
 import { withInterfaces } from './flags-listen.js';
 import { withMiddlewareFlags } from './flags-middleware.js';
+import { withWebSocketRoutes } from './flags-websocket.js';
 
 function version(): string {
   const pkg = JSON.parse(
@@ -42,7 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const { workers: workersFlag, config, ...options } = parsed.options;
-    flagOptions = withMiddlewareFlags(withInterfaces(options as OptionsDraft)) as ServerOptions;
+    flagOptions = (await withWebSocketRoutes(withMiddlewareFlags(withInterfaces(options as OptionsDraft)))) as ServerOptions;
     configFile = config;
     // The file may say how many workers too; the flag wins.
     const { workers: workersFile, ...fromFile } = (await optionsFrom(configFile, flagOptions)) as ServerOptions & { workers?: unknown };

@@ -214,8 +214,10 @@ export class Box<T> extends Observable<T> {
   disconnect(to: Box<T>): boolean {
     const links = this.links();
     const at = links.indexOf(to);
-    if (at < 0 || to.closed) return false;
+    if (at < 0) return false;
+    // A closed box is dropped too: its closing counted the link off, but left it here until the next send.
     this.setLinks(removed(links, at));
+    if (to.closed) return false;
     to.sourceCount--;
     stats.links--;
     return true;

@@ -202,7 +202,7 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
    * Handles lifecycle messages. By default: `producerFinished` from upstream
    * finishes this component too; `shutdown` stops it and is passed on; an
    * upstream failure stops it and is passed on so the end of the chain hears
-   * of it. A component that owes answers calls `finishOnceIdle` instead of
+   * of it; anything else is ignored. A component that owes answers calls `finishOnceIdle` instead of
    * overriding this; override for anything else, and call `super` for the rest.
    */
   protected onControl(message: Lifecycle): void {
@@ -223,7 +223,9 @@ export abstract class Component<S extends ComponentSpec = DefaultSpec> implement
         this.stop({ reason: 'shutdown' }, message);
         return;
       default:
-        assertNever(message);
+        // Control may carry news only some components care for (a WebSocket's open and
+        // close, say): what a component does not know is not its business.
+        return;
     }
   }
 

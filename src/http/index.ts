@@ -109,3 +109,31 @@ export { compileRule, rewritePath, redirectLocation, type CompiledRule, type Rew
 export { hostPatternMatches, hostPatternOrder, isHostPattern, normalizeHost } from './host-pattern.js';
 export { withResponseFields, applyResponseFields } from './response-fields.js';
 export { takesAppShell } from './spa-fallback.js';
+export {
+  FrameDecoder,
+  encodeFrame,
+  encodeText,
+  closePayload,
+  unmaskInto,
+  opcodes,
+  type Frame,
+  type Violation,
+  type FrameLimits,
+} from './websocket-frames.js';
+export { MessageAssembler, parseClose, decodeText, isValidCloseCode, type Incoming } from './websocket-messages.js';
+export {
+  parseExtensions,
+  negotiateDeflate,
+  type ExtensionOffer,
+  type DeflatePolicy,
+  type DeflateParams,
+} from './websocket-extensions.js';
+export {
+  checkHandshake,
+  acceptKey,
+  originAllowed as websocketOriginAllowed,
+  type Handshake,
+  type HandshakePolicy,
+  type OriginPolicy,
+  type ProtocolChoice,
+} from './websocket-handshake.js';

@@ -11,6 +11,7 @@
  * A response carries the request it answers, so every later stage (error
  * page, responder, access log) knows the method, version and request line.
  */
+import type { Component } from '../core/component.js';
 import type { ConnectionInfo } from '../core/connection-info.js';
 import { isHttpError } from './errors.js';
 import { HeaderMap, type HeadersInit } from './headers.js';
@@ -163,6 +164,14 @@ export interface HttpResponse {
    * as it is, and closes the connection after it. `status` is for the logs.
    */
   readonly raw?: boolean;
+  /**
+   * With a 101 (RFC 9110 §7.8; its Upgrade field names the protocol): the
+   * graph that takes the connection over once the 101 has been written. The
+   * socket's bytes, those already read past this request's head first, go
+   * to its inbox, its outbox is written to the socket, and the HTTP graph
+   * ends. Never started if the 101 is not written (it is then asked to stop).
+   */
+  readonly switchTo?: Component<any>;
 }
 
 /** From a handler: serve this request again, through the router (CGI's local Location). */
@@ -195,6 +204,8 @@ export interface Sent {
   readonly close: boolean;
   /** The response's headers as written. */
   readonly headers: HeaderMap;
+  /** A 101 was written: the graph the connection switches to (the parser hands it the socket). */
+  readonly switchTo?: Component<any>;
 }
 
 /** What a plain function handler may return: a response in a few fields. */
@@ -203,10 +214,12 @@ export interface ResponseInit {
   readonly headers?: HeadersInit;
   readonly body?: Body;
   readonly close?: boolean;
+  /** With status 101: the graph the connection switches to (see HttpResponse). */
+  readonly switchTo?: Component<any>;
 }
 
 export function respond(request: HttpRequest, init: ResponseInit = {}): HttpResponse {
-  return {
+  const response: HttpResponse = {
     type: 'response',
     request,
     status: init.status ?? 200,
@@ -214,6 +227,8 @@ export function respond(request: HttpRequest, init: ResponseInit = {}): HttpResp
     body: init.body,
     close: init.close,
   };
+  // Only an upgrade carries the field: every other response keeps one object shape.
+  return init.switchTo ? { ...response, switchTo: init.switchTo } : response;
 }
 
 /** A bodiless error response: the error page renders it. */

@@ -83,6 +83,10 @@ export function frameResponse(input: FrameInput): FrameResult {
   const checked = checkFields(headers);
   if (typeof checked === 'string') return { ok: false, reason: checked };
   const ascii = checked && (input.server === undefined || isAscii(input.server));
+  // A 101 switches to the protocol its Upgrade names (RFC 9110 §7.8), which HTTP/1.0 cannot do.
+  const switching = status === 101;
+  if (switching && !headers.has('upgrade')) return { ok: false, reason: 'a 101 must name the protocol it switches to in Upgrade' };
+  if (switching && version !== 'HTTP/1.1') return { ok: false, reason: 'a 101 to an HTTP/1.0 request' };
   const noContent = statusHasNoBody(status);
   const hasBody = input.method !== 'HEAD' && !noContent;
   let close = !input.keepAlive;
@@ -105,6 +109,8 @@ export function frameResponse(input: FrameInput): FrameResult {
     if (key === 'content-length') return;
     if (hopByHop.has(key)) {
       if (key === 'connection' && /\bclose\b/i.test(value)) close = true;
+      // Upgrade is the handler's to say in a 101, and in a 426, which must name the protocol wanted (RFC 9110 §15.5.22).
+      if (key === 'upgrade' && (switching || status === 426)) head += `${name}: ${value}\r\n`;
       return;
     }
     head += `${name}: ${value}\r\n`;
@@ -118,7 +124,11 @@ export function frameResponse(input: FrameInput): FrameResult {
     }
   }
   if (chunked) head += 'Transfer-Encoding: chunked\r\n';
-  if (close) head += 'Connection: close\r\n';
+  if (switching) {
+    // The connection stays open, for the new protocol.
+    close = false;
+    head += 'Connection: Upgrade\r\n';
+  } else if (close) head += 'Connection: close\r\n';
   else if (version === 'HTTP/1.0') head += 'Connection: keep-alive\r\n';
   head += '\r\n';
   return {
