@@ -198,7 +198,7 @@ describe('JSON logs', () => {
         },
         { path: '/*', name: 'any', handler: () => ({ body: 'hi' }) },
       ],
-      log: { format: 'json', stdout: sink(out), stderr: sink(err) },
+      log: { format: 'json', level: 'debug', stdout: sink(out), stderr: sink(err) },
     });
     const agent = Buffer.concat([Buffer.from('Mo"zilla\\ \t'), Buffer.from([0xe2, 0x9c, 0x93, 0xff])]);
     // A valid target with quotes in it, and a user agent with a quote, a backslash, a tab and bytes outside ASCII.

@@ -42,7 +42,7 @@ describe('--workers', () => {
     "gathers every worker's figures for the status page and /metrics, each worker labelled",
     async () => {
       const boxwire = await startCommand(
-        ['--workers', '2', '--port', '0', '--status', '/s', '--metrics', '/m', '--quiet'],
+        ['--workers', '2', '--port', '0', '--status', '/s', '--metrics', '/m'],
         /listening on http:\/\/127\.0\.0\.1:(\d+) \(2 workers\)/,
       );
       const { port } = boxwire;

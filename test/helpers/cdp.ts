@@ -3,7 +3,7 @@
  * Chromium opens with --remote-debugging-pipe (fd 3 in, fd 4 out, each
  * message JSON ended by a NUL): no WebSocket, no download, just Debian's
  * chromium. Enough of the protocol to load a page, evaluate in it, size it
- * and take screenshots; the browser is killed by its own PID at the end.
+ * and take screenshots; the browser is killed, with its process group, by its own PID at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -45,7 +45,8 @@ export async function openPage(width = 1000, height = 800): Promise<Page> {
       `--user-data-dir=${profile}`,
       'about:blank',
     ],
-    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
+    // A process group of its own, so its helpers (renderer, GPU, zygote) go with it.
+    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'], detached: true },
   );
   const input = browser.stdio[3] as Writable;
   const output = browser.stdio[4] as Readable;
@@ -77,9 +78,14 @@ export async function openPage(width = 1000, height = 800): Promise<Page> {
       input.write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
     });
   const close = async (): Promise<void> => {
-    if (browser.exitCode === null && browser.signalCode === null) browser.kill('SIGKILL');
+    try {
+      process.kill(-browser.pid!, 'SIGKILL');
+    } catch {
+      // The group has gone already.
+    }
     await gone;
-    rmSync(profile, { recursive: true, force: true });
+    // A helper process may still be writing its last files into the profile as it dies.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   };
   try {
     const { targetId } = await command<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });

@@ -115,7 +115,6 @@ describe('the command', () => {
     const boxwire = await startCommand([
       '--port',
       '0',
-      '--quiet',
       '--root',
       s.root,
       '--spa',
@@ -162,7 +161,7 @@ describe('the command', () => {
         rateLimit: { rate: 1 / 60, burst: 10 },
       }),
     );
-    const boxwire = await startCommand(['--config', config, '--port', '0', '--quiet']);
+    const boxwire = await startCommand(['--config', config, '--port', '0']);
     try {
       await exercise(boxwire.port);
     } finally {

@@ -4,8 +4,9 @@
  * guide says.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path, { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminServer } from '../../examples/middleware/basic-auth.js';
 import { apiServer } from '../../examples/middleware/cors.js';
@@ -49,7 +50,23 @@ describe('docs/middleware.md', () => {
     const guide = readFileSync(here('docs/middleware.md'), 'utf8');
     const blocks = [...guide.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as ServerOptions);
     expect(blocks.length).toBeGreaterThanOrEqual(7);
-    for (const options of blocks) expect(() => resolveOptions(options)).not.toThrow();
+    // Document roots must exist: the ones the guide names are made under a temporary directory.
+    const base = mkdtempSync(join(tmpdir(), 'boxwire-guide-'));
+    const rooted = (value: unknown, key = ''): unknown => {
+      if (key === 'root' && typeof value === 'string') {
+        const dir = join(base, value);
+        mkdirSync(dir, { recursive: true });
+        return dir;
+      }
+      if (Array.isArray(value)) return value.map((v) => rooted(v));
+      if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rooted(v, k)]));
+      return value;
+    };
+    try {
+      for (const options of blocks) expect(() => resolveOptions(rooted(options) as ServerOptions)).not.toThrow();
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it('basic authentication: by prefix, and a route of its own', async () => {
