@@ -1,15 +1,23 @@
 /**
  * The routes that serve CGI: one prefix route per mapping, every method,
- * each request answered by a fresh CgiHandler. The server puts them after
- * its user routes and before the static catch-all.
+ * each request answered by a fresh GatewayHandler running the CGI backend.
+ * The server puts them after its user routes and before the static catch-all.
  */
+import { GatewayHandler } from '../gateway/gateway-handler.js';
 import type { Route } from '../request-router.js';
-import { CgiHandler, type CgiContext } from './cgi-handler.js';
+import { CgiBackend } from './backend.js';
+import { cgiTarget, type CgiContext } from './cgi-handler.js';
 
-export function cgiRoutes(context: CgiContext): Route[] {
-  return context.options.mappings.map((mapping) => ({
-    path: mapping.route,
-    name: `cgi ${mapping.mount || '/'} -> ${mapping.path}`,
-    component: () => new CgiHandler(mapping, context),
-  }));
+export function cgiRoutes(
+  context: CgiContext,
+  backend = new CgiBackend(context.options, context.processes, context.serverSoftware),
+): Route[] {
+  return context.options.mappings.map((mapping) => {
+    const target = cgiTarget(mapping, backend);
+    return {
+      path: mapping.route,
+      name: `cgi ${mapping.mount || '/'} -> ${mapping.path}`,
+      component: () => new GatewayHandler(target),
+    };
+  });
 }
