@@ -77,6 +77,13 @@ export interface Route {
   readonly methods?: readonly string[];
   /** "example.com" or "*.example.com"; any host when absent. */
   readonly host?: string;
+  /**
+   * A cheap look at the request (its path, say) after the path matched: the
+   * route takes it only when this says so, and is passed over otherwise, as
+   * if its path had not matched (the scripts of a document root take only
+   * paths that may name a script; the files route after them takes the rest).
+   */
+  readonly when?: (request: HttpRequest) => boolean;
   /** A plain function answering the request... */
   readonly handler?: HandlerFunction;
   /** ...or a factory of a fresh handler component per request... */
@@ -108,6 +115,8 @@ export class RouteTable {
       if ([route.handler, route.component, route.task].filter(Boolean).length !== 1) {
         throw new TypeError(`route ${route.path}: give exactly one of handler or component or task`);
       }
+      if (route.when !== undefined && typeof route.when !== 'function')
+        throw new TypeError(`route ${route.path}: "when" must be a function (request) => boolean`);
       const methods = route.methods ? new Set(route.methods.map((m) => m.toUpperCase())) : undefined;
       if (methods?.has('GET')) methods.add('HEAD');
       const before = route.before ?? [];
@@ -229,7 +238,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       const { route, pattern, methods } = compiled;
       if (!hostMatches(route.host, request.host)) continue;
       const match = pattern.match(request.path);
-      if (!match) continue;
+      if (!match || (route.when && !route.when(request))) continue;
       pathMatched = true;
       if (methods && !methods.has(method)) {
         allowed ??= new Set();

@@ -50,6 +50,8 @@ export interface GatewayJob {
   readonly env: Readonly<Record<string, string>>;
   /** The request body, streamed or spooled (spooled-body.ts); undefined without one. */
   readonly input: AsyncIterable<Uint8Array> | undefined;
+  /** Whether the body can be read again from its start (none, or spooled): a run that never reached the program may be tried again. */
+  readonly replayable: boolean;
 }
 
 /** How a run ended. */

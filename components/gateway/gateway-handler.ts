@@ -150,7 +150,8 @@ export class GatewayHandler extends HttpHandler {
       log: (channel, level, message) => this.run(() => this.log(channel, level, `${script.scriptName}: ${message}`)),
       ended: (outcome) => this.run(() => this.onEnded(outcome)),
     };
-    const run = backend.start({ request, script, env, input }, events);
+    const replayable = input === undefined || input instanceof SpooledBody;
+    const run = backend.start({ request, script, env, input, replayable }, events);
     this.active = run;
     // The client going away (shutdown) ends the run too.
     this.own(() => run.stop());

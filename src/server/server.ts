@@ -36,6 +36,11 @@ import { Compress } from '../../components/compress.js';
 import { inGivenOrder, wsgiRoute, wsgiRoutes } from '../../components/wsgi/routes.js';
 import { PythonPool, type PythonPoolState } from '../../components/wsgi/python-pool.js';
 import { ServerCounters } from '../http/counters.js';
+import { fastCgiRoutes, type FastCgiApplication } from '../../components/fastcgi/routes.js';
+import type { FastCgiPool } from '../../components/fastcgi/pool.js';
+import type { FastCgiSupervisor } from '../../components/fastcgi/supervisor.js';
+import { documentScriptsRoute } from '../../components/gateway/document-scripts.js';
+import { buildFastCgi, documentScripts, gatewayDocumentRoot, sameFastCgi } from './gateways.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 
 /** What a plan edited by the user is checked with, once, when the server is made. */
@@ -65,6 +70,8 @@ interface Site {
   readonly cgi: CgiProcesses;
   /** Its document root, if it serves one. */
   readonly documents: StaticSite | undefined;
+  /** Its FastCGI applications: a pool each, and the supervisor of those it spawns. */
+  readonly fastcgi: readonly FastCgiApplication[];
   /** The per-connection graph, by name (what the status page draws); unused under a `protocol` of the user's. */
   readonly plan: GraphPlan<ConnectionInfo>;
   readonly protocol: (info: ConnectionInfo) => Component<any>;
@@ -85,6 +92,8 @@ export class BoxwireServer {
   private readonly pools = new Set<WorkerPool | PythonPool>();
   /** Every site's CGI processes: stop() ends what is still running. */
   private readonly cgiGroups = new Set<CgiProcesses>();
+  /** FastCGI pools and supervisors that are running: the site's, and retired ones still finishing. */
+  private readonly fastcgiParts = new Set<FastCgiPool | FastCgiSupervisor>();
   /** Document roots with their caches and directory watches, until closed. */
   private readonly documentRoots = new Set<StaticSite>();
   private listening: Promise<readonly BoundAddress[]> | undefined;
@@ -120,6 +129,12 @@ export class BoxwireServer {
       const pools = this.current.python;
       const sum = (key: keyof PythonPoolState): number => pools.reduce((total, pool) => total + pool.status[key], 0);
       return pools.length > 0 ? { processes: sum('processes'), running: sum('running'), idle: sum('idle'), queued: sum('queued') } : {};
+    });
+    this.counters.gauge('fastcgi', (): Record<string, number> => {
+      const figures = { connections: 0, busy: 0, idle: 0, queued: 0 };
+      for (const { pool } of this.current.fastcgi)
+        for (const [key, value] of Object.entries(pool.status)) figures[key as keyof typeof figures] += value;
+      return this.current.fastcgi.length > 0 ? figures : {};
     });
   }
 
@@ -194,6 +209,7 @@ export class BoxwireServer {
       void this.graph.done.then((ended) => {
         void events.shutdown();
         for (const pool of this.pools) void pool.shutdown();
+        for (const part of this.fastcgiParts) void part.shutdown();
         for (const documents of this.documentRoots) documents.close();
         reject(ended.reason === 'failed' ? ended.error : new Error('boxwire: stopped before listening'));
       });
@@ -228,6 +244,8 @@ export class BoxwireServer {
     await Promise.all([...this.pools].map((pool) => (pool.inboxes.control.send(gracefulShutdown), pool.done)));
     clearTimeout(late);
     for (const group of this.cgiGroups) group.endAll();
+    // FastCGI connections close (nothing is in flight any more) and spawned applications are stopped.
+    await Promise.all([...this.fastcgiParts].map((part) => part.shutdown()));
     // The document roots' directory watches end with the server.
     for (const documents of this.documentRoots) documents.close();
     await this.logger.shutdown();
@@ -278,6 +296,11 @@ export class BoxwireServer {
     if (!site.retired || site.open > 0) return;
     if (site.pool && site.pool !== this.current.pool) site.pool.inboxes.control.send(gracefulShutdown);
     for (const pool of site.python) if (!this.current.python.includes(pool)) pool.inboxes.control.send(gracefulShutdown);
+    for (const application of site.fastcgi) {
+      if (this.current.fastcgi.includes(application)) continue;
+      void application.pool.shutdown();
+      void application.supervisor?.shutdown();
+    }
     if (site.documents && site.documents !== this.current.documents) {
       site.documents.close();
       this.documentRoots.delete(site.documents);
@@ -287,6 +310,18 @@ export class BoxwireServer {
   private startPools(site: Site): void {
     this.startPool(site.pool);
     for (const pool of site.python) this.startPool(pool);
+    for (const { pool, supervisor } of site.fastcgi) {
+      this.startPart(pool);
+      if (supervisor) this.startPart(supervisor);
+    }
+  }
+
+  private startPart(part: FastCgiPool | FastCgiSupervisor): void {
+    if (this.fastcgiParts.has(part) || this.graph.state !== 'running') return;
+    this.fastcgiParts.add(part);
+    link(part.outboxes.log, this.logger.inboxes.inbox);
+    part.whenEnded(() => this.fastcgiParts.delete(part));
+    part.start();
   }
 
   private startPool(pool: WorkerPool | PythonPool | undefined): void {
@@ -315,9 +350,20 @@ export class BoxwireServer {
       route: wsgiRoute(app.prefix, python[i]!, 0, { serverSoftware }, 'python'),
     }));
     const wsgi = inGivenOrder(pool ? wsgiRoutes(o.wsgi, pool, { serverSoftware }) : [], pythonRoutes);
-    // A file in a CGI directory is a program, never a document to show.
-    const staticOptions = { ...o.static, exclude: [...o.static.exclude, ...o.cgi.mappings.map((m) => m.path)] };
-    const sameDocuments = old?.documents && old.options.root === o.root && JSON.stringify(old.options.static) === JSON.stringify(o.static);
+    // The same FastCGI applications keep their connections and processes.
+    const fastcgi = old && sameFastCgi(old.options, o) ? old.fastcgi : buildFastCgi(o, serverSoftware);
+    const scripts = documentScripts(o, cgi, fastcgi, serverSoftware);
+    // A file in a CGI directory is a program, never a document to show; nor is a script of the document root.
+    const staticOptions = {
+      ...o.static,
+      exclude: [...o.static.exclude, ...o.cgi.mappings.map((m) => m.path)],
+      scripts: scripts.names.size > 0 ? scripts.names : undefined,
+    };
+    const sameDocuments =
+      old?.documents &&
+      old.options.root === o.root &&
+      JSON.stringify(old.options.static) === JSON.stringify(o.static) &&
+      JSON.stringify(old.documents.options.scripts?.extensions ?? []) === JSON.stringify(scripts.names.extensions);
     const documents = o.root === false ? undefined : sameDocuments ? old!.documents : new StaticSite(o.root, staticOptions);
     if (documents) this.documentRoots.add(documents);
     // Built-in routes, then the user's, then the CGI and WSGI prefixes; the document root is the catch-all, last.
@@ -325,7 +371,10 @@ export class BoxwireServer {
       ...builtInRoutes(o, this.counters),
       ...o.routes,
       ...cgiRoutes({ options: o.cgi, processes: cgi, serverSoftware }),
+      ...fastCgiRoutes(fastcgi, gatewayDocumentRoot(o)),
       ...wsgi,
+      // The document root's scripts go just before it: they take only the paths that may name one.
+      ...(documents && scripts.names.size > 0 ? [documentScriptsRoute(documents, scripts.names, scripts.backends)] : []),
       ...(documents ? [staticRoute(documents)] : []),
     ]);
     const compress = o.compress;
@@ -354,7 +403,7 @@ export class BoxwireServer {
     }
     const own = o.protocol;
     const protocol = own ? (info: ConnectionInfo) => own(info, o) : (info: ConnectionInfo) => plan.build(info);
-    return { options: o, routes, pool, python, cgi, documents, plan, protocol, open: 0, retired: false };
+    return { options: o, routes, pool, python, cgi, documents, fastcgi, plan, protocol, open: 0, retired: false };
   }
 }
 
