@@ -12,6 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { expect } from 'vitest';
+import type { LogRecord } from '../../src/core/log.js';
+import type { ServerOptions } from '../../src/server/options.js';
+import { createServer } from '../../src/server/server.js';
+import type { TestServer } from '../helpers/http.js';
+import { childProcesses } from '../helpers/processes.js';
 
 export const fixture = fileURLToPath(new URL('../fixtures/php/', import.meta.url));
 export const phpFpm = '/usr/sbin/php-fpm8.2';
@@ -106,4 +112,25 @@ function accepts(path: string): Promise<boolean> {
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * A server for a whole describe block (test/helpers/http.ts's startServer
+ * stops its servers after each test): started on an ephemeral port, stopped
+ * by the caller.
+ */
+export async function startKeptServer(options: ServerOptions): Promise<TestServer> {
+  const server = createServer({ port: 0, log: { print: false }, cgi: false, ...options });
+  const logs: Record<string, LogRecord[]> = { server: [], errors: [], requests: [], monitor: [] };
+  for (const [name, channel] of Object.entries(server.channels)) channel.subscribe((r) => logs[name]!.push(r));
+  const [address] = await server.listen();
+  return { server, port: address!.port, url: `http://127.0.0.1:${address!.port}`, logs };
+}
+
+/** Waits (a little) for every php-cgi child to have gone: php-fpm, started by the tests, is a child too and stays. */
+export async function expectNoPhpCgi(waitMs = 3_000): Promise<void> {
+  const scripts = () => childProcesses().filter((p) => p.command.startsWith('php-cgi'));
+  const deadline = Date.now() + waitMs;
+  while (scripts().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(scripts()).toEqual([]);
 }
