@@ -167,6 +167,11 @@ export class BoxwireServer {
     return this.current.cgi;
   }
 
+  /** The FastCGI applications in force: their pools of connections, and the supervisors of those boxwire spawns. */
+  get fastcgi(): readonly FastCgiApplication[] {
+    return this.current.fastcgi;
+  }
+
   /** The document root being served, if any. */
   get site(): StaticSite | undefined {
     return this.current.documents;

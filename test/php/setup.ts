@@ -48,15 +48,21 @@ export function phpApp(): PhpApp {
 
 export interface PhpFpm {
   readonly socket: string;
+  /** The directory of its socket, configuration and log. */
+  readonly dir: string;
   readonly pid: number;
   readonly log: () => string;
   /** SIGTERM (or the signal given) to its master, by PID; resolves once it has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts php-fpm with a static pool of `children` workers on a Unix socket; `pool` adds lines to the pool section. */
-export async function startPhpFpm(children = 4, pool: readonly string[] = []): Promise<PhpFpm> {
-  const dir = mkdtempSync(join(tmpdir(), 'boxwire-php-fpm-'));
+/**
+ * Starts php-fpm with a static pool of `children` workers on a Unix socket;
+ * `pool` adds lines to the pool section; `dir` (a directory of the caller's,
+ * which it removes) puts the socket where an earlier php-fpm had it.
+ */
+export async function startPhpFpm(children = 4, pool: readonly string[] = [], given?: string): Promise<PhpFpm> {
+  const dir = given ?? mkdtempSync(join(tmpdir(), 'boxwire-php-fpm-'));
   const socket = join(dir, 'fpm.sock');
   const conf = join(dir, 'fpm.conf');
   writeFileSync(
@@ -88,6 +94,7 @@ export async function startPhpFpm(children = 4, pool: readonly string[] = []): P
   }
   return {
     socket,
+    dir,
     pid: child.pid!,
     log: () => {
       try {
@@ -101,7 +108,7 @@ export async function startPhpFpm(children = 4, pool: readonly string[] = []): P
       const late = setTimeout(() => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'), 5_000);
       await exited;
       clearTimeout(late);
-      rmSync(dir, { recursive: true, force: true });
+      if (!given) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
