@@ -35,8 +35,10 @@ export class FastCgiConnection implements FastCgiConnectionSide {
   private readonly socket: net.Socket;
   private readonly decoder = new RecordDecoder();
   private readonly active = new Map<number, FastCgiExchangeSide>();
-  /** Aborted requests waiting for their FCGI_END_REQUEST, and the timers that give up on them. */
-  private readonly aborted = new Map<number, NodeJS.Timeout>();
+  /** Aborted requests waiting for their FCGI_END_REQUEST, and the timers that give up on them (none yet: the abort is not sent yet). */
+  private readonly aborted = new Map<number, NodeJS.Timeout | undefined>();
+  /** It has sent FCGI_ABORT_REQUEST: it takes no more requests, and closes once what it carries has ended. */
+  private retiring = false;
   private readonly pausedBy = new Set<FastCgiExchangeSide>();
   private timer: NodeJS.Timeout | undefined;
   private nextId = 1;
@@ -72,13 +74,13 @@ export class FastCgiConnection implements FastCgiConnectionSide {
 
   /** Requests it can take now. */
   get room(): number {
-    if (this.state !== 'open') return 0;
+    if (this.state !== 'open' || this.retiring) return 0;
     return this.server.requestsPerConnection - this.active.size - this.aborted.size;
   }
 
   /** Whether it carries nothing (and is worth keeping for the next request). */
   get idle(): boolean {
-    return this.state === 'open' && this.active.size === 0 && this.aborted.size === 0;
+    return this.state === 'open' && !this.retiring && this.active.size === 0 && this.aborted.size === 0;
   }
 
   /** Gives the connection a request; the exchange starts on it at once. */
@@ -134,13 +136,28 @@ export class FastCgiConnection implements FastCgiConnectionSide {
    * The client went away (FastCGI §5.4): FCGI_ABORT_REQUEST, and what still
    * comes for the request is read and dropped until its FCGI_END_REQUEST;
    * if that does not come within the grace period, the connection closes.
+   *
+   * The abort is written once the records read with the one that led to it
+   * have been handled: when the request's FCGI_END_REQUEST was among them
+   * (a script that wrote a bad head and ended), there is nothing to abort.
+   * A connection that has sent an abort is closed once the request has
+   * ended, not reused: php-fpm reads nothing while a script runs, so it
+   * finds the abort only after the request, where the next request's
+   * FCGI_BEGIN_REQUEST should be, and closes the connection then.
    */
   abort(id: number, exchange: FastCgiExchangeSide): void {
     if (this.active.get(id) !== exchange) return;
     this.active.delete(id);
     this.resume(exchange);
     if (this.state !== 'open') return;
+    this.aborted.set(id, undefined);
+    queueMicrotask(() => this.pool.dispatch(() => this.sendAbort(id)));
+  }
+
+  private sendAbort(id: number): void {
+    if (this.state !== 'open' || !this.aborted.has(id) || this.aborted.get(id) !== undefined) return;
     this.socket.write(abortRequest(id));
+    this.retiring = true;
     const grace = this.pool.limits.abortGrace;
     this.aborted.set(
       id,
@@ -198,10 +215,10 @@ export class FastCgiConnection implements FastCgiConnectionSide {
       if (problem) this.close(problem);
       return;
     }
-    const abortTimer = this.aborted.get(id);
-    if (abortTimer) {
+    if (this.aborted.has(id)) {
       if (record.type !== FcgiType.endRequest) return;
-      clearTimeout(abortTimer);
+      const abortTimer = this.aborted.get(id);
+      if (abortTimer) clearTimeout(abortTimer);
       this.aborted.delete(id);
       this.settled();
       return;
@@ -224,6 +241,10 @@ export class FastCgiConnection implements FastCgiConnectionSide {
   /** Nothing more in flight on it: it can carry the next request. */
   private settled(): void {
     if (this.state !== 'open') return;
+    if (this.retiring) {
+      if (this.active.size === 0 && this.aborted.size === 0) this.close('it carried an aborted request', 'info');
+      return;
+    }
     if (this.idle) {
       this.pool.connectionIdle(this);
       if (this.idle && this.state === 'open') {
@@ -247,7 +268,7 @@ export class FastCgiConnection implements FastCgiConnectionSide {
     this.state = 'closed';
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const timer of this.aborted.values()) clearTimeout(timer);
+    for (const timer of this.aborted.values()) if (timer) clearTimeout(timer);
     this.aborted.clear();
     this.drained();
     const reason = this.closeReason ?? (this.error ? this.error.message : 'the application closed the connection');

@@ -37,6 +37,8 @@ export class FastCgiExchange implements Run, FastCgiExchangeSide {
   private id = 0;
   private received = false;
   private stdoutEnded = false;
+  /** Bytes of FCGI_STDOUT handed on. */
+  private stdoutBytes = 0;
   private paused = false;
   private retried = false;
   private readTimer: NodeJS.Timeout | undefined;
@@ -60,6 +62,7 @@ export class FastCgiExchange implements Run, FastCgiExchangeSide {
     this.id = id;
     this.received = false;
     this.stdoutEnded = false;
+    this.stdoutBytes = 0;
     const { env, input } = this.job;
     const start = requestStart(id, env, true, input !== undefined);
     const probe = connection.takeProbe();
@@ -89,8 +92,11 @@ export class FastCgiExchange implements Run, FastCgiExchangeSide {
     if (this.readTimer) this.readTimer.refresh();
     switch (record.type) {
       case FcgiType.stdout:
-        if (record.content.length > 0) this.events.stdout(record.content);
-        else this.endStdout();
+        // The empty record ends the stream; the handler hears of it with FCGI_END_REQUEST, which says how it ended.
+        if (record.content.length > 0) {
+          this.stdoutBytes += record.content.length;
+          this.events.stdout(record.content);
+        }
         return undefined;
       case FcgiType.stderr:
         if (record.content.length > 0) this.events.stderr(record.content);
@@ -114,6 +120,7 @@ export class FastCgiExchange implements Run, FastCgiExchangeSide {
         this.end({ kind: 'completed', appStatus });
         return undefined;
       case FcgiProtocolStatus.overloaded:
+        if (this.stdoutBytes > 0) return this.ended(appStatus, FcgiProtocolStatus.requestComplete);
         this.end({ kind: 'refused', status: 503, reason: 'the application is overloaded (FCGI_OVERLOADED)' });
         return undefined;
       case FcgiProtocolStatus.cantMpxConn:
