@@ -30,7 +30,7 @@ export interface FastCgiSpawn {
    * must listen on ("php-cgi -b {socket}").
    */
   readonly command: string | readonly string[];
-  /** Processes run, each on its own socket (default 4). */
+  /** Processes run, each on its own socket (default: `fastcgiOptions.processes`, 4). */
   readonly processes?: number;
   /** Connections open to each process at most (default 1: php-cgi serves one at a time). */
   readonly connections?: number;
@@ -74,6 +74,8 @@ export interface FastCgiOptions {
   readonly spillAt?: number;
   /** Longest header section an application may write, in bytes (default 64 KiB). */
   readonly headerLimit?: number;
+  /** Processes each spawned application runs, unless its mapping says (default 4). */
+  readonly processes?: number;
 }
 
 /** One application: its mapping, and the servers it is reached at. */
@@ -110,6 +112,7 @@ export interface ResolvedFastCgiOptions {
   readonly passAuthorization: boolean;
   readonly spillAt: number;
   readonly headerLimit: number;
+  readonly processes: number;
 }
 
 export const defaultFastCgiOptions = {
@@ -123,6 +126,7 @@ export const defaultFastCgiOptions = {
   multiplex: 16,
   spillAt: 64 * 1024,
   headerLimit: 64 * 1024,
+  processes: 4,
 };
 
 const knownOptions = new Set([...Object.keys(defaultFastCgiOptions), 'params', 'passAuthorization']);
@@ -167,9 +171,12 @@ export function resolveFastCgiOptions(
   for (const key of Object.keys(options)) if (!knownOptions.has(key)) fail(`unknown option "fastcgiOptions.${key}"`);
   const list = mappings ?? [];
   if (!Array.isArray(list)) fail('option "fastcgi" must be an array of { extension or prefix, address or spawn }');
+  const processes = options.processes ?? defaultFastCgiOptions.processes;
+  if (!Number.isInteger(processes) || processes < 1 || processes > 256)
+    throw badOption('fastcgiOptions.processes', 'a whole number from 1 to 256', processes);
   const apps: ResolvedFastCgiApp[] = [];
   for (const mapping of list) {
-    const app = resolveMapping(mapping, cwd);
+    const app = resolveMapping(mapping, cwd, processes);
     const clash = apps.find(
       (a) => (app.extension !== undefined && a.extension === app.extension) || (app.mount !== undefined && a.mount === app.mount),
     );
@@ -199,10 +206,11 @@ export function resolveFastCgiOptions(
     passAuthorization,
     spillAt: whole('spillAt', options.spillAt, d.spillAt, 0),
     headerLimit: whole('headerLimit', options.headerLimit, d.headerLimit, 256),
+    processes,
   };
 }
 
-function resolveMapping(mapping: FastCgiMapping, cwd: string): ResolvedFastCgiApp {
+function resolveMapping(mapping: FastCgiMapping, cwd: string, processes: number): ResolvedFastCgiApp {
   if (typeof mapping !== 'object' || mapping === null)
     fail('option "fastcgi": each mapping must be { extension or prefix, address or spawn }');
   for (const key of Object.keys(mapping)) if (!knownMapping.has(key)) fail(`option "fastcgi": unknown field "${key}"`);
@@ -231,7 +239,7 @@ function resolveMapping(mapping: FastCgiMapping, cwd: string): ResolvedFastCgiAp
     if (!parsed)
       fail(`option "fastcgi": the address for ${where} must be "unix:/path/to.sock" or "HOST:PORT" (got ${JSON.stringify(address)})`);
   }
-  const spawned = spawn === undefined ? undefined : resolveSpawn(spawn, where);
+  const spawned = spawn === undefined ? undefined : resolveSpawn(spawn, where, processes);
   return {
     name: `${where} -> ${parsed ? addressText(parsed) : spawned!.argv.join(' ')}`,
     extension: extension?.toLowerCase(),
@@ -242,7 +250,7 @@ function resolveMapping(mapping: FastCgiMapping, cwd: string): ResolvedFastCgiAp
   };
 }
 
-function resolveSpawn(spawn: FastCgiSpawn, where: string): ResolvedFastCgiSpawn {
+function resolveSpawn(spawn: FastCgiSpawn, where: string, defaultProcesses: number): ResolvedFastCgiSpawn {
   const name = `option "fastcgi": spawn for ${where}`;
   if (typeof spawn !== 'object' || spawn === null) fail(`${name} must be { command, processes? }`);
   for (const key of Object.keys(spawn)) if (!knownSpawn.has(key)) fail(`${name}: unknown field "${key}"`);
@@ -253,7 +261,7 @@ function resolveSpawn(spawn: FastCgiSpawn, where: string): ResolvedFastCgiSpawn 
   }
   if (!argv.some((a) => a.includes('{socket}')))
     fail(`${name}: the command must say where to listen with {socket} ("php-cgi -b {socket}")`);
-  const processes = spawn.processes ?? 4;
+  const processes = spawn.processes ?? defaultProcesses;
   if (!Number.isInteger(processes) || processes < 1 || processes > 256)
     throw badOption('fastcgi spawn.processes', 'a whole number from 1 to 256', processes);
   const connections = spawn.connections ?? 1;
