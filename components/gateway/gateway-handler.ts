@@ -21,6 +21,7 @@ import { logRecord, type LogLevel } from '../../src/core/log.js';
 import { cgiEnvironment } from '../../src/http/cgi-env.js';
 import { CgiHeadParser, parseNphStatusLine } from '../../src/http/cgi-response.js';
 import { HttpError, isHttpError } from '../../src/http/errors.js';
+import type { HeaderMap } from '../../src/http/headers.js';
 import { errorResponse, requestLine, respond, type HttpRequest, type HttpResponse, type Reroute } from '../../src/http/messages.js';
 import { parseTarget } from '../../src/http/target.js';
 import { HttpHandler, handlerBoxes } from '../http-handler.js';
@@ -48,11 +49,24 @@ export interface GatewayTarget {
 type OutputState =
   | 'head' // parsing the header section
   | 'nph' // reading an nph- script's status line
+  | 'hold' // held for a moment with the head: the whole output may be here already
   | 'body' // into the response body
   | 'discard'; // nowhere: a local redirect, or an answer given without it
 
 /** The longest status line an nph- script may write. */
 const nphLineLimit = 8 * 1024;
+/** Most output held with the head before it goes out as a stream anyway. */
+const holdLimit = 256 * 1024;
+
+/** A response whose head is parsed, held until the output read with it has been handled. */
+interface Held {
+  readonly status: number;
+  readonly headers: HeaderMap;
+  readonly chunks: Uint8Array[];
+  bytes: number;
+  /** The output has ended: the body is all here. */
+  complete: boolean;
+}
 
 export class GatewayHandler extends HttpHandler {
   private request!: HttpRequest;
@@ -75,6 +89,7 @@ export class GatewayHandler extends HttpHandler {
   /** Set once we have stopped the run, so its end is not reported as its failure. */
   private stopped = false;
   private headTimer: { cancel(): void } | undefined;
+  private held: Held | undefined;
 
   constructor(private readonly target: GatewayTarget) {
     super(handlerBoxes);
@@ -162,12 +177,35 @@ export class GatewayHandler extends HttpHandler {
       case 'body':
         if (!this.output!.push(chunk)) this.active!.pause();
         return;
+      case 'hold': {
+        const held = this.held!;
+        held.chunks.push(chunk);
+        held.bytes += chunk.length;
+        if (held.bytes > holdLimit) this.releaseHeld();
+        return;
+      }
       case 'head': {
         const result = this.head!.push(chunk);
         if (!result) return;
         if (!result.ok) return this.badGateway(result.reason);
         const head = result.head;
         if (head.kind === 'local-redirect') return this.redirect(head.location);
+        // bench/scenarios/fastcgi.mjs: a FastCGI response usually comes whole, head, body and
+        // FCGI_END_REQUEST in one read. Held until that read has been handled, it goes out as
+        // bytes: Content-Length and one write, not a chunked stream of three. Not for HEAD (its
+        // length is GET's, unknown here), nor where the program gave a Content-Length itself.
+        if (this.request.method !== 'HEAD' && !head.headers.has('content-length')) {
+          this.stage = 'hold';
+          this.held = {
+            status: head.status,
+            headers: head.headers,
+            chunks: result.rest.length > 0 ? [result.rest] : [],
+            bytes: result.rest.length,
+            complete: false,
+          };
+          queueMicrotask(() => this.run(() => this.releaseHeld()));
+          return;
+        }
         this.respondWith(
           { type: 'response', request: this.request, status: head.status, headers: head.headers, body: this.openOutput() },
           result.rest,
@@ -197,6 +235,25 @@ export class GatewayHandler extends HttpHandler {
     if (status === undefined) return this.badGateway('an nph- script must begin with a status line');
     this.nphLine = [];
     this.respondWith({ ...respond(this.request, { status, body: this.openOutput() }), raw: true }, all);
+  }
+
+  /** The held response goes out: as bytes when the output has ended, else as a stream of the rest. */
+  private releaseHeld(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (!held || this.stage !== 'hold') return;
+    const response = { type: 'response', request: this.request, status: held.status, headers: held.headers } as const;
+    if (held.complete) {
+      this.stage = 'discard';
+      this.answer({ ...response, body: held.chunks.length === 1 ? held.chunks[0]! : Buffer.concat(held.chunks, held.bytes) });
+      return this.outputFinished();
+    }
+    const output = this.openOutput();
+    this.stage = 'body';
+    let room = true;
+    for (const chunk of held.chunks) room = output.push(chunk);
+    this.answer({ ...response, body: output });
+    if (!room) this.active?.pause();
   }
 
   private openOutput(): OutputBody {
@@ -255,6 +312,9 @@ export class GatewayHandler extends HttpHandler {
       }
       case 'nph':
         return this.badGateway('the output of an nph- script ended before its status line');
+      case 'hold':
+        this.held!.complete = true;
+        return;
       case 'body':
         // The responder reads the rest and then says it is consumed.
         this.output!.end();

@@ -141,25 +141,27 @@ function writeLength(buffer: Buffer, at: number, length: number): number {
   return at + 4;
 }
 
-/** Name-value pairs (§3.4), names and values as UTF-8. */
+/** Name-value pairs (§3.4), names and values as UTF-8, written straight into one buffer. */
 export function encodeNameValuePairs(pairs: Iterable<readonly [string, string]>): Buffer {
-  const encoded: [Buffer, Buffer][] = [];
+  const list = Array.isArray(pairs) ? (pairs as readonly (readonly [string, string])[]) : [...pairs];
+  const lengths: number[] = new Array(list.length * 2);
   let size = 0;
-  for (const [name, value] of pairs) {
-    const n = Buffer.from(name, 'utf8');
-    const v = Buffer.from(value, 'utf8');
-    encoded.push([n, v]);
-    size += lengthSize(n.length) + lengthSize(v.length) + n.length + v.length;
+  for (let i = 0; i < list.length; i++) {
+    const [name, value] = list[i]!;
+    const n = Buffer.byteLength(name, 'utf8');
+    const v = Buffer.byteLength(value, 'utf8');
+    lengths[2 * i] = n;
+    lengths[2 * i + 1] = v;
+    size += lengthSize(n) + lengthSize(v) + n + v;
   }
   const buffer = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const [n, v] of encoded) {
-    at = writeLength(buffer, at, n.length);
-    at = writeLength(buffer, at, v.length);
-    buffer.set(n, at);
-    at += n.length;
-    buffer.set(v, at);
-    at += v.length;
+  for (let i = 0; i < list.length; i++) {
+    const [name, value] = list[i]!;
+    at = writeLength(buffer, at, lengths[2 * i]!);
+    at = writeLength(buffer, at, lengths[2 * i + 1]!);
+    at += buffer.write(name, at, 'utf8');
+    at += buffer.write(value, at, 'utf8');
   }
   return buffer;
 }
