@@ -220,3 +220,21 @@ describe('FastCGI records: bodies', () => {
     expect(decodeNameValuePairs(Buffer.alloc(0))).toEqual([]);
   });
 });
+
+describe('FastCGI records: the start of a request, in one buffer', () => {
+  const env = { SCRIPT_FILENAME: '/srv/www/index.php', QUERY_STRING: '', HTTP_X: 'é', LONG: 'v'.repeat(300) };
+  it('is the same bytes as its records made one by one, with and without a body', () => {
+    for (const hasBody of [false, true]) {
+      const parts = [beginRequest(7, true), paramsRecords(7, env)];
+      if (!hasBody) parts.push(streamRecords(FcgiType.stdin, 7, new Uint8Array(0), true));
+      expect(hex(requestStart(7, env, true, hasBody))).toBe(hex(Buffer.concat(parts)));
+    }
+  });
+
+  it('parameters larger than one record go over several', () => {
+    const big = { HTTP_COOKIE: 'c'.repeat(100_000) };
+    const { records } = decode(requestStart(1, big, false, false), 1);
+    expect(records.map((r) => r.type)).toEqual([FcgiType.beginRequest, FcgiType.params, FcgiType.params, FcgiType.stdin]);
+    expect(decodeNameValuePairs(Buffer.from(records[1]!.content, 'latin1'))).toEqual(Object.entries(big));
+  });
+});
