@@ -28,6 +28,7 @@ export class FastCgiBackend implements GatewayBackend {
       headerLimit: options.headerLimit,
       headTimeout: options.headTimeout,
       nph: false,
+      wholeReads: true,
     };
   }
 

@@ -40,6 +40,12 @@ export interface GatewaySettings {
   readonly headTimeout?: number | undefined;
   /** Whether scripts named "nph-..." write their own status line (RFC 3875 §5). */
   readonly nph: boolean;
+  /**
+   * Whether the whole output often comes with its head (FastCGI: one read
+   * holds the head, the body and FCGI_END_REQUEST): the handler then holds
+   * the head until that read is handled, to send a whole response at once.
+   */
+  readonly wholeReads?: boolean;
 }
 
 /** One request to run. */

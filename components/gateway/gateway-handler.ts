@@ -191,10 +191,10 @@ export class GatewayHandler extends HttpHandler {
         const head = result.head;
         if (head.kind === 'local-redirect') return this.redirect(head.location);
         // bench/scenarios/fastcgi.mjs: a FastCGI response usually comes whole, head, body and
-        // FCGI_END_REQUEST in one read. Held until that read has been handled, it goes out as
+        // FCGI_END_REQUEST in one read (settings.wholeReads). Held until that read has been handled, it goes out as
         // bytes: Content-Length and one write, not a chunked stream of three. Not for HEAD (its
         // length is GET's, unknown here), nor where the program gave a Content-Length itself.
-        if (this.request.method !== 'HEAD' && !head.headers.has('content-length')) {
+        if (this.backend!.settings.wholeReads && this.request.method !== 'HEAD' && !head.headers.has('content-length')) {
           this.stage = 'hold';
           this.held = {
             status: head.status,

@@ -197,7 +197,10 @@ describe('FastCGI: what the application is given', () => {
     };
     const app = await fakeApp((r) => r.reply(heads[`/app${r.params.PATH_INFO}`]!, 'body'));
     const s = await serve(app);
-    expect((await fetch(`${s.url}/app/status`)).status).toBe(201);
+    const created = await fetch(`${s.url}/app/status`);
+    expect(created.status).toBe(201);
+    // Read whole with its head: sent whole, with its length.
+    expect(created.headers.get('content-length')).toBe('4');
     const client = await fetch(`${s.url}/app/client`, { redirect: 'manual' });
     expect([client.status, client.headers.get('location')]).toEqual([302, 'https://example.com/']);
     expect((await fetch(`${s.url}/app/bad`)).status).toBe(502);
@@ -244,6 +247,17 @@ describe('FastCGI: time limits and aborts', () => {
     app.handler = (r) => r.reply('Content-Type: text/plain', 'ok');
     expect(await text('/app/next', s)).toEqual([200, 'ok']);
     expect(app.connections).toHaveLength(2);
+  });
+
+  it('a response that comes in parts streams, chunked, as it comes', async () => {
+    const app = await fakeApp((r) => {
+      r.stdout('Content-Type: text/plain\r\n\r\nfirst ');
+      setTimeout(() => r.stdout('second').end(), 100);
+    });
+    const s = await serve(app);
+    const response = await fetch(`${s.url}/app/parts`);
+    expect(response.headers.get('transfer-encoding')).toBe('chunked');
+    expect(await response.text()).toBe('first second');
   });
 
   it('a client that goes away: FCGI_ABORT_REQUEST', async () => {
