@@ -331,3 +331,23 @@ describe('FastCGI: the server stopping', () => {
     expect(s.server.fastcgi[0]!.pool.status.connections).toBe(0);
   });
 });
+
+describe('FastCGI: reloads and the status page', () => {
+  it('a reload with the same applications keeps their connections; another application replaces them, and the old pool stops', async () => {
+    const first = await fakeApp((r) => r.reply('Content-Type: text/plain', 'first'));
+    const second = await fakeApp((r) => r.reply('Content-Type: text/plain', 'second'));
+    const options = { fastcgi: [{ prefix: '/app/', address: first.address }] };
+    const s = await startServer(options);
+    expect(await text('/app/x', s)).toEqual([200, 'first']);
+    expect(s.server.counters.snapshot().gauges.fastcgi).toEqual({ connections: 1, busy: 0, idle: 1, queued: 0 });
+    const pool = s.server.fastcgi[0]!.pool;
+    s.server.reload(options);
+    expect(s.server.fastcgi[0]!.pool).toBe(pool);
+    s.server.reload({ fastcgi: [{ prefix: '/app/', address: second.address }] });
+    expect(s.server.fastcgi[0]!.pool).not.toBe(pool);
+    // New connections go to the new application (fetch's kept connection is on the old site: a new one is used).
+    expect((await request(s.port, { path: '/app/x' })).text).toBe('second');
+    await waitFor(() => pool.state === 'stopped', 5_000);
+    await waitFor(() => first.connections[0]!.ended, 3_000);
+  });
+});
