@@ -47,7 +47,12 @@ async function startNative(command, args, port, dir) {
     pid: child.pid,
     dir,
     stop: async () => {
-      await kill(child);
+      // SIGTERM, so that nginx's master stops its workers too (SIGKILL would leave them running); SIGKILL if it lingers.
+      const exited = new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+      child.kill('SIGTERM');
+      const late = setTimeout(() => kill(child), 3000);
+      await exited;
+      clearTimeout(late);
       rmSync(dir, { recursive: true, force: true });
     },
   };
