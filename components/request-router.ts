@@ -93,6 +93,13 @@ export interface Route extends WebSocketRouteFields {
   readonly methods?: readonly string[];
   /** "example.com" or "*.example.com"; any host when absent. */
   readonly host?: string;
+  /**
+   * A cheap look at the request (its path, say) after the path matched: the
+   * route takes it only when this says so, and is passed over otherwise, as
+   * if its path had not matched (the scripts of a document root take only
+   * paths that may name a script; the files route after them takes the rest).
+   */
+  readonly when?: (request: HttpRequest) => boolean;
   /** A plain function answering the request... */
   readonly handler?: HandlerFunction;
   /** ...or a factory of a fresh handler component per request... */
@@ -134,6 +141,8 @@ export class RouteTable {
       if ([given.handler, given.component, given.task, given.websocket].filter(Boolean).length !== 1) {
         throw new TypeError(`route ${given.path}: give exactly one of handler or component or task or websocket`);
       }
+      if (given.when !== undefined && typeof given.when !== 'function')
+        throw new TypeError(`route ${given.path}: "when" must be a function (request) => boolean`);
       // A WebSocket endpoint is a handler of the handshake (RFC 6455 §4.1: a GET), its options checked now.
       const route: Route = given.websocket ? { methods: ['GET'], ...given, handler: websocketHandler(given) } : given;
       const methods = route.methods ? new Set(route.methods.map((m) => m.toUpperCase())) : undefined;
@@ -284,7 +293,7 @@ export class RequestRouter extends Component<typeof requestRouterBoxes> {
       if (tunnel && !methods) continue;
       if (!hostMatches(route.host, request.host)) continue;
       const match = pattern.match(request.path);
-      if (!match) continue;
+      if (!match || (route.when && !route.when(request))) continue;
       pathMatched = true;
       if (methods && !methods.has(method)) {
         allowed ??= new Set();

@@ -126,6 +126,38 @@ export {
   type ResolvedCgiMapping,
 } from '../components/cgi/options.js';
 
+// Gateways: CGI and FastCGI behind one handler, and the scripts of a document root by extension
+export { GatewayHandler, type GatewayTarget, type Located } from '../components/gateway/gateway-handler.js';
+export type {
+  GatewayBackend,
+  GatewayJob,
+  GatewayScript,
+  GatewaySettings,
+  Run,
+  RunEvents,
+  RunOutcome,
+} from '../components/gateway/backend.js';
+export { documentScriptsRoute } from '../components/gateway/document-scripts.js';
+export { CgiBackend, type CgiCommand } from '../components/cgi/backend.js';
+export { resolveCgiExtensions, type CgiExtensions, type ResolvedCgiExtensions } from '../components/cgi/options.js';
+
+// FastCGI
+export { FastCgiPool, type FastCgiPoolState, type PoolServer } from '../components/fastcgi/pool.js';
+export { FastCgiBackend } from '../components/fastcgi/backend.js';
+export { FastCgiSupervisor } from '../components/fastcgi/supervisor.js';
+export { fastCgiApplications, fastCgiRoutes, type FastCgiApplication } from '../components/fastcgi/routes.js';
+export {
+  resolveFastCgiOptions,
+  parseFastCgiAddress,
+  defaultFastCgiOptions,
+  type FastCgiAddress,
+  type FastCgiMapping,
+  type FastCgiOptions,
+  type FastCgiSpawn,
+  type ResolvedFastCgiOptions,
+  type ResolvedFastCgiApp,
+} from '../components/fastcgi/options.js';
+
 // WSGI: applications on a pool of worker threads, and Python applications on python3 processes
 export { WorkerPool, defaultPoolOptions, threadCount, type PoolOptions, type PoolState } from '../components/wsgi/pool.js';
 export { WsgiGateway, type GatewayOptions } from '../components/wsgi/gateway.js';

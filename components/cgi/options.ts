@@ -265,6 +265,52 @@ export function findOnPath(name: string, searchPath: string): string | undefined
   return undefined;
 }
 
+/**
+ * `cgiExtensions`: files of the document root that run as CGI scripts, by
+ * extension. `true` runs them through the interpreter `cgiOptions.interpreters`
+ * has for the extension (php-cgi for ".php", python3 for ".py"...), or as
+ * programs themselves (their executable bit set) when it has none; a command
+ * (a string, or a command and its leading arguments) runs them through it.
+ */
+export type CgiExtensions = Readonly<Record<string, true | string | readonly string[]>>;
+
+/** Extension (lower case, with its dot) -> the interpreter and its arguments, or undefined: the file itself. */
+export type ResolvedCgiExtensions = ReadonlyMap<string, readonly string[] | undefined>;
+
+export function resolveCgiExtensions(
+  given: CgiExtensions | undefined,
+  interpreters: ReadonlyMap<string, readonly string[]>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ResolvedCgiExtensions {
+  const map = new Map<string, readonly string[] | undefined>();
+  if (given === undefined) return map;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    fail('option "cgiExtensions" must be an object: { ".php": true, ".rb": "ruby" }');
+  }
+  for (const [extension, command] of Object.entries(given)) {
+    if (!/^\.[A-Za-z0-9_-]+$/.test(extension)) fail(`option "cgiExtensions": ${JSON.stringify(extension)} is not an extension like ".php"`);
+    const key = extension.toLowerCase();
+    if (map.has(key)) fail(`option "cgiExtensions": ${extension} is given twice`);
+    if (command === true) {
+      if (key === '.php' && !interpreters.has(key)) {
+        fail('option "cgiExtensions": ".php" runs through php-cgi, which is not on PATH (install php-cgi, or give the interpreter)');
+      }
+      map.set(key, interpreters.get(key));
+      continue;
+    }
+    const argv = typeof command === 'string' ? [command] : command;
+    if (!Array.isArray(argv) || argv.length === 0 || argv.some((a) => typeof a !== 'string' || a === '' || a.includes('\0'))) {
+      fail(`option "cgiExtensions.${extension}" must be true, a command, or a non-empty array of strings`);
+    }
+    const program = argv[0]!;
+    if (program.includes('/') ? !isExecutable(program) : !findOnPath(program, env.PATH ?? '')) {
+      fail(`option "cgiExtensions.${extension}": ${program} is not an executable program`);
+    }
+    map.set(key, [...argv]);
+  }
+  return map;
+}
+
 /** How to run a script: itself when executable, else through the interpreter for its extension. */
 export function commandFor(
   filename: string,

@@ -25,7 +25,7 @@ import { formatHttpDate } from '../../src/http/date.js';
 import { fileEtag } from '../../src/http/etag.js';
 import { cacheControlFor } from '../../src/http/cache-control.js';
 import { contentTypeOf } from '../../src/http/content-type.js';
-import { fsRefusal, resolveInRoot, type Refusal, type ResolvedPath, type RootPolicy } from '../../src/http/resolve-path.js';
+import { fsRefusal, resolveInRoot, scriptRefusal, type Refusal, type ResolvedPath, type RootPolicy } from '../../src/http/resolve-path.js';
 import { codingExtensions, type Coding } from '../../src/http/compression.js';
 import type { ResolvedStaticOptions } from './options.js';
 import { DirWatches } from './dir-watches.js';
@@ -119,7 +119,7 @@ export class FileCache {
     root: string,
     private readonly options: ResolvedStaticOptions,
   ) {
-    this.policy = { root, dotfiles: options.dotfiles, symlinks: options.symlinks, exclude: options.exclude };
+    this.policy = { root, dotfiles: options.dotfiles, symlinks: options.symlinks, exclude: options.exclude, scripts: options.scripts };
   }
 
   /** Entries held, bytes of content held, and directories watched: for tests and monitoring. */
@@ -216,6 +216,8 @@ export class FileCache {
     extraChecks: readonly Check[],
     stats?: Stats,
   ): Promise<Lookup> {
+    const script = scriptRefusal(this.policy, fileUrl, resolved.realPath);
+    if (script) return refused(script);
     const found = await this.representation(resolved.realPath, '', stats);
     if ('status' in found) return refused(found);
     const checks: Check[] = [...extraChecks, { path: resolved.fsPath, real: resolved.realPath, key: found.key, directory: false }];
@@ -226,8 +228,9 @@ export class FileCache {
       const dirStats = await statOr(dir);
       if (!('status' in dirStats)) checks.push({ path: dir, real: path.dirname(resolved.realPath), key: keyOf(dirStats), directory: true });
       for (const coding of this.options.precompressed) {
-        const sibling = await this.resolvePath(fileUrl + codingExtensions[coding], roots);
-        if (!sibling.ok) continue;
+        const siblingUrl = fileUrl + codingExtensions[coding];
+        const sibling = await this.resolvePath(siblingUrl, roots);
+        if (!sibling.ok || scriptRefusal(this.policy, siblingUrl, sibling.realPath)) continue;
         const variant = await this.representation(sibling.realPath, `-${coding}`);
         if ('status' in variant) continue;
         encoded.push([coding, variant.representation]);

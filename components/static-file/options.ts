@@ -11,6 +11,7 @@ import { defaultRangeLimits, type RangeLimits } from '../../src/http/range.js';
 import type { DotfilesPolicy, SymlinkPolicy } from '../../src/http/resolve-path.js';
 import type { Coding } from '../../src/http/compression.js';
 import { badOption } from '../../src/http/option-checks.js';
+import type { ScriptNames } from '../../src/http/script-names.js';
 
 export interface StaticCacheOptions {
   /** Files whose metadata is kept. */
@@ -67,6 +68,12 @@ export interface ResolvedStaticOptions {
   readonly cache: StaticCacheOptions | false;
   readonly ranges: RangeLimits;
   readonly spa: boolean;
+  /**
+   * Names of the files that run as scripts in this root (set by the server
+   * from the gateways' extensions, as it adds CGI directories to `exclude`):
+   * never sent as documents.
+   */
+  readonly scripts?: ScriptNames | undefined;
 }
 
 export const defaultStaticCache: StaticCacheOptions = { entries: 10_000, bytes: 64 * 1024 * 1024, fileSize: 256 * 1024, revalidate: 1000 };

@@ -29,6 +29,26 @@ export const cgiFlags: readonly Flag[] = [
     },
   },
   {
+    name: '--cgi-ext',
+    value: 'EXT[=INTERPRETER]',
+    help: 'run files of the document root ending in EXT as CGI scripts (.php through php-cgi; else INTERPRETER, or the file itself)',
+    repeatable: true,
+    apply: (o, v) => {
+      const eq = v.indexOf('=');
+      const extension = eq < 0 ? v : v.slice(0, eq);
+      const argv =
+        eq < 0
+          ? []
+          : v
+              .slice(eq + 1)
+              .trim()
+              .split(/\s+/)
+              .filter(Boolean);
+      if (eq >= 0 && argv.length === 0) throw new CliError(`--cgi-ext needs an interpreter after "=" for ${extension}`);
+      o.cgiExtensions = { ...o.cgiExtensions, [extension]: argv.length > 0 ? argv : true };
+    },
+  },
+  {
     name: '--cgi-interpreter',
     value: 'EXT=COMMAND',
     help: 'run scripts ending in EXT without the executable bit with COMMAND (e.g. .rb=ruby); COMMAND "off" removes one',

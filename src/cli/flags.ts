@@ -1,6 +1,7 @@
 /** Every flag the `boxwire` command takes: the server's own, then each handler's. */
 import { serverFlags, type Flag } from './args.js';
 import { cgiFlags } from './flags-cgi.js';
+import { fastcgiFlags } from './flags-fastcgi.js';
 import { listenFlags } from './flags-listen.js';
 import { staticFlags } from './flags-static.js';
 import { wsgiFlags } from './flags-wsgi.js';
@@ -14,6 +15,7 @@ export const flags: readonly Flag[] = [
   ...listenFlags,
   ...staticFlags,
   ...cgiFlags,
+  ...fastcgiFlags,
   ...wsgiFlags,
   ...pythonFlags,
   ...observeFlags,

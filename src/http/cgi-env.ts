@@ -127,7 +127,8 @@ export function cgiEnvironment(
     const value = serverEnv[name];
     if (value !== undefined && inherited(name, settings.inherit)) env[name] = value;
   }
-  env.PATH ??= fallbackPath;
+  // Only where the server passes its PATH on at all (CGI; a FastCGI application has its own environment).
+  if (settings.inherit.includes('PATH')) env.PATH ??= fallbackPath;
   for (const name of Object.keys(settings.extra)) env[name] = settings.extra[name]!;
 
   const connection = request.connection;

@@ -40,7 +40,17 @@ export {
 } from './cgi-env.js';
 export { headerVariable, clientCertificateVariables } from './gateway-variables.js';
 export { CgiHeadParser, interpretCgiHead, parseNphStatusLine, type CgiHead, type CgiHeadResult } from './cgi-response.js';
-export { resolveScript, type ScriptFs, type ScriptStat, type ScriptLookup } from './cgi-script-path.js';
+export {
+  resolveScript,
+  findScript,
+  type ScriptFs,
+  type ScriptStat,
+  type ScriptLookup,
+  type ScriptPolicy,
+  type FoundScript,
+} from './cgi-script-path.js';
+export { ScriptNames } from './script-names.js';
+export * as fastcgi from './fastcgi-records.js';
 export {
   resolveInRoot,
   mapUrlPath,

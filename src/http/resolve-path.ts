@@ -22,6 +22,7 @@
  */
 import path from 'node:path';
 import { assertNever } from '../core/component.js';
+import type { ScriptNames } from './script-names.js';
 
 /** Files and directories whose name begins with ".": "ignore" answers 404, "deny" 403, "allow" serves them. */
 export type DotfilesPolicy = 'ignore' | 'deny' | 'allow';
@@ -35,6 +36,8 @@ export interface RootPolicy {
   readonly symlinks: SymlinkPolicy;
   /** Absolute paths of directories never served from, wherever they are. */
   readonly exclude: readonly string[];
+  /** Names of files that run as scripts here, and so are never read as documents (script-names.ts). */
+  readonly scripts?: ScriptNames | undefined;
 }
 
 export interface Refusal {
@@ -152,6 +155,22 @@ export async function resolveInRoot(
   const refused = checkRealPath(mapped, realPath, roots.rootReal, roots.excludeReal, policy);
   if (refused) return refused;
   return { ok: true, fsPath: mapped.fsPath, realPath, directory: mapped.directory };
+}
+
+/**
+ * A file that runs as a script, or holds a script's source compressed, is
+ * never read as a document: not by the name it was asked for, nor by the
+ * name it really has (a symlink "notes.txt" to "index.php"). Called for
+ * every regular file the document root would send, its index files and
+ * precompressed siblings included.
+ */
+export function scriptRefusal(policy: RootPolicy, urlPath: string, realPath: string): Refusal | undefined {
+  const names = policy.scripts;
+  if (!names || names.size === 0) return undefined;
+  if (names.hidden(urlPath.slice(urlPath.lastIndexOf('/') + 1)) || names.hidden(path.basename(realPath))) {
+    return refuse(403, 'the file runs as a script: it is never sent as a document');
+  }
+  return undefined;
 }
 
 /** What a file-system error means for the client: missing (404), forbidden (403), or not ours to explain (undefined). */

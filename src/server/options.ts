@@ -21,7 +21,21 @@ import { resolveInterfaces, type ListenInterface } from './interfaces-option.js'
 import { resolvePoolOptions, resolveWsgiApps } from './wsgi-options.js';
 import type { WsgiOption } from './app-entries.js';
 import { resolvePythonOptions, type PythonOptions, type ResolvedPythonOptions } from './python-options.js';
-import { resolveCgiOptions, type CgiMapping, type CgiOptions, type ResolvedCgiOptions } from '../../components/cgi/options.js';
+import {
+  resolveCgiExtensions,
+  resolveCgiOptions,
+  type CgiExtensions,
+  type CgiMapping,
+  type CgiOptions,
+  type ResolvedCgiExtensions,
+  type ResolvedCgiOptions,
+} from '../../components/cgi/options.js';
+import {
+  resolveFastCgiOptions,
+  type FastCgiMapping,
+  type FastCgiOptions,
+  type ResolvedFastCgiOptions,
+} from '../../components/fastcgi/options.js';
 import { resolveRoot, resolveStaticOptions, type ResolvedStaticOptions, type StaticOptions } from '../../components/static-file/options.js';
 import { resolveCompressOptions, type CompressOptions, type ResolvedCompressOptions } from '../../components/compress-options.js';
 import { middlewareKeys, resolveMiddleware, type MiddlewareOptions, type ResolvedMiddleware } from './middleware-options.js';
@@ -91,6 +105,12 @@ export interface ServerOptions extends MiddlewareOptions {
   readonly cgi?: readonly CgiMapping[] | false;
   /** How CGI scripts run: interpreters, environment, limits. */
   readonly cgiOptions?: CgiOptions;
+  /** Files of the document root run as CGI scripts, by extension: { ".php": true } (see docs/php.md). */
+  readonly cgiExtensions?: CgiExtensions;
+  /** FastCGI applications: files of the document root by extension, or URL prefixes, each at an address or spawned (see docs/php.md). */
+  readonly fastcgi?: readonly FastCgiMapping[];
+  /** How FastCGI applications are talked to: connections, queue, time limits, params. */
+  readonly fastcgiOptions?: FastCgiOptions;
   /** The document root, served at "/" after every other route; none by default (the command: the current directory). */
   readonly root?: string | false;
   /** How the document root is served: index files, listings, dotfiles, symlinks, types, caching. */
@@ -132,6 +152,9 @@ export interface ResolvedOptions {
   /** The Python applications of `wsgi`, and their process pools' settings. */
   readonly python: ResolvedPythonOptions;
   readonly cgi: ResolvedCgiOptions;
+  /** Extension -> interpreter (undefined: the file itself) of the document root's CGI scripts. */
+  readonly cgiExtensions: ResolvedCgiExtensions;
+  readonly fastcgi: ResolvedFastCgiOptions;
   /** Absolute path of the document root, or false. */
   readonly root: string | false;
   readonly static: ResolvedStaticOptions;
@@ -169,6 +192,9 @@ const known = new Set([
   'python',
   'cgi',
   'cgiOptions',
+  'cgiExtensions',
+  'fastcgi',
+  'fastcgiOptions',
   'root',
   'static',
   'compress',
@@ -223,6 +249,21 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   const pool = resolvePoolOptions(options.pool);
   const serveHalfClosed = options.serveHalfClosed ?? false;
   if (typeof serveHalfClosed !== 'boolean') throw new TypeError('boxwire: option "serveHalfClosed" must be true or false');
+  // CGI's DOCUMENT_ROOT is the document root unless said otherwise.
+  const cgi = resolveCgiOptions(
+    options.cgi,
+    root && options.cgiOptions?.documentRoot === undefined ? { ...options.cgiOptions, documentRoot: root } : options.cgiOptions,
+  );
+  const cgiExtensions = resolveCgiExtensions(options.cgiExtensions, cgi.interpreters);
+  if (cgiExtensions.size > 0 && root === false)
+    throw new TypeError('boxwire: option "cgiExtensions" runs scripts of the document root, and "root" is false');
+  const fastcgi = resolveFastCgiOptions(options.fastcgi, options.fastcgiOptions);
+  for (const app of fastcgi.apps) {
+    if (app.extension === undefined) continue;
+    if (root === false)
+      throw new TypeError(`boxwire: option "fastcgi": ${app.extension} runs files of the document root, and "root" is false`);
+    if (cgiExtensions.has(app.extension)) throw new TypeError(`boxwire: ${app.extension} is given to both "cgiExtensions" and "fastcgi"`);
+  }
   return {
     host,
     port,
@@ -245,11 +286,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     wsgi: resolveWsgiApps(options.wsgi),
     pool,
     python: resolvePythonOptions(options.wsgi, options.python, pool),
-    // CGI's DOCUMENT_ROOT is the document root unless said otherwise.
-    cgi: resolveCgiOptions(
-      options.cgi,
-      root && options.cgiOptions?.documentRoot === undefined ? { ...options.cgiOptions, documentRoot: root } : options.cgiOptions,
-    ),
+    cgi,
+    cgiExtensions,
+    fastcgi,
     root,
     static: resolveStaticOptions(options.static),
     compress: resolveCompressOptions(options.compress),

@@ -40,7 +40,13 @@ import { inGivenOrder, wsgiRoute, wsgiRoutes } from '../../components/wsgi/route
 import { PythonPool } from '../../components/wsgi/python-pool.js';
 import { ServerCounters } from '../http/counters.js';
 import { setCensus } from '../core/census.js';
+import type { GaugeSource } from '../core/gauges.js';
 import type { GraphView } from '../http/graph-view.js';
+import { fastCgiRoutes, type FastCgiApplication } from '../../components/fastcgi/routes.js';
+import type { FastCgiPool } from '../../components/fastcgi/pool.js';
+import type { FastCgiSupervisor } from '../../components/fastcgi/supervisor.js';
+import { documentScriptsRoute } from '../../components/gateway/document-scripts.js';
+import { buildFastCgi, documentScripts, gatewayDocumentRoot, sameFastCgi } from './gateways.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import { Introspector } from './introspect.js';
 import { Figures } from './observe.js';
@@ -74,6 +80,8 @@ interface Site {
   readonly documents: StaticSite | undefined;
   /** Its virtual hosts' document roots, if it has any. */
   readonly hosts: VirtualHosts | undefined;
+  /** Its FastCGI applications: a pool each, and the supervisor of those it spawns. */
+  readonly fastcgi: readonly FastCgiApplication[];
   /** The per-connection graph, by name (what the status page draws); unused under a `protocol` of the user's. */
   readonly plan: GraphPlan<ConnectionInfo>;
   readonly protocol: (info: ConnectionInfo) => Component<any>;
@@ -99,6 +107,8 @@ export class BoxwireServer {
   private readonly pools = new Set<WorkerPool | PythonPool>();
   /** Every site's CGI processes: stop() ends what is still running. */
   private readonly cgiGroups = new Set<CgiProcesses>();
+  /** FastCGI pools and supervisors that are running: the site's, and retired ones still finishing. */
+  private readonly fastcgiParts = new Set<FastCgiPool | FastCgiSupervisor>();
   /** Document roots with their caches and directory watches, until closed. */
   private readonly documentRoots = new Set<StaticSite | VirtualHosts>();
   private listening: Promise<readonly BoundAddress[]> | undefined;
@@ -188,6 +198,11 @@ export class BoxwireServer {
     return this.current.cgi;
   }
 
+  /** The FastCGI applications in force: their pools of connections, and the supervisors of those boxwire spawns. */
+  get fastcgi(): readonly FastCgiApplication[] {
+    return this.current.fastcgi;
+  }
+
   /** The document root being served, if any. */
   get site(): StaticSite | undefined {
     return this.current.documents;
@@ -231,6 +246,7 @@ export class BoxwireServer {
         this.introspector.stop();
         void events.shutdown();
         for (const pool of this.pools) void pool.shutdown();
+        for (const part of this.fastcgiParts) void part.shutdown();
         for (const documents of this.documentRoots) documents.close();
         reject(ended.reason === 'failed' ? ended.error : new Error('boxwire: stopped before listening'));
       });
@@ -267,6 +283,8 @@ export class BoxwireServer {
     clearTimeout(late);
     this.introspector.stop();
     for (const group of this.cgiGroups) group.endAll();
+    // FastCGI connections close (nothing is in flight any more) and spawned applications are stopped.
+    await Promise.all([...this.fastcgiParts].map((part) => part.shutdown()));
     // The document roots' directory watches end with the server.
     for (const documents of this.documentRoots) documents.close();
     await this.logger.shutdown();
@@ -319,6 +337,11 @@ export class BoxwireServer {
     if (!site.retired || site.open > 0) return;
     if (site.pool && site.pool !== this.current.pool) site.pool.inboxes.control.send(gracefulShutdown);
     for (const pool of site.python) if (!this.current.python.includes(pool)) pool.inboxes.control.send(gracefulShutdown);
+    for (const application of site.fastcgi) {
+      if (this.current.fastcgi.includes(application)) continue;
+      void application.pool.shutdown();
+      void application.supervisor?.shutdown();
+    }
     if (site.documents && site.documents !== this.current.documents) {
       site.documents.close();
       this.documentRoots.delete(site.documents);
@@ -334,6 +357,28 @@ export class BoxwireServer {
     site.python.forEach((pool, i) => {
       this.startPool(pool, `python ${site.options.python.apps[i]!.prefix}`, 'python3 processes running a Python application');
     });
+    for (const { app, pool, supervisor } of site.fastcgi) {
+      this.startPart(pool, {
+        kind: 'fastcgi',
+        name: app.name,
+        role: `connections to the FastCGI application at ${app.name}`,
+        read: () => ({ ...pool.status }),
+      });
+      if (supervisor) this.startPart(supervisor);
+    }
+  }
+
+  /** Starts a FastCGI pool or supervisor, with its gauge on the status page and /metrics while it runs. */
+  private startPart(part: FastCgiPool | FastCgiSupervisor, gauge?: GaugeSource): void {
+    if (this.fastcgiParts.has(part) || this.graph.state !== 'running') return;
+    this.fastcgiParts.add(part);
+    link(part.outboxes.log, this.logger.inboxes.inbox);
+    const unregister = gauge ? this.counters.gauges.add(gauge) : undefined;
+    part.whenEnded(() => {
+      this.fastcgiParts.delete(part);
+      unregister?.();
+    });
+    part.start();
   }
 
   private startPool(pool: WorkerPool | PythonPool | undefined, name: string, role: string): void {
@@ -372,9 +417,20 @@ export class BoxwireServer {
       route: wsgiRoute(app.prefix, python[i]!, 0, { serverSoftware }, 'python'),
     }));
     const wsgi = inGivenOrder(pool ? wsgiRoutes(o.wsgi, pool, { serverSoftware }) : [], pythonRoutes).map(gateway);
-    // A file in a CGI directory is a program, never a document to show.
-    const staticOptions = { ...o.static, exclude: [...o.static.exclude, ...o.cgi.mappings.map((m) => m.path)] };
-    const sameDocuments = old?.documents && old.options.root === o.root && JSON.stringify(old.options.static) === JSON.stringify(o.static);
+    // The same FastCGI applications keep their connections and processes.
+    const fastcgi = old && sameFastCgi(old.options, o) ? old.fastcgi : buildFastCgi(o, serverSoftware);
+    const scripts = documentScripts(o, cgi, fastcgi, serverSoftware);
+    // A file in a CGI directory is a program, never a document to show; nor is a script of the document root.
+    const staticOptions = {
+      ...o.static,
+      exclude: [...o.static.exclude, ...o.cgi.mappings.map((m) => m.path)],
+      scripts: scripts.names.size > 0 ? scripts.names : undefined,
+    };
+    const sameDocuments =
+      old?.documents &&
+      old.options.root === o.root &&
+      JSON.stringify(old.options.static) === JSON.stringify(o.static) &&
+      JSON.stringify(old.documents.options.scripts?.extensions ?? []) === JSON.stringify(scripts.names.extensions);
     const documents = o.root === false ? undefined : sameDocuments ? old!.documents : new StaticSite(o.root, staticOptions);
     if (documents) this.documentRoots.add(documents);
     const vhosts = o.middleware.vhosts;
@@ -386,7 +442,10 @@ export class BoxwireServer {
       ...builtInRoutes(o, this.figures),
       ...o.routes,
       ...cgiRoutes({ options: o.cgi, processes: cgi, serverSoftware }).map(gateway),
+      ...fastCgiRoutes(fastcgi, gatewayDocumentRoot(o)).map(gateway),
       ...wsgi,
+      // The document root's scripts go just before it: they take only the paths that may name one.
+      ...(documents && scripts.names.size > 0 ? [gateway(documentScriptsRoute(documents, scripts.names, scripts.backends))] : []),
       ...(hosts ? [virtualHostsRoute(hosts)] : documents ? [staticRoute(documents)] : []),
     ]);
     const compress = o.compress;
@@ -419,7 +478,7 @@ export class BoxwireServer {
     }
     const own = o.protocol;
     const protocol = own ? (info: ConnectionInfo) => own(info, o) : (info: ConnectionInfo) => plan.build(info);
-    return { options: o, routes, pool, python, cgi, documents, hosts, plan, protocol, open: 0, retired: false };
+    return { options: o, routes, pool, python, cgi, documents, hosts, fastcgi, plan, protocol, open: 0, retired: false };
   }
 }
 

@@ -40,7 +40,7 @@ function postChunked(path: string, body: Buffer, sizes: readonly number[]): Buff
   ]);
 }
 
-const spoolFiles = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith(`boxwire-cgi-${process.pid}-`));
+const spoolFiles = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith(`boxwire-body-${process.pid}-`));
 
 describe('CGI request bodies', () => {
   const tenMiB = randomBytes(10 * 1024 * 1024);

@@ -1,24 +1,23 @@
 /**
- * The request body on its way to a script's stdin.
+ * The request body on its way to a gateway program (a CGI script's stdin,
+ * a FastCGI application's FCGI_STDIN).
  *
- * A body with a Content-Length streams straight from the socket to stdin,
- * with backpressure both ways: the next chunk is read from the request only
- * once stdin has taken the last, and the parser stops reading the socket
- * while nobody reads the body.
+ * A body with a Content-Length streams straight from the socket to the
+ * program, with backpressure both ways: the next chunk is read from the
+ * request only once the program's side has taken the last, and the parser
+ * stops reading the socket while nobody reads the body.
  *
- * A chunked body has no length, and real CGI programs read exactly
+ * A chunked body has no length, and real programs read exactly
  * CONTENT_LENGTH bytes (CGI.pm, PHP, Python's cgi module), so it is read in
- * full before the script starts, as lighttpd does: kept in memory up to
- * `spillAt` bytes, the rest in an unlinked temporary file, bounded by the
- * server's body limit. Then the script gets CONTENT_LENGTH and the bytes.
- * (Programs that read to end-of-file work either way: stdin is closed after
- * the last byte.)
+ * full before the program starts, as lighttpd and nginx do: kept in memory
+ * up to `spillAt` bytes, the rest in an unlinked temporary file, bounded by
+ * the server's body limit. Then the program gets CONTENT_LENGTH and the
+ * bytes. (Programs that read to end-of-file work either way.)
  */
 import { randomUUID } from 'node:crypto';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ScriptInput } from './spawner.js';
 import type { RequestBody } from '../../src/http/request-body.js';
 
 const readSize = 64 * 1024;
@@ -71,37 +70,8 @@ export class SpooledBody implements AsyncIterable<Uint8Array> {
 
 /** A file only this process can reach: created exclusively, mode 0600, and unlinked at once. */
 async function openTemporary(): Promise<FileHandle> {
-  const path = join(tmpdir(), `boxwire-cgi-${process.pid}-${randomUUID()}`);
+  const path = join(tmpdir(), `boxwire-body-${process.pid}-${randomUUID()}`);
   const file = await open(path, 'wx+', 0o600);
   await unlink(path).catch(() => {});
   return file;
-}
-
-/**
- * Writes `source` to a script's stdin, each chunk once the last has been
- * taken, then closes stdin. Stops early, without error, when stdin closes
- * (the script exited without reading it all, or its run was ended).
- */
-export async function feedStdin(stdin: ScriptInput, source: AsyncIterable<Uint8Array> | undefined): Promise<void> {
-  try {
-    if (!source) return;
-    for await (const chunk of source) {
-      if (!stdin.writable) return;
-      if (!stdin.write(chunk)) await drained(stdin);
-    }
-  } finally {
-    if (stdin.writable) stdin.end();
-  }
-}
-
-function drained(stream: ScriptInput): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-  });
 }

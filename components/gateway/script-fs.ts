@@ -1,5 +1,5 @@
 /**
- * The file system as the CGI script walk sees it, with a short memory.
+ * The file system as the script walk (cgi-script-path.ts) sees it, with a short memory.
  *
  * Every request walks its path (a stat per segment, a realpath at the end).
  * Through the thread pool that is several round trips per request; on a
@@ -68,3 +68,6 @@ export class CachedScriptFs implements ScriptFs {
     return value;
   }
 }
+
+/** Script lookups, shared by every gateway handler of the process: a short memory of the disk. */
+export const scriptFs = new CachedScriptFs();
