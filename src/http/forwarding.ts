@@ -1,0 +1,283 @@
+/**
+ * What a reverse proxy changes in the messages it forwards, and what a
+ * server behind a proxy believes of them, decided in one place:
+ *
+ * - hop-by-hop fields (RFC 9110 §7.6.1), and every field the Connection
+ *   field names, belong to one connection and are removed both ways;
+ * - Via (RFC 9110 §7.6.3) records each hop a message took;
+ * - X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239) tell the server
+ *   behind us who the client was. They are appended to only when the
+ *   request came from a proxy we trust; otherwise whatever the client put
+ *   in them is replaced, so that nobody can name their own address;
+ * - `resolveForwardedClient` reads them back, on the other side: the client
+ *   is the rightmost address that is not a trusted proxy.
+ *
+ * Pure: headers in, headers out.
+ */
+import type { ConnectionInfo } from '../core/connection-info.js';
+import { HeaderMap, listElements } from './headers.js';
+import { inRange, parseIp, type IpRange } from './ip-address.js';
+import type { HttpRequest, HttpVersion } from './messages.js';
+import { tokenChars } from './grammar.js';
+import { removeDotSegments } from './target.js';
+
+/**
+ * Hop-by-hop fields: RFC 9110 §7.6.1's, and the two of RFC 2616 §13.5.1
+ * that are a proxy's own business (credentials for us, a challenge from a
+ * proxy behind us), never the next hop's.
+ */
+export const proxyHopByHop: ReadonlySet<string> = new Set([
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
+
+/** The fields of a message minus the hop-by-hop ones, those its Connection field names, and `drop` (lower-case names). */
+export function endToEndFields(headers: HeaderMap, drop: ReadonlySet<string>): HeaderMap {
+  const connection = headers.get('connection');
+  const named = connection === undefined ? undefined : new Set(listElements(connection.toLowerCase()));
+  const out = new HeaderMap();
+  headers.forEach((value, name, key) => {
+    if (proxyHopByHop.has(key) || drop.has(key) || named?.has(key)) return;
+    out.append(name, value);
+  });
+  return out;
+}
+
+/** Appends a hop to Via (RFC 9110 §7.6.3): the version of the message as received, and our pseudonym. */
+export function appendVia(headers: HeaderMap, received: HttpVersion, pseudonym: string): void {
+  const hop = `${received === 'HTTP/1.0' ? '1.0' : '1.1'} ${pseudonym}`;
+  const prior = headers.get('via');
+  headers.set('Via', prior === undefined ? hop : `${prior}, ${hop}`);
+}
+
+export interface ForwardingOptions {
+  /** Set X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host. */
+  readonly xForwarded: boolean;
+  /** Set Forwarded (RFC 7239). */
+  readonly forwarded: boolean;
+}
+
+/**
+ * Sets the forwarding fields on `headers` (the upstream request's) for a
+ * request as it reached us. The hop we record is the connection's real
+ * peer. When a trusted proxy stands before us (the trusted-proxy stage
+ * resolved the client and kept the real peer as `connection.peer`), the
+ * fields it sent are kept and our hop appended; otherwise they are
+ * replaced, whatever the client put in them.
+ */
+export function setForwardingFields(headers: HeaderMap, request: HttpRequest, options: ForwardingOptions): void {
+  const connection = request.connection;
+  const peer: ConnectionInfo = connection.peer ?? connection;
+  const trusted = connection.peer !== undefined;
+  // The scheme and host this hop was asked for: what the peer itself used.
+  const scheme = peer.secure ? 'https' : 'http';
+  const host = request.headers.get('host') ?? hostWithPort(request.host, request.hostPort);
+  if (options.xForwarded) {
+    const prior = trusted ? request.headers.get('x-forwarded-for') : undefined;
+    headers.set('X-Forwarded-For', prior ? `${prior}, ${peer.remoteAddress}` : peer.remoteAddress);
+    const proto = trusted ? request.headers.get('x-forwarded-proto') : undefined;
+    headers.set('X-Forwarded-Proto', proto ?? scheme);
+    const forwardedHost = trusted ? request.headers.get('x-forwarded-host') : undefined;
+    if (forwardedHost !== undefined) headers.set('X-Forwarded-Host', forwardedHost);
+    else if (host) headers.set('X-Forwarded-Host', host);
+    else headers.delete('x-forwarded-host');
+  } else {
+    // Not ours to set: and never the client's to pass on either, unless a trusted proxy set them.
+    if (!trusted) for (const name of ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']) headers.delete(name);
+  }
+  if (options.forwarded) {
+    const element = [`for=${forwardedNode(peer.remoteAddress, undefined)}`];
+    if (host) element.push(`host=${forwardedValue(host)}`);
+    element.push(`proto=${scheme}`);
+    const prior = trusted ? request.headers.get('forwarded') : undefined;
+    headers.set('Forwarded', prior ? `${prior}, ${element.join(';')}` : element.join(';'));
+  } else if (!trusted) headers.delete('forwarded');
+}
+
+/** host[:port], an IPv6 literal already in brackets; '' when there is no host. */
+function hostWithPort(host: string, port: number | undefined): string {
+  if (!host) return '';
+  return port === undefined ? host : `${host}:${port}`;
+}
+
+const tokenPattern = new RegExp(`^[${tokenChars}]+$`);
+
+/** A Forwarded value (RFC 7239 §4): a token as it is, anything else quoted. */
+function forwardedValue(value: string): string {
+  return tokenPattern.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** A node (RFC 7239 §6): an IPv6 address in brackets, and quoted, as ':' and '[' are not token characters. */
+export function forwardedNode(address: string, port: number | undefined): string {
+  const name = address.includes(':') ? `[${address}]` : address;
+  return forwardedValue(port === undefined ? name : `${name}:${port}`);
+}
+
+/** One hop named by a forwarding field: an address (and port, if given), or something that is not an address. */
+export type ForwardedHop =
+  | { readonly address: string; readonly port: number | undefined; readonly proto: string | undefined }
+  | { readonly address: undefined };
+
+/** The hops of X-Forwarded-For, leftmost (the furthest) first; X-Forwarded-Proto's entries matched to them where they line up. */
+export function xForwardedHops(headers: HeaderMap): ForwardedHop[] {
+  const entries = listElements(headers.get('x-forwarded-for'));
+  const protos = listElements(headers.get('x-forwarded-proto')).map((p) => p.toLowerCase());
+  return entries.map((entry, i) => {
+    const node = parseNode(entry);
+    if (!node) return { address: undefined };
+    // One proto for the whole chain (what most proxies send), or one per hop.
+    const proto = protos.length === 1 ? protos[0] : protos.length === entries.length ? protos[i] : undefined;
+    return { ...node, proto };
+  });
+}
+
+/** The hops of Forwarded (RFC 7239 §4), leftmost first: each element's for= and proto=. */
+export function forwardedHops(headers: HeaderMap): ForwardedHop[] {
+  return listElements(headers.get('forwarded')).map((element) => {
+    let node: { address: string; port: number | undefined } | undefined;
+    let proto: string | undefined;
+    for (const pair of splitQuoted(element, ';')) {
+      const eq = pair.indexOf('=');
+      if (eq < 0) continue;
+      const name = pair.slice(0, eq).trim().toLowerCase();
+      const value = unquote(pair.slice(eq + 1).trim());
+      if (name === 'for') node = parseNode(value);
+      else if (name === 'proto') proto = value.toLowerCase();
+    }
+    return node ? { ...node, proto } : { address: undefined };
+  });
+}
+
+/**
+ * An address as forwarding fields write it: "192.0.2.1", "192.0.2.1:4711",
+ * "2001:db8::1", "[2001:db8::1]", "[2001:db8::1]:4711". "unknown" and
+ * obfuscated identifiers (RFC 7239 §6.3) are not addresses.
+ */
+function parseNode(text: string): { address: string; port: number | undefined } | undefined {
+  let host = text;
+  let port: number | undefined;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0) return undefined;
+    host = text.slice(1, close);
+    const after = text.slice(close + 1);
+    if (after !== '') {
+      if (!/^:\d{1,5}$/.test(after)) return undefined;
+      port = Number(after.slice(1));
+    }
+  } else if (text.indexOf(':') === text.lastIndexOf(':') && text.includes(':')) {
+    // One colon: IPv4 with a port. (More than one: a bare IPv6 address.)
+    const colon = text.indexOf(':');
+    host = text.slice(0, colon);
+    if (!/^\d{1,5}$/.test(text.slice(colon + 1))) return undefined;
+    port = Number(text.slice(colon + 1));
+  }
+  if (port !== undefined && port > 65535) return undefined;
+  const ip = parseIp(host);
+  if (!ip) return undefined;
+  return { address: host.toLowerCase(), port };
+}
+
+function splitQuoted(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted && c === '\\' && i + 1 < text.length) {
+      current += c + text[++i]!;
+      continue;
+    }
+    if (c === '"') quoted = !quoted;
+    if (c === separator && !quoted) {
+      parts.push(current);
+      current = '';
+    } else current += c;
+  }
+  parts.push(current);
+  return parts;
+}
+
+function unquote(value: string): string {
+  if (value.length < 2 || !value.startsWith('"') || !value.endsWith('"')) return value;
+  return value.slice(1, -1).replace(/\\(.)/g, '$1');
+}
+
+export interface ResolvedClient {
+  readonly address: string;
+  readonly port: number;
+  /** The scheme the client used, when the fields say (http or https). */
+  readonly secure: boolean | undefined;
+}
+
+/**
+ * The client behind trusted proxies: walking the hops from the right (the
+ * nearest), every hop that is a trusted proxy is passed over; the first that
+ * is not is the client. Hops a trusted proxy wrote are believed; nothing
+ * left of the client is, as the client could have written it. When every
+ * hop is trusted, the leftmost is the client. A hop that is not an address
+ * ("unknown", garbage) ends the walk: the client is then the last address
+ * passed, or undefined when there is none (the connection's own stands).
+ */
+export function resolveForwardedClient(hops: readonly ForwardedHop[], trusted: (address: string) => boolean): ResolvedClient | undefined {
+  let found: ResolvedClient | undefined;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i]!;
+    if (hop.address === undefined) break;
+    const proto = hop.proto === 'https' ? true : hop.proto === 'http' ? false : undefined;
+    found = { address: hop.address, port: hop.port ?? 0, secure: proto };
+    if (!trusted(hop.address)) break;
+  }
+  return found;
+}
+
+/** Whether an address (text) is in any of the ranges. */
+export function inRanges(address: string, ranges: readonly IpRange[]): boolean {
+  const ip = parseIp(address);
+  if (!ip) return false;
+  for (const range of ranges) if (inRange(ip, range)) return true;
+  return false;
+}
+
+/**
+ * The request-target to send upstream: the path under the route's mount,
+ * put under the upstream URL's `base` path, and the query as sent. The path
+ * is the one the client sent (its own percent-encoding kept), when it is
+ * already in normal form, so the upstream sees exactly what was asked;
+ * otherwise (dot segments, repeated slashes) the normalised path the route
+ * matched is encoded again, so the upstream can never be asked for a path
+ * outside `base` that we did not route. `keepPrefix` keeps the mount.
+ */
+export function upstreamTarget(request: HttpRequest, base: string, keepPrefix: boolean): string {
+  const mount = keepPrefix ? '' : (request.mount ?? '');
+  let rest: string;
+  if (removeDotSegments(request.rawPath) === request.rawPath && request.rawPath.startsWith(mount) && decodesTo(request.rawPath, request.path)) {
+    rest = request.rawPath.slice(mount.length);
+  } else rest = encodePath(request.path.slice(mount.length));
+  const path = rest === '' ? base || '/' : `${base.endsWith('/') ? base.slice(0, -1) : base}${rest.startsWith('/') ? rest : `/${rest}`}`;
+  return request.query ? `${path}?${request.query}` : path;
+}
+
+/** Whether the raw path is the decoded one as it was sent (so its mount is the same number of characters in both). */
+function decodesTo(raw: string, decoded: string): boolean {
+  if (!raw.includes('%')) return raw === decoded;
+  try {
+    return decodeURIComponent(raw) === decoded;
+  } catch {
+    return false;
+  }
+}
+
+/** A decoded path encoded again: each segment's characters outside pchar (RFC 3986 §3.3) percent-encoded. */
+function encodePath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/%(?:3A|40|21|24|26|27|28|29|2A|2B|2C|3B|3D)/gi, decodeURIComponent))
+    .join('/');
+}
