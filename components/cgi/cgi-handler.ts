@@ -27,7 +27,7 @@ import { errorResponse, requestLine, respond, type HttpRequest, type HttpRespons
 import { parseTarget } from '../../src/http/target.js';
 import { HttpHandler, handlerBoxes } from '../http-handler.js';
 import { commandFor, type ResolvedCgiMapping, type ResolvedCgiOptions } from './options.js';
-import { OutputBody } from './output-body.js';
+import { OutputBody } from '../output-body.js';
 import type { CgiProcesses, Lease } from './processes.js';
 import type { ScriptChild } from './spawner.js';
 import { SpooledBody, feedStdin } from './request-input.js';

@@ -281,3 +281,53 @@ function encodePath(path: string): string {
     .map((segment) => encodeURIComponent(segment).replace(/%(?:3A|40|21|24|26|27|28|29|2A|2B|2C|3B|3D)/gi, decodeURIComponent))
     .join('/');
 }
+
+/** What the upstream request says besides the client's fields. */
+export interface UpstreamHead {
+  /** The request-target (upstreamTarget). */
+  readonly target: string;
+  /** The Host to send. */
+  readonly host: string;
+  /** Our pseudonym in Via; false for none. */
+  readonly via: string | false;
+  readonly forwarding: ForwardingOptions;
+  /** The body's framing upstream: its length, chunked, or none. */
+  readonly framing: number | 'chunked' | undefined;
+}
+
+/** Fields of the client's request that the upstream request sets itself. */
+const setUpstream: ReadonlySet<string> = new Set(['host', 'content-length']);
+
+/**
+ * The head of the request sent upstream, as text: the method and target,
+ * Host, the client's end-to-end fields, the forwarding fields and Via, the
+ * body's framing. Always HTTP/1.1, whatever the client spoke (RFC 9110
+ * §7.6: each hop speaks its own version). The client's fields passed the
+ * request parser's checks, and what is added here is ours, so the head
+ * needs no further checking to be safe to write.
+ */
+export function upstreamRequestHead(request: HttpRequest, head: UpstreamHead): string {
+  const fields = endToEndFields(request.headers, setUpstream);
+  setForwardingFields(fields, request, head.forwarding);
+  if (head.via !== false) appendVia(fields, request.version, head.via);
+  // RFC 9110 §10.1.4: trailers are passed on, so a client that takes them may say so upstream, with TE as a connection option.
+  const te = request.headers.get('te');
+  const trailers = te !== undefined && listElements(te.toLowerCase()).some((t) => t === 'trailers' || t.startsWith('trailers;'));
+  let text = `${request.method} ${head.target} HTTP/1.1\r\nHost: ${head.host}\r\n`;
+  fields.forEach((value, name) => {
+    text += `${name}: ${value}\r\n`;
+  });
+  if (trailers) text += 'TE: trailers\r\nConnection: TE\r\n';
+  if (head.framing === 'chunked') text += 'Transfer-Encoding: chunked\r\n';
+  else if (head.framing !== undefined) text += `Content-Length: ${head.framing}\r\n`;
+  return `${text}\r\n`;
+}
+
+/** The fields of an upstream response as the client gets them: end-to-end ones only, and our hop in Via. */
+export function downstreamResponseFields(headers: HeaderMap, version: HttpVersion, via: string | false): HeaderMap {
+  const fields = endToEndFields(headers, noneDropped);
+  if (via !== false) appendVia(fields, version, via);
+  return fields;
+}
+
+const noneDropped: ReadonlySet<string> = new Set();

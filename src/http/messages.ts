@@ -138,6 +138,12 @@ export interface HttpResponse {
    * as it is, and closes the connection after it. `status` is for the logs.
    */
   readonly raw?: boolean;
+  /**
+   * Trailer fields, asked for once the body has ended (a proxied chunked
+   * response's, say): written in the last chunk of a chunked response
+   * (RFC 9112 §7.1.2), dropped when the response is not chunked.
+   */
+  readonly trailers?: () => HeaderMap | undefined;
 }
 
 /** From a handler: serve this request again, through the router (CGI's local Location). */

@@ -80,9 +80,11 @@ export function parseResponseHead(text: string, context: ResponseHeadContext): R
       if (stop < 0) stop = text.length;
       if (++count > context.maxHeaders) return bad(`more than ${context.maxHeaders} header fields`);
       const field = splitFieldLine(text, start, stop);
+      // The server's spelling of the name is kept, for the client.
+      const name = typeof field === 'string' ? '' : text.slice(start, start + field.name.length);
       start = stop + 2;
       if (typeof field === 'string') return bad(fieldProblems[field]);
-      headers.appendLower(field.name, field.value);
+      headers.append(name, field.value);
       if (field.name === 'content-length') (contentLength ??= []).push(field.value);
       else if (field.name === 'transfer-encoding') (transferEncoding ??= []).push(field.value);
       else if (field.name === 'connection') connection = connection === undefined ? field.value : `${connection}, ${field.value}`;

@@ -23,6 +23,8 @@ import { resolvePythonOptions, type PythonOptions, type ResolvedPythonOptions } 
 import { resolveCgiOptions, type CgiMapping, type CgiOptions, type ResolvedCgiOptions } from '../../components/cgi/options.js';
 import { resolveRoot, resolveStaticOptions, type ResolvedStaticOptions, type StaticOptions } from '../../components/static-file/options.js';
 import { resolveCompressOptions, type CompressOptions, type ResolvedCompressOptions } from '../../components/compress-options.js';
+import { resolveProxyList, type ProxyOption, type ResolvedProxyOptions } from '../../components/proxy/options.js';
+import { resolveTrustProxy, type ResolvedTrustProxy, type TrustProxyOption } from '../../components/trust-proxy.js';
 
 export interface Limits extends ParserLimits {
   /** Open connections at most; more are answered 503 and closed. */
@@ -86,6 +88,10 @@ export interface ServerOptions {
   readonly static?: StaticOptions;
   /** Compress responses on the fly (a stage after the router): true, or options. Default false. */
   readonly compress?: boolean | CompressOptions;
+  /** URL prefixes passed on to upstream HTTP servers: "PREFIX=URL[,URL...]" or { prefix, to, ... } (docs/proxy.md). */
+  readonly proxy?: readonly ProxyOption[];
+  /** Proxies in front whose forwarding fields name the client: CIDR ranges, "loopback" (docs/proxy.md). */
+  readonly trustProxy?: TrustProxyOption;
 }
 
 export interface ResolvedOptions {
@@ -116,6 +122,8 @@ export interface ResolvedOptions {
   readonly root: string | false;
   readonly static: ResolvedStaticOptions;
   readonly compress: ResolvedCompressOptions | false;
+  readonly proxy: readonly ResolvedProxyOptions[];
+  readonly trustProxy: ResolvedTrustProxy | false;
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
@@ -147,6 +155,8 @@ const known = new Set([
   'root',
   'static',
   'compress',
+  'proxy',
+  'trustProxy',
 ]);
 
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
@@ -216,6 +226,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     root,
     static: resolveStaticOptions(options.static),
     compress: resolveCompressOptions(options.compress),
+    proxy: resolveProxyList(options.proxy),
+    trustProxy: resolveTrustProxy(options.trustProxy),
   };
 }
 

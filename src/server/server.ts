@@ -35,6 +35,8 @@ import { StaticSite, staticRoute } from '../../components/static-file/index.js';
 import { Compress } from '../../components/compress.js';
 import { inGivenOrder, wsgiRoute, wsgiRoutes } from '../../components/wsgi/routes.js';
 import { PythonPool, type PythonPoolState } from '../../components/wsgi/python-pool.js';
+import { Proxy } from '../../components/proxy/proxy.js';
+import { trustProxyStage } from '../../components/trust-proxy.js';
 import { ServerCounters } from '../http/counters.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 
@@ -65,6 +67,8 @@ interface Site {
   readonly cgi: CgiProcesses;
   /** Its document root, if it serves one. */
   readonly documents: StaticSite | undefined;
+  /** Its proxied prefixes, with their upstream pools. */
+  readonly proxies: readonly Proxy[];
   /** The per-connection graph, by name (what the status page draws); unused under a `protocol` of the user's. */
   readonly plan: GraphPlan<ConnectionInfo>;
   readonly protocol: (info: ConnectionInfo) => Component<any>;
@@ -87,6 +91,8 @@ export class BoxwireServer {
   private readonly cgiGroups = new Set<CgiProcesses>();
   /** Document roots with their caches and directory watches, until closed. */
   private readonly documentRoots = new Set<StaticSite>();
+  /** Every site's proxies, until closed. */
+  private readonly proxies = new Set<Proxy>();
   private listening: Promise<readonly BoundAddress[]> | undefined;
   private stopping: Promise<void> | undefined;
   /** Where the server was told to listen, as given: a reload that does not say keeps it. */
@@ -115,6 +121,13 @@ export class BoxwireServer {
     this.counters.gauge('wsgi', (): Record<string, number> => {
       const state = this.current.pool?.status;
       return state ? { threads: state.threads, busy: state.busy, idle: state.idle, queued: state.queued } : {};
+    });
+    this.counters.gauge('proxy', (): Record<string, number> => {
+      const proxies = this.current.proxies;
+      if (proxies.length === 0) return {};
+      const total = { upstreams: 0, down: 0, open: 0, idle: 0, queued: 0, inFlight: 0 };
+      for (const proxy of proxies) for (const [key, value] of Object.entries(proxy.status)) total[key as keyof typeof total] += value;
+      return total;
     });
     this.counters.gauge('python', (): Record<string, number> => {
       const pools = this.current.python;
@@ -195,6 +208,7 @@ export class BoxwireServer {
         void events.shutdown();
         for (const pool of this.pools) void pool.shutdown();
         for (const documents of this.documentRoots) documents.close();
+        for (const proxy of this.proxies) proxy.close();
         reject(ended.reason === 'failed' ? ended.error : new Error('boxwire: stopped before listening'));
       });
       this.graph.start();
@@ -228,8 +242,9 @@ export class BoxwireServer {
     await Promise.all([...this.pools].map((pool) => (pool.inboxes.control.send(gracefulShutdown), pool.done)));
     clearTimeout(late);
     for (const group of this.cgiGroups) group.endAll();
-    // The document roots' directory watches end with the server.
+    // The document roots' directory watches end with the server, and so do the proxies' pools and health checks.
     for (const documents of this.documentRoots) documents.close();
+    for (const proxy of this.proxies) proxy.close();
     await this.logger.shutdown();
     await this.graph.done;
   }
@@ -278,6 +293,11 @@ export class BoxwireServer {
     if (!site.retired || site.open > 0) return;
     if (site.pool && site.pool !== this.current.pool) site.pool.inboxes.control.send(gracefulShutdown);
     for (const pool of site.python) if (!this.current.python.includes(pool)) pool.inboxes.control.send(gracefulShutdown);
+    for (const proxy of site.proxies) {
+      if (this.current.proxies.includes(proxy)) continue;
+      proxy.close();
+      this.proxies.delete(proxy);
+    }
     if (site.documents && site.documents !== this.current.documents) {
       site.documents.close();
       this.documentRoots.delete(site.documents);
@@ -285,6 +305,7 @@ export class BoxwireServer {
   }
 
   private startPools(site: Site): void {
+    if (this.graph.state === 'running') for (const proxy of site.proxies) proxy.start();
     this.startPool(site.pool);
     for (const pool of site.python) this.startPool(pool);
   }
@@ -320,10 +341,17 @@ export class BoxwireServer {
     const sameDocuments = old?.documents && old.options.root === o.root && JSON.stringify(old.options.static) === JSON.stringify(o.static);
     const documents = o.root === false ? undefined : sameDocuments ? old!.documents : new StaticSite(o.root, staticOptions);
     if (documents) this.documentRoots.add(documents);
+    // A proxied prefix whose options did not change keeps its pools (and their warm connections).
+    const proxies = o.proxy.map((options) => {
+      const same = old?.proxies.find((p) => JSON.stringify(p.options) === JSON.stringify(options));
+      return same ?? new Proxy(options, (record) => this.logger.inboxes.inbox.send(record));
+    });
+    for (const proxy of proxies) this.proxies.add(proxy);
     // Built-in routes, then the user's, then the CGI and WSGI prefixes; the document root is the catch-all, last.
     const routes = new RouteTable([
       ...builtInRoutes(o, this.counters),
       ...o.routes,
+      ...proxies.map((proxy) => proxy.route()),
       ...cgiRoutes({ options: o.cgi, processes: cgi, serverSoftware }),
       ...wsgi,
       ...(documents ? [staticRoute(documents)] : []),
@@ -339,7 +367,8 @@ export class BoxwireServer {
       server: o.serverHeader,
       accessLog: o.accessLog,
       errorPages: o.errorPages,
-      before: o.before,
+      // Trusted-proxy resolution goes first: every stage after it sees the client's address.
+      before: o.trustProxy ? [trustProxyStage(o.trustProxy), ...o.before] : o.before,
       after,
       counters: this.counters,
     });
@@ -354,7 +383,7 @@ export class BoxwireServer {
     }
     const own = o.protocol;
     const protocol = own ? (info: ConnectionInfo) => own(info, o) : (info: ConnectionInfo) => plan.build(info);
-    return { options: o, routes, pool, python, cgi, documents, plan, protocol, open: 0, retired: false };
+    return { options: o, routes, pool, python, cgi, documents, proxies, plan, protocol, open: 0, retired: false };
   }
 }
 

@@ -137,7 +137,7 @@ describe('PROXY protocol v2', () => {
         destination: { address: '10.0.0.1', port: 8443, family: 'IPv4' },
       },
     });
-    const header = (result as { header: { tlvs: { type: number; value: Uint8Array }[] } }).header;
+    const header = (result as unknown as { header: { tlvs: { type: number; value: Uint8Array }[] } }).header;
     expect(header.tlvs.map((t) => [t.type, Buffer.from(t.value).toString()])).toEqual([[2, 'example.com']]);
     expect(Buffer.from((result as { rest: Uint8Array }).rest)).toEqual(after);
   });

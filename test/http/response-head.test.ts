@@ -51,13 +51,13 @@ describe('upstream response heads', () => {
     expect((result as { rest: Buffer }).rest.toString('latin1')).toBe(rest);
   });
 
-  it('keeps the fields in order, names lower-cased, repeats kept', () => {
+  it('keeps the fields in order, as the server spelled them, repeats kept', () => {
     const result = read('HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nX-Thing:  v  \r\nset-cookie: b=2\r\nContent-Length: 0\r\n\r\n');
     expect(result?.ok && [...result.head.headers]).toEqual([
-      ['set-cookie', 'a=1'],
-      ['x-thing', 'v'],
+      ['Set-Cookie', 'a=1'],
+      ['X-Thing', 'v'],
       ['set-cookie', 'b=2'],
-      ['content-length', '0'],
+      ['Content-Length', '0'],
     ]);
   });
 

@@ -1,9 +1,11 @@
 /**
- * A script's output as a response body: a StreamBody the responder pulls at
- * the socket's pace. The handler pushes what the script writes; once more
- * than `highWater` bytes wait, `push` says so and the handler pauses the
- * script's stdout (the pipe fills, and the script blocks in write): a slow
- * client costs a few buffers, never the whole output.
+ * Output pushed by a source as a response body: a StreamBody the responder
+ * pulls at the socket's pace. The handler pushes what its source gives (a
+ * CGI script's stdout, an upstream server's response); once more than
+ * `highWater` bytes wait, `push` says so and the handler pauses the source
+ * (a script's pipe fills and it blocks in write; an upstream socket stops
+ * being read, and its TCP window closes): a slow client costs a few
+ * buffers, never the whole output.
  *
  * The hooks tell the handler what the consumer does: it wants more (resume
  * the pipe), it has read everything (the body is done), or it has given up
