@@ -42,7 +42,7 @@ import { ResponseHeadReader, type ResponseFraming, type ResponseHead } from '../
 import type { RequestBody } from '../../src/http/request-body.js';
 import { OutputBody } from '../output-body.js';
 import type { Cancellable, HandlerCall } from '../request-router.js';
-import type { Proxy } from './proxy.js';
+import type { ResolvedProxyOptions } from './options.js';
 import type { Upstream, Waiter } from './upstream.js';
 import type { ConnectionUser, UpstreamConnection } from './upstream-connection.js';
 
@@ -55,6 +55,12 @@ const maxInterim = 8;
 const crlf = Buffer.from('\r\n');
 /** The body of a response that has none, but whose declared length must reach the client (HEAD): a stream with nothing in it. */
 const emptyStream: StreamBody = { async *[Symbol.asyncIterator]() {} };
+
+/** What an exchange needs of its Proxy: the options, and an upstream to go to. */
+export interface UpstreamGroup {
+  readonly options: ResolvedProxyOptions;
+  choose(avoid?: Upstream): Upstream;
+}
 
 type Phase =
   | 'waiting' // for a connection from the pool
@@ -102,7 +108,7 @@ export class ProxyExchange implements Cancellable, ConnectionUser, Waiter {
   constructor(
     private readonly request: HttpRequest,
     private readonly call: HandlerCall,
-    private readonly proxy: Proxy,
+    private readonly proxy: UpstreamGroup,
   ) {
     if (request.method === 'CONNECT') {
       this.answer(errorResponse(request, 501, { error: 'CONNECT is not proxied' }));

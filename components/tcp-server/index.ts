@@ -1,6 +1,7 @@
 /**
- * The TCP server: listens on every interface it is given (IPv4, IPv6, TLS)
- * and, for each accepted connection, builds a fresh protocol graph from a
+ * The TCP server: listens on every interface it is given (IPv4, IPv6, TLS,
+ * sockets passed in by descriptor, as systemd does) and, for each accepted
+ * connection, builds a fresh protocol graph from a
  * factory, as Kamaelia's ServerCore(protocol=...) did. Each connection is a
  * socket component and a protocol component linked both ways: the socket's
  * bytes go to the protocol's inbox, the protocol's outbox is written to the
@@ -8,6 +9,13 @@
  * and, when the protocol has them, `flow` and `writable` carry backpressure
  * and `log` joins the server's log. One connection failing never touches
  * another.
+ *
+ * An interface with `proxyProtocol` sits behind a TCP load balancer: every
+ * connection must begin with a PROXY protocol header (proxy-header.ts),
+ * read before anything is built for it, within `proxyHeaderTimeout`; it
+ * gives the connection's addresses, and TLS (when the interface has it)
+ * starts after it. A connection without a well-formed header is closed, and
+ * logged.
  *
  * Shutdown: a graceful `shutdown` closes the listeners and passes the graceful
  * request to every connection's protocol, which finishes its work and ends;
@@ -21,7 +29,9 @@ import { Component, boxes } from '../../src/core/component.js';
 import { logRecord, type LogRecord } from '../../src/core/log.js';
 import { linkByPosition } from '../../src/core/link.js';
 import { gracefulShutdown, type Lifecycle } from '../../src/core/signals.js';
+import type { ProxyHeader } from '../../src/http/proxy-protocol.js';
 import { TcpConnection, type ConnectionInfo, type TcpConnectionOptions } from './connection.js';
+import { readProxyHeader } from './proxy-header.js';
 
 export * from './connection.js';
 
@@ -31,6 +41,10 @@ export interface Interface {
   readonly port: number;
   /** TLS material; present means this interface speaks TLS. */
   readonly tls?: TlsOptions;
+  /** Every connection begins with a PROXY protocol header (v1 or v2), required; TLS, if any, after it. */
+  readonly proxyProtocol?: boolean;
+  /** Listen on this already listening descriptor (a socket passed by systemd), instead of `host` and `port`. */
+  readonly fd?: number;
 }
 
 export interface BoundAddress {
@@ -38,6 +52,8 @@ export interface BoundAddress {
   readonly port: number;
   readonly family: 'IPv4' | 'IPv6';
   readonly secure: boolean;
+  /** Connections begin with a PROXY protocol header. */
+  readonly proxyProtocol?: boolean;
 }
 
 export type ServerEvent =
@@ -57,6 +73,8 @@ export interface TcpServerOptions extends TcpConnectionOptions {
   readonly refusal?: string | Uint8Array;
   /** The listen backlog. */
   readonly backlog?: number;
+  /** Milliseconds a connection on a PROXY protocol interface has to send its header (default 5000). */
+  readonly proxyHeaderTimeout?: number;
 }
 
 /** Asks every open connection to finish what it is doing and close (the listeners stay open). */
@@ -88,6 +106,8 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
   private open = 0;
   private draining = false;
   private bound: BoundAddress[] = [];
+  /** Sockets on PROXY protocol interfaces whose header is still awaited (or whose TLS handshake runs after it). */
+  private readonly relaying = new Set<Socket>();
   /** Connections accepted and refused since start. */
   accepted = 0;
   refused = 0;
@@ -117,7 +137,8 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
       this.send('events', { type: 'listening', addresses: this.bound });
       for (const address of this.bound) {
         const host = address.family === 'IPv6' ? `[${address.host}]` : address.host;
-        this.send('log', logRecord('server', 'info', `listening on ${host}:${address.port}${address.secure ? ' (TLS)' : ''}`));
+        const notes = [address.proxyProtocol ? 'PROXY protocol' : '', address.secure ? 'TLS' : ''].filter(Boolean).join(', ');
+        this.send('log', logRecord('server', 'info', `listening on ${host}:${address.port}${notes ? ` (${notes})` : ''}`));
       }
     });
   }
@@ -126,6 +147,8 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     if (message.type === 'shutdown' && message.graceful) {
       this.draining = true;
       this.closeListeners();
+      // A connection still sending its PROXY header has not started anything to finish.
+      for (const socket of this.relaying) socket.destroy();
       for (const connection of this.openConnections()) connection.protocol.inboxes.control!.send(gracefulShutdown);
       this.finishIfDrained();
       return;
@@ -135,50 +158,104 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
 
   private listenOn(spec: Interface): Promise<BoundAddress> {
     const options = { allowHalfOpen: true, noDelay: true };
-    const server = spec.tls ? tls.createServer({ ...options, ...spec.tls }) : net.createServer(options);
-    this.servers.push(server);
+    // Behind a PROXY protocol relay, TLS starts after the header: the listener is plain, and a TLS
+    // server that listens nowhere takes each socket once its header is read (relayed, below).
+    const server = spec.tls && !spec.proxyProtocol ? tls.createServer({ ...options, ...spec.tls }) : net.createServer(options);
+    const secure = spec.tls ? (spec.proxyProtocol ? tls.createServer({ ...options, ...spec.tls }) : (server as tls.Server)) : undefined;
     this.own(() => server.close());
-    if (spec.tls) {
-      this.listen(server, 'secureConnection', (socket: Socket) => this.accept(socket));
-      this.listen(server, 'tlsClientError', (error: Error, socket: Socket) => {
+    this.servers.push(server);
+    /** What relayed connections waiting for their TLS handshake said in their headers, by peer. */
+    const relayed = new Map<string, ProxyHeader>();
+    if (secure) {
+      this.listen(secure, 'secureConnection', (socket: Socket) => {
+        const key = peerKey(socket);
+        const header = relayed.get(key);
+        relayed.delete(key);
+        this.accept(socket, header);
+      });
+      this.listen(secure, 'tlsClientError', (error: Error, socket: Socket) => {
+        relayed.delete(peerKey(socket));
         const from = socket.remoteAddress ?? 'unknown peer';
         this.send('log', logRecord('errors', 'warn', `TLS handshake with ${from} failed: ${error.message}`));
       });
-    } else {
+    }
+    if (spec.proxyProtocol) {
+      this.listen(server, 'connection', (socket: Socket) =>
+        this.relay(socket, (header) => {
+          if (!secure) return this.accept(socket, header);
+          relayed.set(peerKey(socket), header);
+          socket.once('close', () => relayed.delete(peerKey(socket)));
+          secure.emit('connection', socket);
+        }),
+      );
+    } else if (!spec.tls) {
       this.listen(server, 'connection', (socket: Socket) => this.accept(socket));
     }
     return new Promise((resolve, reject) => {
       const failed = (error: Error): void => reject(new Error(`cannot listen on ${spec.host}:${spec.port}: ${error.message}`));
       server.once('error', failed);
-      server.listen({ host: spec.host, port: spec.port, backlog: this.options.backlog ?? 511 }, () => {
+      const where = spec.fd !== undefined ? { fd: spec.fd } : { host: spec.host, port: spec.port };
+      server.listen({ ...where, backlog: this.options.backlog ?? 511 }, () => {
         server.off('error', failed);
         this.listen(server, 'error', (error: Error) =>
           this.send('log', logRecord('errors', 'error', `listener ${spec.host}:${spec.port}: ${error.message}`)),
         );
-        const address = server.address() as AddressInfo;
+        // A Unix socket passed by descriptor has a path for its address.
+        const address = server.address() as AddressInfo | string;
         resolve({
-          host: address.address,
-          port: address.port,
-          family: address.family === 'IPv6' ? 'IPv6' : 'IPv4',
+          host: typeof address === 'string' ? address : address.address,
+          port: typeof address === 'string' ? 0 : address.port,
+          family: typeof address !== 'string' && address.family === 'IPv6' ? 'IPv6' : 'IPv4',
           secure: spec.tls !== undefined,
+          ...(spec.proxyProtocol ? { proxyProtocol: true } : {}),
         });
       });
     });
   }
 
-  private accept(raw: Socket): void {
+  /**
+   * Reads a connection's PROXY header, then hands it on (`then`); a
+   * malformed header, or none in time, closes the connection, logged.
+   * Waiting connections count against the connection limit.
+   */
+  private relay(raw: Socket, then: (header: ProxyHeader) => void): void {
+    if (this.refuseOverLimit(raw)) return;
+    this.relaying.add(raw);
+    readProxyHeader(raw, this.options.proxyHeaderTimeout ?? 5_000, (outcome) => {
+      this.run(() => {
+        this.relaying.delete(raw);
+        if (outcome.ok) return then(outcome.header);
+        const from = raw.remoteAddress ?? 'unknown peer';
+        this.send('log', logRecord('errors', 'warn', `${from}: closed: ${outcome.reason}`));
+        raw.destroy();
+      });
+    });
+  }
+
+  /** Refuses a connection when draining or at the limit; true when it did. */
+  private refuseOverLimit(raw: Socket): boolean {
     const max = this.options.maxConnections;
-    if (this.draining || (max !== undefined && this.open >= max)) {
+    if (this.draining || (max !== undefined && this.open + this.relaying.size >= max)) {
       this.refused++;
       this.send('events', { type: 'refused', remoteAddress: raw.remoteAddress ?? '' });
       this.send('log', logRecord('monitor', 'warn', `refused a connection from ${raw.remoteAddress}: ${this.open} open`));
       raw.on('error', () => raw.destroy());
       raw.end(this.options.refusal ?? '');
       raw.destroySoon();
+      return true;
+    }
+    return false;
+  }
+
+  /** Builds a connection's graph; `header`: what its PROXY header said. */
+  private accept(raw: Socket, header?: ProxyHeader): void {
+    if (!header && this.refuseOverLimit(raw)) return;
+    if (header && this.draining) {
+      raw.destroy();
       return;
     }
     this.accepted++;
-    const socket = new TcpConnection(raw, this.options);
+    const socket = new TcpConnection(raw, this.options, header);
     const protocol = this.options.protocol(socket.info);
     const connection: Connection = { socket, protocol, open: 2, older: this.newest, newer: undefined };
     const ends: readonly Component<any>[] = [socket, protocol, this];
@@ -196,6 +273,8 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     };
     this.adopt(protocol, ended);
     this.adopt(socket, ended);
+    // The header reader paused the socket (its first bytes after the header were put back): read on.
+    if (header) raw.resume();
   }
 
   private closeListeners(): void {
@@ -221,6 +300,11 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     connection.older = connection.newer = undefined;
     this.open--;
   }
+}
+
+/** A connection's peer, as a key: the same for a socket and the TLS socket made over it. */
+function peerKey(socket: Socket): string {
+  return `${socket.remoteAddress}|${socket.remotePort}`;
 }
 
 /** One accepted connection: the socket's component and the protocol graph made for it. */

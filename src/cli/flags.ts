@@ -5,5 +5,6 @@ import { listenFlags } from './flags-listen.js';
 import { staticFlags } from './flags-static.js';
 import { wsgiFlags } from './flags-wsgi.js';
 import { pythonFlags } from './flags-python.js';
+import { proxyFlags } from './flags-proxy.js';
 
-export const flags: readonly Flag[] = [...serverFlags, ...listenFlags, ...staticFlags, ...cgiFlags, ...wsgiFlags, ...pythonFlags];
+export const flags: readonly Flag[] = [...serverFlags, ...listenFlags, ...staticFlags, ...cgiFlags, ...wsgiFlags, ...pythonFlags, ...proxyFlags];

@@ -16,6 +16,7 @@ import type { ServerOptions } from '../server/options.js';
 import type { OptionsDraft } from './args.js';
 import { withWsgiDefaults } from './flags-wsgi.js';
 import { withInterfaces } from './flags-listen.js';
+import { withProxyDefaults } from './flags-proxy.js';
 
 function version(): string {
   const pkg = JSON.parse(
@@ -39,7 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const { workers: workersFlag, config, ...options } = parsed.options;
-    flagOptions = withInterfaces(options as OptionsDraft) as ServerOptions;
+    flagOptions = withProxyDefaults(withInterfaces(options as OptionsDraft)) as ServerOptions;
     configFile = config;
     // The file may say how many workers too; the flag wins.
     const { workers: workersFile, ...fromFile } = (await optionsFrom(configFile, flagOptions)) as ServerOptions & { workers?: unknown };

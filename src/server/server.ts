@@ -108,6 +108,7 @@ export class BoxwireServer {
       maxConnections: o.limits.connections,
       refusal: overloaded,
       writeTimeout: o.timeouts.write,
+      proxyHeaderTimeout: o.timeouts.header,
       // Read at each accept, so a reload changes what new connections get.
       protocol: (info) => this.connect(info),
     });
