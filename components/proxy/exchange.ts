@@ -440,13 +440,14 @@ export class ProxyExchange implements Cancellable, ConnectionUser, Waiter {
       this.keepAlive = false;
       return this.upstreamDone();
     }
-    this.lost('the upstream closed the connection');
+    this.lost('the upstream closed the connection', true);
   };
 
   private readonly onClosed = (error: unknown): void => {
     this.connection = undefined;
     if (this.over || this.phase === 'done') return;
-    this.lost(error instanceof Error ? error.message : 'the upstream closed the connection');
+    if (error instanceof Error) this.lost(error.message, false);
+    else this.lost('the upstream closed the connection', true);
   };
 
   private readonly onTimedOut = (): void => {
@@ -466,12 +467,17 @@ export class ProxyExchange implements Cancellable, ConnectionUser, Waiter {
     }
   };
 
-  /** The connection ended before the exchange did. */
-  private lost(reason: string): void {
+  /**
+   * The connection ended before the exchange did: `clean` when the server
+   * closed it (a FIN), not when it failed (refused, reset). A clean close of
+   * a reused connection before any answer is no sign of trouble: the server
+   * may have closed it, idle, just as we sent the request.
+   */
+  private lost(reason: string, clean: boolean): void {
     if (this.phase === 'body') return this.cutShort(`${reason} in the middle of the body`);
     if (this.phase === 'done') return;
     if (this.phase === 'head' && this.received > 0) return this.badGateway(`${reason} in the middle of the response head`);
-    this.failedBeforeAnswer(reason, 502, this.phase === 'connecting' || !this.reused);
+    this.failedBeforeAnswer(reason, 502, this.phase === 'connecting' || !this.reused || !clean);
   }
 
   /**
