@@ -267,7 +267,8 @@ export class Responder extends Component<typeof responderBoxes> {
     }
     await this.pullStream(body, framed.chunked, progress);
     if (!this.running) return;
-    if (framed.chunked) this.outboxes.outbox.send(this.withHeldHead(trailers ? Buffer.from(lastChunk(trailers()), 'latin1') : lastChunkBytes));
+    if (framed.chunked)
+      this.outboxes.outbox.send(this.withHeldHead(trailers ? Buffer.from(lastChunk(trailers()), 'latin1') : lastChunkBytes));
     else this.sendHeldHead();
   }
 

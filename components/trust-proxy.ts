@@ -54,7 +54,8 @@ export function resolveTrustProxy(given: unknown): ResolvedTrustProxy | false {
       if (key !== 'addresses' && key !== 'header') throw new TypeError(`boxwire: unknown option "trustProxy.${key}"`);
   }
   const header = (object ? (given as { header?: unknown }).header : undefined) ?? 'x-forwarded-for';
-  if (header !== 'x-forwarded-for' && header !== 'forwarded') throw badOption('trustProxy.header', '"x-forwarded-for" or "forwarded"', header);
+  if (header !== 'x-forwarded-for' && header !== 'forwarded')
+    throw badOption('trustProxy.header', '"x-forwarded-for" or "forwarded"', header);
   const ranges: IpRange[] = [];
   for (const entry of addresses) {
     if (entry === 'loopback') {

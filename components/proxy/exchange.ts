@@ -56,7 +56,7 @@ const crlf = Buffer.from('\r\n');
 /** The body of a response that has none, but whose declared length must reach the client (HEAD): a stream with nothing in it. */
 const emptyStream: StreamBody = { async *[Symbol.asyncIterator]() {} };
 
-/** What an exchange needs of its Proxy: the options, and an upstream to go to. */
+/** What an exchange needs of its ReverseProxy: the options, and an upstream to go to. */
 export interface UpstreamGroup {
   readonly options: ResolvedProxyOptions;
   choose(avoid?: Upstream): Upstream;
@@ -144,7 +144,12 @@ export class ProxyExchange implements Cancellable, ConnectionUser, Waiter {
       this.arm(wait, () => {
         upstream.cancelWait(this);
         this.leaveUpstream();
-        this.answer(errorResponse(this.request, 503, { headers: { 'Retry-After': '1' }, error: `proxy: no connection to ${upstream.spec.url} came free within ${wait} ms` }));
+        this.answer(
+          errorResponse(this.request, 503, {
+            headers: { 'Retry-After': '1' },
+            error: `proxy: no connection to ${upstream.spec.url} came free within ${wait} ms`,
+          }),
+        );
         this.finish();
       });
       return;
@@ -458,7 +463,9 @@ export class ProxyExchange implements Cancellable, ConnectionUser, Waiter {
         return this.failedBeforeAnswer(`could not connect within ${t.connect} ms`, 504, true);
       case 'head':
         this.dropConnection();
-        this.answer(errorResponse(this.request, 504, { error: `proxy: ${this.upstream!.spec.url} sent no response within ${t.response} ms` }));
+        this.answer(
+          errorResponse(this.request, 504, { error: `proxy: ${this.upstream!.spec.url} sent no response within ${t.response} ms` }),
+        );
         return this.finish();
       case 'body':
         return this.cutShort(`the upstream's body stalled for ${t.idle} ms`);
@@ -592,4 +599,3 @@ export class ProxyExchange implements Cancellable, ConnectionUser, Waiter {
     this.timer = undefined;
   }
 }
-

@@ -62,7 +62,9 @@ export class HealthCheck {
     const reader = new ResponseHeadReader({ method: 'GET', maxHeaders: 100, maxBytes: 64 * 1024 });
     socket.setTimeout(this.settings.timeout, () => settle(false, `no answer within ${this.settings.timeout} ms`));
     socket.on('connect', () => {
-      socket.write(`GET ${this.settings.path} HTTP/1.1\r\nHost: ${upstream.spec.authority}\r\nConnection: close\r\nUser-Agent: boxwire-health-check\r\n\r\n`);
+      socket.write(
+        `GET ${this.settings.path} HTTP/1.1\r\nHost: ${upstream.spec.authority}\r\nConnection: close\r\nUser-Agent: boxwire-health-check\r\n\r\n`,
+      );
     });
     socket.on('data', (chunk: Buffer) => {
       const result = reader.push(chunk);

@@ -1,5 +1,5 @@
-/** The reverse proxy: a Proxy per prefix, its route (a task per request) or its handler component. */
-export { Proxy, type ProxyStatus } from './proxy.js';
+/** The reverse proxy: a ReverseProxy per prefix, its route (a task per request) or its handler component. */
+export { ReverseProxy, type ProxyStatus } from './reverse-proxy.js';
 export { ProxyExchange } from './exchange.js';
 export { ProxyHandler } from './proxy-handler.js';
 export {

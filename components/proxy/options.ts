@@ -1,5 +1,5 @@
 /**
- * Reverse proxy options: what `createServer({ proxy })`, `new Proxy(...)`
+ * Reverse proxy options: what `createServer({ proxy })`, `new ReverseProxy(...)`
  * and `--proxy PREFIX=URL[,URL...]` say, checked once. A bad URL or value
  * is a TypeError naming the option, at construction, never at the first
  * request.
@@ -79,7 +79,13 @@ export interface ResolvedProxyOptions {
   readonly connections: number;
   readonly idle: number;
   readonly queue: number;
-  readonly timeouts: { readonly connect: number; readonly response: number; readonly idle: number; readonly keepAlive: number; readonly down: number };
+  readonly timeouts: {
+    readonly connect: number;
+    readonly response: number;
+    readonly idle: number;
+    readonly keepAlive: number;
+    readonly down: number;
+  };
   readonly healthCheck: { readonly path: string; readonly interval: number; readonly timeout: number } | false;
   readonly via: string | false;
   readonly xForwarded: boolean;
@@ -141,7 +147,8 @@ export function resolveProxyOptions(given: ProxyOption, where = 'proxy'): Resolv
     throw badOption(`${where}.host`, '"pass", "upstream" or { value: "host[:port]" }', host);
   }
   const balance = options.balance ?? 'round-robin';
-  if (balance !== 'round-robin' && balance !== 'least-in-flight') throw badOption(`${where}.balance`, '"round-robin" or "least-in-flight"', balance);
+  if (balance !== 'round-robin' && balance !== 'least-in-flight')
+    throw badOption(`${where}.balance`, '"round-robin" or "least-in-flight"', balance);
   const t = options.timeouts ?? {};
   if (typeof t !== 'object' || t === null) throw badOption(`${where}.timeouts`, 'an object of milliseconds', t);
   for (const key of Object.keys(t))
@@ -222,7 +229,8 @@ function checkedBase(base: string, where: string, url: string): string {
 
 function positive(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw badOption(name, 'a positive number of milliseconds', value);
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))
+    throw badOption(name, 'a positive number of milliseconds', value);
   return value;
 }
 

@@ -4,7 +4,7 @@
  * one request in on `inbox`, its response out on `outbox`, and the
  * component finishes once the exchange holds nothing more (its response
  * body sent or given up). `shutdown` (the client went away) calls the
- * exchange off. It runs the same ProxyExchange a Proxy's route runs as a
+ * exchange off. It runs the same ProxyExchange a ReverseProxy's route runs as a
  * task; the route is the lighter of the two (no component per request).
  */
 import type { Dispatcher } from '../../src/core/box.js';
@@ -13,12 +13,12 @@ import type { HttpRequest, HttpResponse, Reroute } from '../../src/http/messages
 import { HttpHandler } from '../http-handler.js';
 import type { Cancellable, HandlerCall } from '../request-router.js';
 import { ProxyExchange } from './exchange.js';
-import type { Proxy } from './proxy.js';
+import type { ReverseProxy } from './reverse-proxy.js';
 
 export class ProxyHandler extends HttpHandler implements HandlerCall {
   private exchange: Cancellable | undefined = undefined;
 
-  constructor(private readonly proxy: Proxy) {
+  constructor(private readonly proxy: ReverseProxy) {
     super();
   }
 

@@ -129,7 +129,13 @@ export class Upstream implements ConnectionOwner {
 
   /** Figures for the status page. */
   get status(): { open: number; idle: number; queued: number; inFlight: number; down: boolean } {
-    return { open: this.open, idle: this.idle.length, queued: this.waiters.length, inFlight: this.inFlight, down: this.downUntil > performance.now() };
+    return {
+      open: this.open,
+      idle: this.idle.length,
+      queued: this.waiters.length,
+      inFlight: this.inFlight,
+      down: this.downUntil > performance.now(),
+    };
   }
 
   /** Closes the idle connections and opens no more; connections in use close when their exchanges end. */

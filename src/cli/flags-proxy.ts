@@ -46,7 +46,8 @@ export const proxyFlags: readonly Flag[] = [
     value: 'round-robin|least-in-flight',
     help: 'how requests are spread over the upstreams (default round-robin)',
     apply: (o, v) => {
-      if (v !== 'round-robin' && v !== 'least-in-flight') throw new CliError(`--proxy-balance takes round-robin or least-in-flight, not "${v}"`);
+      if (v !== 'round-robin' && v !== 'least-in-flight')
+        throw new CliError(`--proxy-balance takes round-robin or least-in-flight, not "${v}"`);
       defaults(o).balance = v;
     },
   },
@@ -84,7 +85,8 @@ export const proxyFlags: readonly Flag[] = [
     value: 'x-forwarded-for|forwarded',
     help: 'the field the trusted proxies set (default x-forwarded-for, with X-Forwarded-Proto)',
     apply: (o, v) => {
-      if (v !== 'x-forwarded-for' && v !== 'forwarded') throw new CliError(`--trust-proxy-header takes x-forwarded-for or forwarded, not "${v}"`);
+      if (v !== 'x-forwarded-for' && v !== 'forwarded')
+        throw new CliError(`--trust-proxy-header takes x-forwarded-for or forwarded, not "${v}"`);
       const trust = draft(o).trustProxy;
       draft(o).trustProxy = { addresses: Array.isArray(trust) ? trust : (trust?.addresses ?? []), header: v };
     },

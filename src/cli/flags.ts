@@ -7,4 +7,12 @@ import { wsgiFlags } from './flags-wsgi.js';
 import { pythonFlags } from './flags-python.js';
 import { proxyFlags } from './flags-proxy.js';
 
-export const flags: readonly Flag[] = [...serverFlags, ...listenFlags, ...staticFlags, ...cgiFlags, ...wsgiFlags, ...pythonFlags, ...proxyFlags];
+export const flags: readonly Flag[] = [
+  ...serverFlags,
+  ...listenFlags,
+  ...staticFlags,
+  ...cgiFlags,
+  ...wsgiFlags,
+  ...pythonFlags,
+  ...proxyFlags,
+];

@@ -22,11 +22,12 @@ export interface ListenSpec {
   readonly systemd?: true | string;
 }
 
-const usage = '--listen takes [SCHEME://]HOST:PORT or [SCHEME://]systemd[:NAME] (SCHEME http, https, proxy or proxy+https), with an IPv6 address in brackets ([::1]:8443)';
+const usage =
+  '--listen takes [SCHEME://]HOST:PORT or [SCHEME://]systemd[:NAME] (SCHEME http, https, proxy or proxy+https), with an IPv6 address in brackets ([::1]:8443)';
 
 export function parseListen(value: string): ListenSpec {
   const scheme = /^(https?|proxy|proxy\+https):\/\//i.exec(value);
-  const kind = scheme?.[1]!.toLowerCase() ?? 'http';
+  const kind = scheme ? scheme[1]!.toLowerCase() : 'http';
   const rest = scheme ? value.slice(scheme[0].length) : value;
   const marks = {
     secure: kind === 'https' || kind === 'proxy+https',

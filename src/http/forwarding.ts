@@ -257,7 +257,11 @@ export function inRanges(address: string, ranges: readonly IpRange[]): boolean {
 export function upstreamTarget(request: HttpRequest, base: string, keepPrefix: boolean): string {
   const mount = keepPrefix ? '' : (request.mount ?? '');
   let rest: string;
-  if (removeDotSegments(request.rawPath) === request.rawPath && request.rawPath.startsWith(mount) && decodesTo(request.rawPath, request.path)) {
+  if (
+    removeDotSegments(request.rawPath) === request.rawPath &&
+    request.rawPath.startsWith(mount) &&
+    decodesTo(request.rawPath, request.path)
+  ) {
     rest = request.rawPath.slice(mount.length);
   } else rest = encodePath(request.path.slice(mount.length));
   const path = rest === '' ? base || '/' : `${base.endsWith('/') ? base.slice(0, -1) : base}${rest.startsWith('/') ? rest : `/${rest}`}`;

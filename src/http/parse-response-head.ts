@@ -158,7 +158,7 @@ export interface HeadReaderLimits extends ResponseHeadContext {
 }
 
 export type HeadReaderResult =
-  | { readonly ok: true; readonly head: ResponseHead; /** The bytes after the head, in the last piece fed. */ readonly rest: Buffer }
+  | { readonly ok: true; readonly head: ResponseHead /** The bytes after the head, in the last piece fed. */; readonly rest: Buffer }
   | { readonly ok: false; readonly reason: string };
 
 /**

@@ -47,8 +47,7 @@ export interface ProxyHeader {
 
 export type ProxyParse =
   /** The header, and the bytes after it (the client's first bytes). */
-  | { readonly ok: true; readonly header: ProxyHeader; readonly rest: Uint8Array }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly header: ProxyHeader; readonly rest: Uint8Array } | { readonly ok: false; readonly reason: string };
 
 /** The v2 signature (§2.2): CR LF CR LF NUL CR LF "QUIT" LF. */
 export const proxyV2Signature: Uint8Array = Uint8Array.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
@@ -117,8 +116,10 @@ function parseV1(bytes: Uint8Array): ProxyParse | 'incomplete' {
   const words = line.split(' ');
   const protocol = words[1];
   // §2.1: with UNKNOWN, whatever follows up to the CRLF is ignored; the connection's own addresses stand.
-  if (protocol === 'UNKNOWN') return { ok: true, header: { version: 1, command: 'PROXY', source: undefined, destination: undefined, tlvs: [] }, rest };
-  if (protocol !== 'TCP4' && protocol !== 'TCP6') return refuse(`malformed PROXY v1 header: unknown protocol ${JSON.stringify(protocol ?? '')}`);
+  if (protocol === 'UNKNOWN')
+    return { ok: true, header: { version: 1, command: 'PROXY', source: undefined, destination: undefined, tlvs: [] }, rest };
+  if (protocol !== 'TCP4' && protocol !== 'TCP6')
+    return refuse(`malformed PROXY v1 header: unknown protocol ${JSON.stringify(protocol ?? '')}`);
   if (words.length !== 6) return refuse('malformed PROXY v1 header: it needs two addresses and two ports, single spaces apart');
   const family = protocol === 'TCP4' ? 'IPv4' : 'IPv6';
   const source = endpointOf(words[2]!, words[4]!, family);
@@ -152,7 +153,8 @@ function parseV2(bytes: Uint8Array): ProxyParse | 'incomplete' {
   const block = bytes.subarray(v2HeadLength, v2HeadLength + length);
   const rest = bytes.subarray(v2HeadLength + length);
   // §2.2: LOCAL discards the whole block, the family included: the connection's own endpoints stand.
-  if (command === 0) return { ok: true, header: { version: 2, command: 'LOCAL', source: undefined, destination: undefined, tlvs: [] }, rest };
+  if (command === 0)
+    return { ok: true, header: { version: 2, command: 'LOCAL', source: undefined, destination: undefined, tlvs: [] }, rest };
   // Only the stream transports over the known families (§2.2: anything else must be dropped; datagrams do not come over TCP).
   let addressLength: number;
   switch (familyTransport) {
@@ -174,7 +176,8 @@ function parseV2(bytes: Uint8Array): ProxyParse | 'incomplete' {
   const tlvs = parseTlvs(block.subarray(addressLength));
   if (typeof tlvs === 'string') return refuse(`PROXY v2 header: ${tlvs}`);
   // A Unix socket's paths are no address a client has here: the connection's own stand.
-  if (familyTransport === 0x31) return { ok: true, header: { version: 2, command: 'PROXY', source: undefined, destination: undefined, tlvs }, rest };
+  if (familyTransport === 0x31)
+    return { ok: true, header: { version: 2, command: 'PROXY', source: undefined, destination: undefined, tlvs }, rest };
   const size = familyTransport === 0x11 ? 4 : 16;
   const portAt = 2 * size;
   const source = endpoint(block.slice(0, size), (block[portAt]! << 8) | block[portAt + 1]!);

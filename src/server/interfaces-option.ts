@@ -88,7 +88,8 @@ function resolveTls(where: string, given: ListenInterface['tls']): Interface['tl
   if (typeof tls !== 'object' || tls === null || !pem(tls.key) || !pem(tls.cert) || (tls.ca !== undefined && !pem(tls.ca))) {
     fail(`option "${where}.tls" must be { key, cert, ca?, requestCert? } in PEM (strings or Buffers)`);
   }
-  if (tls.requestCert !== undefined && typeof tls.requestCert !== 'boolean') fail(`option "${where}.tls.requestCert" must be true or false`);
+  if (tls.requestCert !== undefined && typeof tls.requestCert !== 'boolean')
+    fail(`option "${where}.tls.requestCert" must be true or false`);
   if (tls.requestCert && tls.ca === undefined) fail(`option "${where}.tls.requestCert" needs a "ca" to verify client certificates against`);
   const ca = tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: tls.requestCert === true } : {};
   return { key: tls.key, cert: tls.cert, ...ca };

@@ -35,7 +35,7 @@ import { StaticSite, staticRoute } from '../../components/static-file/index.js';
 import { Compress } from '../../components/compress.js';
 import { inGivenOrder, wsgiRoute, wsgiRoutes } from '../../components/wsgi/routes.js';
 import { PythonPool, type PythonPoolState } from '../../components/wsgi/python-pool.js';
-import { Proxy } from '../../components/proxy/proxy.js';
+import { ReverseProxy } from '../../components/proxy/reverse-proxy.js';
 import { trustProxyStage } from '../../components/trust-proxy.js';
 import { ServerCounters } from '../http/counters.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
@@ -68,7 +68,7 @@ interface Site {
   /** Its document root, if it serves one. */
   readonly documents: StaticSite | undefined;
   /** Its proxied prefixes, with their upstream pools. */
-  readonly proxies: readonly Proxy[];
+  readonly proxies: readonly ReverseProxy[];
   /** The per-connection graph, by name (what the status page draws); unused under a `protocol` of the user's. */
   readonly plan: GraphPlan<ConnectionInfo>;
   readonly protocol: (info: ConnectionInfo) => Component<any>;
@@ -92,7 +92,7 @@ export class BoxwireServer {
   /** Document roots with their caches and directory watches, until closed. */
   private readonly documentRoots = new Set<StaticSite>();
   /** Every site's proxies, until closed. */
-  private readonly proxies = new Set<Proxy>();
+  private readonly proxies = new Set<ReverseProxy>();
   private listening: Promise<readonly BoundAddress[]> | undefined;
   private stopping: Promise<void> | undefined;
   /** Where the server was told to listen, as given: a reload that does not say keeps it. */
@@ -345,7 +345,7 @@ export class BoxwireServer {
     // A proxied prefix whose options did not change keeps its pools (and their warm connections).
     const proxies = o.proxy.map((options) => {
       const same = old?.proxies.find((p) => JSON.stringify(p.options) === JSON.stringify(options));
-      return same ?? new Proxy(options, (record) => this.logger.inboxes.inbox.send(record));
+      return same ?? new ReverseProxy(options, (record) => this.logger.inboxes.inbox.send(record));
     });
     for (const proxy of proxies) this.proxies.add(proxy);
     // Built-in routes, then the user's, then the CGI and WSGI prefixes; the document root is the catch-all, last.

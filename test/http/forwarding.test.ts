@@ -30,7 +30,10 @@ function connection(remoteAddress: string, secure = false): ConnectionInfo {
 function request(head: string, from = connection('203.0.113.9'), mount = ''): HttpRequest {
   const parsed = parseRequestHead(head.replace(/\n+$/, '').replace(/\n/g, '\r\n'), { maxHeaders: 100, maxBody: 1e9 });
   if (!parsed.ok) throw new Error(parsed.reason);
-  const body = parsed.head.framing.kind === 'none' ? undefined : new RequestBody(parsed.head.framing.kind === 'length' ? parsed.head.framing.length : undefined);
+  const body =
+    parsed.head.framing.kind === 'none'
+      ? undefined
+      : new RequestBody(parsed.head.framing.kind === 'length' ? parsed.head.framing.length : undefined);
   const r = makeRequest(0, parsed.head, from, body);
   r.mount = mount;
   return r;
@@ -70,10 +73,18 @@ describe('IP addresses', () => {
     ['1::', '1::'],
   ])('IPv6 %s is %s in RFC 5952 form', (text, canonical) => expect(formatIPv6(parseIPv6(text)!)).toBe(canonical));
 
-  it.each(['1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1::2::3', ':1::', '1:2:3:4:5:6:7:8::', '12345::', 'g::1', '1.2.3.4::', '::1.2.3', 'fe80::1%eth0'])(
-    'not IPv6: %j',
-    (text) => expect(parseIPv6(text)).toBeUndefined(),
-  );
+  it.each([
+    '1:2:3:4:5:6:7',
+    '1:2:3:4:5:6:7:8:9',
+    '1::2::3',
+    ':1::',
+    '1:2:3:4:5:6:7:8::',
+    '12345::',
+    'g::1',
+    '1.2.3.4::',
+    '::1.2.3',
+    'fe80::1%eth0',
+  ])('not IPv6: %j', (text) => expect(parseIPv6(text)).toBeUndefined());
 
   it.each([
     ['10.1.2.3', '10.0.0.0/8', true],
@@ -101,7 +112,13 @@ describe('the request sent upstream', () => {
       connection('203.0.113.9'),
       '/api',
     );
-    const head = upstreamRequestHead(r, { target: upstreamTarget(r, '/v1', false), host: 'example.com', via: 'boxwire', forwarding, framing: 'chunked' });
+    const head = upstreamRequestHead(r, {
+      target: upstreamTarget(r, '/v1', false),
+      host: 'example.com',
+      via: 'boxwire',
+      forwarding,
+      framing: 'chunked',
+    });
     expect(head.startsWith('POST /v1/x?q=1 HTTP/1.1\r\n')).toBe(true);
     expect(fieldsOf(head)).toEqual([
       ['Host', 'example.com'],
@@ -142,8 +159,21 @@ describe('the request sent upstream', () => {
     const v6 = { ...connection('2001:db8::7'), family: 'IPv6' as const };
     const r = request('GET / HTTP/1.1\nHost: h\nX-Forwarded-For: 1.1.1.1\nTE: trailers\n\n', v6);
     const fields = Object.fromEntries(fieldsOf(upstreamRequestHead(r, { target: '/', host: 'h', via: false, forwarding, framing: 0 })));
-    expect(fields).toMatchObject({ Forwarded: 'for="[2001:db8::7]";host=h;proto=http', 'X-Forwarded-For': '2001:db8::7', TE: 'trailers', 'Content-Length': '0' });
-    const none = fieldsOf(upstreamRequestHead(r, { target: '/', host: 'h', via: false, forwarding: { xForwarded: false, forwarded: false }, framing: undefined }));
+    expect(fields).toMatchObject({
+      Forwarded: 'for="[2001:db8::7]";host=h;proto=http',
+      'X-Forwarded-For': '2001:db8::7',
+      TE: 'trailers',
+      'Content-Length': '0',
+    });
+    const none = fieldsOf(
+      upstreamRequestHead(r, {
+        target: '/',
+        host: 'h',
+        via: false,
+        forwarding: { xForwarded: false, forwarded: false },
+        framing: undefined,
+      }),
+    );
     expect(none.map(([name]) => name.toLowerCase())).toEqual(['host', 'te', 'connection']);
   });
 
@@ -202,10 +232,25 @@ describe('the client behind trusted proxies', () => {
     ['with a port', '198.51.100.7:4711', 'http', { address: '198.51.100.7', port: 4711, secure: false }],
     ['IPv6 in brackets with a port', '[2001:DB8::1]:80', undefined, { address: '2001:db8::1', port: 80, secure: undefined }],
     ['bare IPv6', '2001:db8::1', undefined, { address: '2001:db8::1', port: 0, secure: undefined }],
-    ['garbage left of the client is never reached', 'lies, 198.51.100.7', undefined, { address: '198.51.100.7', port: 0, secure: undefined }],
-    ['garbage where the client should be: the last trusted hop', '<script>, 10.0.0.2', undefined, { address: '10.0.0.2', port: 0, secure: undefined }],
+    [
+      'garbage left of the client is never reached',
+      'lies, 198.51.100.7',
+      undefined,
+      { address: '198.51.100.7', port: 0, secure: undefined },
+    ],
+    [
+      'garbage where the client should be: the last trusted hop',
+      '<script>, 10.0.0.2',
+      undefined,
+      { address: '10.0.0.2', port: 0, secure: undefined },
+    ],
     ['a proto per hop, lined up', '198.51.100.7, 10.0.0.2', 'https, http', { address: '198.51.100.7', port: 0, secure: true }],
-    ['protos that do not line up say nothing', '198.51.100.7, 10.0.0.2, 10.0.0.3', 'https, http', { address: '198.51.100.7', port: 0, secure: undefined }],
+    [
+      'protos that do not line up say nothing',
+      '198.51.100.7, 10.0.0.2, 10.0.0.3',
+      'https, http',
+      { address: '198.51.100.7', port: 0, secure: undefined },
+    ],
   ])('X-Forwarded-For: %s', (_name, value, proto, expected) =>
     expect(resolveForwardedClient(xForwardedHops(xff(value, proto)), trusted)).toEqual(expected),
   );
@@ -223,7 +268,10 @@ describe('the client behind trusted proxies', () => {
 
   it('an untrusted peer changes nothing; a trusted one without forwarding fields changes nothing either', () => {
     const trust = trustOf(['loopback', '10.0.0.0/8']);
-    const fromAnyone = request('GET / HTTP/1.1\nHost: h\nX-Forwarded-For: 1.2.3.4\nX-Forwarded-Proto: https\n\n', connection('203.0.113.9'));
+    const fromAnyone = request(
+      'GET / HTTP/1.1\nHost: h\nX-Forwarded-For: 1.2.3.4\nX-Forwarded-Proto: https\n\n',
+      connection('203.0.113.9'),
+    );
     expect(trustedRequest(fromAnyone, trust)).toBe(fromAnyone);
     const plain = request('GET / HTTP/1.1\nHost: h\n\n', connection('127.0.0.1'));
     expect(trustedRequest(plain, trust)).toBe(plain);

@@ -169,17 +169,29 @@ describe('PROXY protocol v2', () => {
   });
 
   it.each([
-    ['a bad signature', Buffer.concat([Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x55]), Buffer.alloc(8)]), 'signature'],
-    ['version 1 in the binary form', (() => {
-      const b = v2(1, 0x11, ipv4Block([1, 2, 3, 4], [5, 6, 7, 8], 1, 2));
-      b[12] = 0x11;
-      return b;
-    })(), 'version 1 is not 2'],
-    ['an unknown command', (() => {
-      const b = v2(1, 0x11, ipv4Block([1, 2, 3, 4], [5, 6, 7, 8], 1, 2));
-      b[12] = 0x22;
-      return b;
-    })(), 'unknown command'],
+    [
+      'a bad signature',
+      Buffer.concat([Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x55]), Buffer.alloc(8)]),
+      'signature',
+    ],
+    [
+      'version 1 in the binary form',
+      (() => {
+        const b = v2(1, 0x11, ipv4Block([1, 2, 3, 4], [5, 6, 7, 8], 1, 2));
+        b[12] = 0x11;
+        return b;
+      })(),
+      'version 1 is not 2',
+    ],
+    [
+      'an unknown command',
+      (() => {
+        const b = v2(1, 0x11, ipv4Block([1, 2, 3, 4], [5, 6, 7, 8], 1, 2));
+        b[12] = 0x22;
+        return b;
+      })(),
+      'unknown command',
+    ],
     ['UDP over IPv4', v2(1, 0x12, ipv4Block([1, 2, 3, 4], [5, 6, 7, 8], 1, 2)), 'unsupported family'],
     ['an unknown family', v2(1, 0x41, Buffer.alloc(12)), 'unsupported family'],
     ['a block too short for IPv4 addresses', v2(1, 0x11, Buffer.alloc(11)), 'cannot hold'],

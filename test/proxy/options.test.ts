@@ -63,7 +63,7 @@ describe('proxy flags', () => {
       header: 'forwarded',
     });
     const resolved = resolveOptions(parse(['--trust-proxy', 'loopback']) as never).trustProxy;
-    expect(resolved && resolved.ranges.length).toBe(2);
+    expect(resolved ? resolved.ranges.length : 0).toBe(2);
   });
 
   it.each([

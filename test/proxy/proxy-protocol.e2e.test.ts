@@ -56,9 +56,21 @@ async function relayed(options: { proxyHeaderTimeout?: number } = {}) {
 
 describe('the PROXY protocol, by hand', () => {
   it.each([
-    ['v1 TCP4', Buffer.from('PROXY TCP4 192.0.2.1 10.1.2.3 40000 443\r\n'), { remote: '192.0.2.1 40000', local: '10.1.2.3 443', family: 'IPv4', relay: '127.0.0.1' }],
-    ['v1 TCP6', Buffer.from('PROXY TCP6 2001:db8::1 2001:db8::2 40000 443\r\n'), { remote: '2001:db8::1 40000', local: '2001:db8::2 443', family: 'IPv6', relay: '127.0.0.1' }],
-    ['v1 UNKNOWN', Buffer.from('PROXY UNKNOWN\r\n'), { remote: expect.stringMatching(/^127\.0\.0\.1 \d+$/), family: 'IPv4', relay: '127.0.0.1' }],
+    [
+      'v1 TCP4',
+      Buffer.from('PROXY TCP4 192.0.2.1 10.1.2.3 40000 443\r\n'),
+      { remote: '192.0.2.1 40000', local: '10.1.2.3 443', family: 'IPv4', relay: '127.0.0.1' },
+    ],
+    [
+      'v1 TCP6',
+      Buffer.from('PROXY TCP6 2001:db8::1 2001:db8::2 40000 443\r\n'),
+      { remote: '2001:db8::1 40000', local: '2001:db8::2 443', family: 'IPv6', relay: '127.0.0.1' },
+    ],
+    [
+      'v1 UNKNOWN',
+      Buffer.from('PROXY UNKNOWN\r\n'),
+      { remote: expect.stringMatching(/^127\.0\.0\.1 \d+$/), family: 'IPv4', relay: '127.0.0.1' },
+    ],
     ['v2 TCP4', v2(1, 0x11, ipv4Block), { remote: '192.0.2.1 40000', local: '10.1.2.3 443', relay: '127.0.0.1' }],
     ['v2 LOCAL', v2(0, 0x00, Buffer.alloc(0)), { remote: expect.stringMatching(/^127\.0\.0\.1 \d+$/), relay: null }],
   ])('%s, whole and a byte at a time', async (_name, header, expected) => {
@@ -75,7 +87,11 @@ describe('the PROXY protocol, by hand', () => {
     ['a malformed v1 header', Buffer.from(`PROXY TCP4 192.0.2.1 10.1.2.3 40000\r\n${get}`), 'malformed PROXY v1 header'],
     ['a v1 header with a bare LF', Buffer.from(`PROXY TCP4 192.0.2.1 10.1.2.3 1 2\n${get}`), 'does not end in CRLF'],
     ['a v2 header with a bad family', Buffer.concat([v2(1, 0x51, ipv4Block), Buffer.from(get)]), 'unsupported family'],
-    ['a v2 header with a bad version', Buffer.concat([Buffer.from(v2(1, 0x11, ipv4Block).map((b, i) => (i === 12 ? 0x31 : b))), Buffer.from(get)]), 'version 3'],
+    [
+      'a v2 header with a bad version',
+      Buffer.concat([Buffer.from(v2(1, 0x11, ipv4Block).map((b, i) => (i === 12 ? 0x31 : b))), Buffer.from(get)]),
+      'version 3',
+    ],
     ['a header cut short by the close', Buffer.from('PROXY TCP4 192.0.2.1'), 'ended inside the PROXY header'],
   ])('%s: closed, answered with nothing, and logged', async (_name, bytes, reason) => {
     const { port, logs } = await relayed();
@@ -95,7 +111,10 @@ describe('the PROXY protocol, by hand', () => {
   });
 
   it('proxy+https: the header, then TLS; the handler sees the header’s client over a secure connection', async () => {
-    const { port } = await startServer({ routes: [who], interfaces: [{ host: '127.0.0.1', port: 0, proxyProtocol: true, tls: { key, cert } }] });
+    const { port } = await startServer({
+      routes: [who],
+      interfaces: [{ host: '127.0.0.1', port: 0, proxyProtocol: true, tls: { key, cert } }],
+    });
     const socket = net.connect(port, '127.0.0.1');
     await once(socket, 'connect');
     socket.write('PROXY TCP4 198.51.100.7 10.0.0.1 1234 443\r\n');

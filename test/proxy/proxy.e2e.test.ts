@@ -175,7 +175,9 @@ describe('the reverse proxy', () => {
     );
     const seen = JSON.parse(chunked.responses[0]!.text) as Seen;
     expect([seen.body, seen.headers['transfer-encoding'], seen.trailers]).toEqual(['hello world', 'chunked', { 'x-sum': '42' }]);
-    const withTrailers = await raw(port, 'GET /api/trailers HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\n\r\n', { responses: 1 });
+    const withTrailers = await raw(port, 'GET /api/trailers HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\n\r\n', {
+      responses: 1,
+    });
     expect(withTrailers.responses[0]).toMatchObject({ text: 'part one, part two', trailers: { 'x-checksum': 'abc123' } });
     // An HTTP/1.0 client gets the body delimited by the close, without the trailers it cannot take.
     const old = await raw(port, 'GET /api/trailers HTTP/1.0\r\nHost: x\r\n\r\n');
@@ -250,7 +252,10 @@ describe('upstream failures', () => {
   it.each([
     ['a malformed status line', 'HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nok'],
     ['not HTTP at all', 'SSH-2.0-OpenSSH_9.2\r\n\r\n'],
-    ['both Content-Length and Transfer-Encoding', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n'],
+    [
+      'both Content-Length and Transfer-Encoding',
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+    ],
     ['two different Content-Lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok'],
     ['a Transfer-Encoding not ending in chunked', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nok'],
     ['bad chunking', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n'],

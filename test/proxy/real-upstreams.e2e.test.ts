@@ -17,7 +17,6 @@ import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request, sleep, startServer, tryParse, type ParsedResponse } from '../helpers/http.js';
 import { freePort, startGunicorn, startNginx, waitForPort } from '../helpers/peers.js';
-import { readBody } from '../../src/http/request-body.js';
 
 const MiB = 1024 * 1024;
 
@@ -144,35 +143,39 @@ describe('in front of real servers', () => {
   it.each([
     ['a boxwire route', 'boxwire'],
     ['a WSGI application under gunicorn', 'gunicorn'],
-  ])('a 50 MiB chunked upload reaches %s whole', async (_name, kind) => {
-    let upstreamPort: number;
-    if (kind === 'boxwire') {
-      const upstream = await startServer({
-        accessLog: false,
-        routes: [
-          {
-            path: '/upload',
-            methods: ['POST'],
-            handler: async (r) => {
-              const hash = createHash('sha256');
-              let size = 0;
-              for await (const chunk of r.body!) {
-                hash.update(chunk);
-                size += chunk.length;
-              }
-              return { body: JSON.stringify({ sha256: hash.digest('hex'), size, te: r.headers.get('transfer-encoding') }) };
+  ])(
+    'a 50 MiB chunked upload reaches %s whole',
+    async (_name, kind) => {
+      let upstreamPort: number;
+      if (kind === 'boxwire') {
+        const upstream = await startServer({
+          accessLog: false,
+          routes: [
+            {
+              path: '/upload',
+              methods: ['POST'],
+              handler: async (r) => {
+                const hash = createHash('sha256');
+                let size = 0;
+                for await (const chunk of r.body!) {
+                  hash.update(chunk);
+                  size += chunk.length;
+                }
+                return { body: JSON.stringify({ sha256: hash.digest('hex'), size, te: r.headers.get('transfer-encoding') }) };
+              },
             },
-          },
-        ],
-      });
-      upstreamPort = upstream.port;
-    } else upstreamPort = (await startGunicorn(wsgiApp)).port;
-    const { port } = await startServer({ accessLog: false, proxy: [{ prefix: '/in/', to: `http://127.0.0.1:${upstreamPort}/upload` }] });
-    const { sha256, response } = await chunkedUpload(port, '/in', 50 * MiB);
-    expect(response.status).toBe(200);
-    const got = JSON.parse(response.text) as { sha256: string; size: number };
-    expect([got.size, got.sha256]).toEqual([50 * MiB, sha256]);
-  }, 60_000);
+          ],
+        });
+        upstreamPort = upstream.port;
+      } else upstreamPort = (await startGunicorn(wsgiApp)).port;
+      const { port } = await startServer({ accessLog: false, proxy: [{ prefix: '/in/', to: `http://127.0.0.1:${upstreamPort}/upload` }] });
+      const { sha256, response } = await chunkedUpload(port, '/in', 50 * MiB);
+      expect(response.status).toBe(200);
+      const got = JSON.parse(response.text) as { sha256: string; size: number };
+      expect([got.size, got.sha256]).toEqual([50 * MiB, sha256]);
+    },
+    60_000,
+  );
 
   it('gunicorn sees the forwarding fields: set for an untrusted client, appended to behind a trusted proxy', async () => {
     const gunicorn = await startGunicorn(wsgiApp);
@@ -194,7 +197,13 @@ describe('in front of real servers', () => {
       HTTP_HOST: 'shop.example',
     });
     // Behind a trusted proxy on loopback, its fields are kept and our hop added.
-    expect(await environ(['loopback'], { 'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https', forwarded: 'for=198.51.100.7;proto=https' })).toMatchObject({
+    expect(
+      await environ(['loopback'], {
+        'x-forwarded-for': '198.51.100.7',
+        'x-forwarded-proto': 'https',
+        forwarded: 'for=198.51.100.7;proto=https',
+      }),
+    ).toMatchObject({
       HTTP_X_FORWARDED_FOR: '198.51.100.7, 127.0.0.1',
       HTTP_X_FORWARDED_PROTO: 'https',
       HTTP_FORWARDED: 'for=198.51.100.7;proto=https, for=127.0.0.1;host=shop.example;proto=http',
@@ -244,7 +253,9 @@ describe('an upstream killed under load', () => {
       // GET GET POST POST ...: round-robin puts some of each kind on each upstream.
       const isGet = (i: number): boolean => i % 4 < 2;
       const inFlight = Array.from({ length: 24 }, (_, i) =>
-        isGet(i) ? request(port, { path: `/get${i}?ms=400` }) : request(port, { method: 'POST', path: `/post${i}?ms=400`, body: 'payload' }),
+        isGet(i)
+          ? request(port, { path: `/get${i}?ms=400` })
+          : request(port, { method: 'POST', path: `/post${i}?ms=400`, body: 'payload' }),
       );
       await sleep(150);
       a.child.kill('SIGKILL');

@@ -51,7 +51,7 @@ function activated(names: string[], args: string[], env: NodeJS.ProcessEnv = {})
   const until = (pattern: RegExp): Promise<string> =>
     new Promise((resolve, reject) => {
       const check = (): void => {
-        if (pattern.test(output)) return listeners.delete(check), resolve(output);
+        if (pattern.test(output)) return (listeners.delete(check), resolve(output));
       };
       listeners.add(check);
       void exited.then(() => (pattern.test(output) ? resolve(output) : reject(new Error(`exited without ${pattern}:\n${output}`))));
@@ -85,13 +85,19 @@ describe('socket activation', () => {
   });
 
   it('takes sockets by name: one plain, one behind a PROXY protocol relay', async () => {
-    const run = await activated(['web', 'lb'], ['--listen', 'systemd:web', '--listen', 'proxy://systemd:lb', '--cgi', 'off', '--status', '/status']);
+    const run = await activated(
+      ['web', 'lb'],
+      ['--listen', 'systemd:web', '--listen', 'proxy://systemd:lb', '--cgi', 'off', '--status', '/status'],
+    );
     await run.until(/listening on/);
     const [web, lb] = run.ports as [number, number];
     expect((await request(web, { path: '/status?format=json' })).status).toBe(200);
     // The relayed one needs its header: without it, the connection is closed.
     expect((await raw(lb, 'GET /status HTTP/1.1\r\nHost: x\r\n\r\n', { timeout: 3_000 })).bytes.length).toBe(0);
-    const relayed = await raw(lb, 'PROXY TCP4 198.51.100.7 10.0.0.1 1234 80\r\nGET /status?format=json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const relayed = await raw(
+      lb,
+      'PROXY TCP4 198.51.100.7 10.0.0.1 1234 80\r\nGET /status?format=json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     expect(relayed.responses[0]?.status).toBe(200);
   });
 

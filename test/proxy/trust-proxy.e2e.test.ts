@@ -29,7 +29,12 @@ describe('behind a trusted proxy', () => {
       },
     );
     const cgi = JSON.parse((await request(port, { path: '/cgi-bin/env.py', headers: forwarded })).text) as { env: Record<string, string> };
-    expect(cgi.env).toMatchObject({ REMOTE_ADDR: '198.51.100.7', REMOTE_HOST: '198.51.100.7', HTTPS: 'on', HTTP_X_FORWARDED_FOR: '6.6.6.6, 198.51.100.7' });
+    expect(cgi.env).toMatchObject({
+      REMOTE_ADDR: '198.51.100.7',
+      REMOTE_HOST: '198.51.100.7',
+      HTTPS: 'on',
+      HTTP_X_FORWARDED_FOR: '6.6.6.6, 198.51.100.7',
+    });
     const wsgi = JSON.parse((await request(port, { path: '/app/environ', headers: forwarded })).text) as Record<string, string>;
     expect(wsgi).toMatchObject({ REMOTE_ADDR: '198.51.100.7', HTTPS: 'on', 'wsgi.url_scheme': 'https' });
     expect(seen).toEqual(['198.51.100.7 127.0.0.1', '198.51.100.7 127.0.0.1']);
@@ -40,11 +45,18 @@ describe('behind a trusted proxy', () => {
   it('a Python application sees the client and the scheme too', async () => {
     const { port } = await pythonServer(undefined, {}, { trustProxy: ['127.0.0.1'] });
     const environ = JSON.parse((await request(port, { path: '/py/environ', headers: forwarded })).text) as Record<string, string>;
-    expect(environ).toMatchObject({ REMOTE_ADDR: '198.51.100.7', 'wsgi.url_scheme': 'https', HTTP_X_FORWARDED_FOR: '6.6.6.6, 198.51.100.7' });
+    expect(environ).toMatchObject({
+      REMOTE_ADDR: '198.51.100.7',
+      'wsgi.url_scheme': 'https',
+      HTTP_X_FORWARDED_FOR: '6.6.6.6, 198.51.100.7',
+    });
   });
 
   it('from a peer that is not trusted, the fields change nothing, and scripts still see them as the client’s say-so', async () => {
-    const { port, logs } = await startCgi({}, { trustProxy: ['10.0.0.0/8'], accessLog: 'common', wsgi: [{ prefix: '/app/', module: pep3333 }] });
+    const { port, logs } = await startCgi(
+      {},
+      { trustProxy: ['10.0.0.0/8'], accessLog: 'common', wsgi: [{ prefix: '/app/', module: pep3333 }] },
+    );
     const cgi = JSON.parse((await request(port, { path: '/cgi-bin/env.py', headers: forwarded })).text) as { env: Record<string, string> };
     expect(cgi.env.REMOTE_ADDR).toBe('127.0.0.1');
     expect(cgi.env.HTTPS).toBeUndefined();

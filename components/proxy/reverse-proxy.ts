@@ -1,5 +1,5 @@
 /**
- * Proxy: one proxied prefix and the upstream servers behind it, shared by
+ * ReverseProxy: one proxied prefix and the upstream servers behind it, shared by
  * every connection of a server (as a StaticSite or CgiProcesses is): their
  * connection pools, their health, the balancing between them, and the
  * active health check when there is one. Each request under the prefix is
@@ -33,7 +33,7 @@ export interface ProxyStatus {
   readonly inFlight: number;
 }
 
-export class Proxy {
+export class ReverseProxy {
   readonly options: ResolvedProxyOptions;
   readonly upstreams: readonly Upstream[];
   private readonly check: HealthCheck | undefined;
