@@ -195,9 +195,9 @@ export class ProxyExchange implements Cancellable, ConnectionUser, Waiter {
     });
     this.phase = 'head';
     this.reader = new ResponseHeadReader({ method: request.method, maxHeaders: 100, maxBytes: o.maxResponseHead });
-    const socket = this.connection!.socket;
-    socket.setTimeout(o.timeouts.response);
-    socket.write(head, 'latin1');
+    const connection = this.connection!;
+    connection.timeout(o.timeouts.response);
+    connection.socket.write(head, 'latin1');
     if (!body) {
       this.requestSent = true;
       return;
@@ -334,7 +334,7 @@ export class ProxyExchange implements Cancellable, ConnectionUser, Waiter {
       this.sendingStopped = true;
       this.keepAlive = false;
     }
-    this.connection!.socket.setTimeout(o.timeouts.idle);
+    this.connection!.timeout(o.timeouts.idle);
     const headers = downstreamResponseFields(head.headers, head.version, o.via);
     const response = (body: Body): HttpResponse => ({
       type: 'response',
@@ -418,17 +418,17 @@ export class ProxyExchange implements Cancellable, ConnectionUser, Waiter {
   /** Hands body bytes to the client's side; a full buffer stops the upstream socket (and its idle timeout, as the wait is the client's). */
   private push(piece: Buffer): void {
     if (this.output!.push(piece)) return;
-    const socket = this.connection?.socket;
-    if (!socket) return;
-    socket.pause();
-    socket.setTimeout(0);
+    const connection = this.connection;
+    if (!connection) return;
+    connection.socket.pause();
+    connection.timeout(0);
   }
 
   private readonly onWanted = (): void => {
-    const socket = this.connection?.socket;
-    if (!socket || this.phase !== 'body') return;
-    socket.setTimeout(this.proxy.options.timeouts.idle);
-    socket.resume();
+    const connection = this.connection;
+    if (!connection || this.phase !== 'body') return;
+    connection.timeout(this.proxy.options.timeouts.idle);
+    connection.socket.resume();
   };
 
   private readonly onOutputDone = (consumed: unknown): void => {

@@ -5,11 +5,12 @@
  * server says (bytes it was not asked for, its end, an error, the pool's
  * keep-alive time running out) ends it, and the pool forgets it.
  *
- * The socket's timeout is the one timer a connection needs: the connect
- * timeout while connecting, the response and idle timeouts while in use
- * (an exchange sets them), the keep-alive time while idle. Node refreshes
- * it on every read and write, which is the "no byte for this long" the
- * timeouts mean.
+ * The socket's timeout is the one timer a connection in use needs: the
+ * connect timeout while connecting, the response and idle timeouts while in
+ * use (an exchange sets them; `timeout` skips setting the one already set,
+ * as each setting makes a timer anew). Node refreshes it on every read and
+ * write, which is the "no byte for this long" the timeouts mean. An idle
+ * connection's keep-alive time is the pool's to watch (upstream.ts).
  */
 import net, { type Socket } from 'node:net';
 import type { UpstreamAddress } from './options.js';
@@ -46,6 +47,9 @@ export class UpstreamConnection {
   requests = 0;
   /** Ended or closing: never to be used again. */
   gone = false;
+  /** performance.now() when it was last given back to its pool. */
+  idleSince = 0;
+  private currentTimeout: number;
   private lastError: Error | undefined = undefined;
 
   constructor(
@@ -56,6 +60,7 @@ export class UpstreamConnection {
     const socket =
       address.kind === 'tcp' ? net.connect({ host: address.host, port: address.port, noDelay: true }) : net.connect({ path: address.path });
     this.socket = socket;
+    this.currentTimeout = connectTimeout;
     socket.setTimeout(connectTimeout);
     socket.on('connect', () => {
       this.connected = true;
@@ -85,6 +90,13 @@ export class UpstreamConnection {
       if (this.user) this.user.timedOut();
       else this.destroy();
     });
+  }
+
+  /** Sets the socket's timeout (0: none), unless it is set so already. */
+  timeout(ms: number): void {
+    if (ms === this.currentTimeout) return;
+    this.currentTimeout = ms;
+    this.socket.setTimeout(ms);
   }
 
   /** Ends the connection now; its user (if any) hears `closed`. */

@@ -7,7 +7,8 @@
  *   one is opened while under the cap, and beyond it requests wait in
  *   arrival order, at most `queue` of them (more: the exchange answers
  *   503). A connection given back goes to the next waiter, else is kept
- *   idle (up to `idle` of them, each for `keepAlive` ms), else closed. One
+ *   idle (up to `idle` of them, each for `keepAlive` ms: a sweep every
+ *   half of that closes those idle longer), else closed. One
  *   that is not clean (its response or request cut short, a malformed
  *   response, Connection: close) is closed, never reused.
  * - Health: a connection refused, reset or timed out before the server said
@@ -51,6 +52,8 @@ export class Upstream implements ConnectionOwner {
   failures = 0;
   /** Closed by its proxy: no new connections, none kept idle. */
   private shut = false;
+  /** Closes connections idle for longer than the keep-alive time; runs while any are idle. */
+  private sweeper: NodeJS.Timeout | undefined = undefined;
 
   constructor(
     readonly spec: UpstreamSpec,
@@ -65,9 +68,12 @@ export class Upstream implements ConnectionOwner {
 
   /** A connection: an idle one (reused), a new one, or a place in the queue; 'full' when the queue is full too. */
   acquire(waiter: Waiter): Acquired {
+    const now = performance.now();
     while (this.idle.length > 0) {
       const connection = this.idle.pop()!;
-      if (!connection.gone) return { connection, reused: true };
+      if (connection.gone) continue;
+      if (now - connection.idleSince < this.settings.keepAlive) return { connection, reused: true };
+      connection.destroy();
     }
     if (this.open < this.settings.connections && !this.shut) return { connection: this.connect(), reused: false };
     if (this.waiters.length >= this.settings.queue) return 'full';
@@ -95,8 +101,24 @@ export class Upstream implements ConnectionOwner {
       connection.destroy();
       return;
     }
-    connection.socket.setTimeout(this.settings.keepAlive);
+    connection.idleSince = performance.now();
     this.idle.push(connection);
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), Math.max(10, this.settings.keepAlive / 2));
+      this.sweeper.unref();
+    }
+  }
+
+  /** Closes the connections idle too long (the oldest are first in the list); stops when none is idle. */
+  private sweep(): void {
+    const now = performance.now();
+    while (this.idle.length > 0 && now - this.idle[0]!.idleSince >= this.settings.keepAlive) this.idle.shift()!.destroy();
+    if (this.idle.length === 0) this.stopSweeping();
+  }
+
+  private stopSweeping(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   /** The socket of one of its connections has closed: counted off, forgotten if idle, and its place given to a waiter. */
@@ -141,6 +163,7 @@ export class Upstream implements ConnectionOwner {
   /** Closes the idle connections and opens no more; connections in use close when their exchanges end. */
   close(): void {
     this.shut = true;
+    this.stopSweeping();
     for (const connection of this.idle.splice(0)) connection.destroy();
   }
 

@@ -63,43 +63,6 @@ export interface ForwardingOptions {
   readonly forwarded: boolean;
 }
 
-/**
- * Sets the forwarding fields on `headers` (the upstream request's) for a
- * request as it reached us. The hop we record is the connection's real
- * peer. When a trusted proxy stands before us (the trusted-proxy stage
- * resolved the client and kept the real peer as `connection.peer`), the
- * fields it sent are kept and our hop appended; otherwise they are
- * replaced, whatever the client put in them.
- */
-export function setForwardingFields(headers: HeaderMap, request: HttpRequest, options: ForwardingOptions): void {
-  const connection = request.connection;
-  const peer: ConnectionInfo = connection.peer ?? connection;
-  const trusted = connection.peer !== undefined;
-  // The scheme and host this hop was asked for: what the peer itself used.
-  const scheme = peer.secure ? 'https' : 'http';
-  const host = request.headers.get('host') ?? hostWithPort(request.host, request.hostPort);
-  if (options.xForwarded) {
-    const prior = trusted ? request.headers.get('x-forwarded-for') : undefined;
-    headers.set('X-Forwarded-For', prior ? `${prior}, ${peer.remoteAddress}` : peer.remoteAddress);
-    const proto = trusted ? request.headers.get('x-forwarded-proto') : undefined;
-    headers.set('X-Forwarded-Proto', proto ?? scheme);
-    const forwardedHost = trusted ? request.headers.get('x-forwarded-host') : undefined;
-    if (forwardedHost !== undefined) headers.set('X-Forwarded-Host', forwardedHost);
-    else if (host) headers.set('X-Forwarded-Host', host);
-    else headers.delete('x-forwarded-host');
-  } else {
-    // Not ours to set: and never the client's to pass on either, unless a trusted proxy set them.
-    if (!trusted) for (const name of ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']) headers.delete(name);
-  }
-  if (options.forwarded) {
-    const element = [`for=${forwardedNode(peer.remoteAddress, undefined)}`];
-    if (host) element.push(`host=${forwardedValue(host)}`);
-    element.push(`proto=${scheme}`);
-    const prior = trusted ? request.headers.get('forwarded') : undefined;
-    headers.set('Forwarded', prior ? `${prior}, ${element.join(';')}` : element.join(';'));
-  } else if (!trusted) headers.delete('forwarded');
-}
-
 /** host[:port], an IPv6 literal already in brackets; '' when there is no host. */
 function hostWithPort(host: string, port: number | undefined): string {
   if (!host) return '';
@@ -299,37 +262,94 @@ export interface UpstreamHead {
   readonly framing: number | 'chunked' | undefined;
 }
 
-/** Fields of the client's request that the upstream request sets itself. */
-const setUpstream: ReadonlySet<string> = new Set(['host', 'content-length']);
-
 /**
- * The head of the request sent upstream, as text: the method and target,
- * Host, the client's end-to-end fields, the forwarding fields and Via, the
- * body's framing. Always HTTP/1.1, whatever the client spoke (RFC 9110
- * §7.6: each hop speaks its own version). The client's fields passed the
- * request parser's checks, and what is added here is ours, so the head
- * needs no further checking to be safe to write.
+ * The head of the request sent upstream, as text, in one pass over the
+ * client's fields: the method and target, Host, the client's end-to-end
+ * fields, the forwarding fields, Via, the body's framing. Always HTTP/1.1,
+ * whatever the client spoke (RFC 9110 §7.6: each hop speaks its own
+ * version). The client's fields passed the request parser's checks, and
+ * what is added here is ours, so the head needs no further checking.
+ *
+ * The forwarding fields record the hop from the connection's real peer.
+ * When a trusted proxy stands before us (the trusted-proxy stage resolved
+ * the client and kept the real peer as `connection.peer`), the fields it
+ * sent are kept and our hop appended; otherwise they are replaced,
+ * whatever the client put in them. A kind we are told not to set is passed
+ * on as it came from a trusted proxy, and dropped from anyone else.
  */
 export function upstreamRequestHead(request: HttpRequest, head: UpstreamHead): string {
-  const fields = endToEndFields(request.headers, setUpstream);
-  setForwardingFields(fields, request, head.forwarding);
-  if (head.via !== false) appendVia(fields, request.version, head.via);
-  // RFC 9110 §10.1.4: trailers are passed on, so a client that takes them may say so upstream, with TE as a connection option.
-  const te = request.headers.get('te');
-  const trailers = te !== undefined && listElements(te.toLowerCase()).some((t) => t === 'trailers' || t.startsWith('trailers;'));
+  const headers = request.headers;
+  const connection = request.connection;
+  const peer: ConnectionInfo = connection.peer ?? connection;
+  const trusted = connection.peer !== undefined;
+  const { xForwarded, forwarded } = head.forwarding;
+  const options = headers.get('connection');
+  const named = options === undefined ? undefined : new Set(listElements(options.toLowerCase()));
+  // The trusted proxy's own, to append to.
+  let via: string | undefined;
+  let xff: string | undefined;
+  let xfp: string | undefined;
+  let xfh: string | undefined;
+  let fwd: string | undefined;
+  const join = (prior: string | undefined, value: string): string => (prior === undefined ? value : `${prior}, ${value}`);
   let text = `${request.method} ${head.target} HTTP/1.1\r\nHost: ${head.host}\r\n`;
-  fields.forEach((value, name) => {
+  headers.forEach((value, name, key) => {
+    if (proxyHopByHop.has(key) || key === 'host' || key === 'content-length' || named?.has(key)) return;
+    switch (key) {
+      case 'via':
+        via = join(via, value);
+        return;
+      case 'x-forwarded-for':
+      case 'x-forwarded-proto':
+      case 'x-forwarded-host':
+        if (!trusted) return;
+        if (!xForwarded) break;
+        if (key === 'x-forwarded-for') xff = join(xff, value);
+        else if (key === 'x-forwarded-proto') xfp = join(xfp, value);
+        else xfh = join(xfh, value);
+        return;
+      case 'forwarded':
+        if (!trusted) return;
+        if (!forwarded) break;
+        fwd = join(fwd, value);
+        return;
+    }
     text += `${name}: ${value}\r\n`;
   });
-  if (trailers) text += 'TE: trailers\r\nConnection: TE\r\n';
+  // The scheme and host this hop was asked for: what the peer itself used.
+  const scheme = peer.secure ? 'https' : 'http';
+  const host = headers.get('host') ?? hostWithPort(request.host, request.hostPort);
+  if (xForwarded) {
+    text += `X-Forwarded-For: ${join(xff, peer.remoteAddress)}\r\nX-Forwarded-Proto: ${xfp ?? scheme}\r\n`;
+    if (xfh !== undefined || host) text += `X-Forwarded-Host: ${xfh ?? host}\r\n`;
+  }
+  if (forwarded) {
+    const element = `for=${forwardedNode(peer.remoteAddress, undefined)}${host ? `;host=${forwardedValue(host)}` : ''};proto=${scheme}`;
+    text += `Forwarded: ${join(fwd, element)}\r\n`;
+  }
+  if (head.via !== false) text += `Via: ${join(via, `${request.version === 'HTTP/1.0' ? '1.0' : '1.1'} ${head.via}`)}\r\n`;
+  else if (via !== undefined) text += `Via: ${via}\r\n`;
+  // RFC 9110 §10.1.4: trailers are passed on, so a client that takes them may say so upstream, with TE as a connection option.
+  const te = headers.get('te');
+  if (te !== undefined && listElements(te.toLowerCase()).some((t) => t === 'trailers' || t.startsWith('trailers;'))) {
+    text += 'TE: trailers\r\nConnection: TE\r\n';
+  }
   if (head.framing === 'chunked') text += 'Transfer-Encoding: chunked\r\n';
   else if (head.framing !== undefined) text += `Content-Length: ${head.framing}\r\n`;
   return `${text}\r\n`;
 }
 
-/** The fields of an upstream response as the client gets them: end-to-end ones only, and our hop in Via. */
+/**
+ * The fields of an upstream response as the client gets them: end-to-end
+ * ones only, and our hop in Via. The parsed map is used as it is when it
+ * holds nothing to remove (the usual case): it is the response's own.
+ */
 export function downstreamResponseFields(headers: HeaderMap, version: HttpVersion, via: string | false): HeaderMap {
-  const fields = endToEndFields(headers, noneDropped);
+  let clean = true;
+  headers.forEach((_value, _name, key) => {
+    if (proxyHopByHop.has(key)) clean = false;
+  });
+  const fields = clean ? headers : endToEndFields(headers, noneDropped);
   if (via !== false) appendVia(fields, version, via);
   return fields;
 }

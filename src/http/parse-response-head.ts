@@ -84,7 +84,7 @@ export function parseResponseHead(text: string, context: ResponseHeadContext): R
       const name = typeof field === 'string' ? '' : text.slice(start, start + field.name.length);
       start = stop + 2;
       if (typeof field === 'string') return bad(fieldProblems[field]);
-      headers.append(name, field.value);
+      headers.appendSpelt(name, field.name, field.value);
       if (field.name === 'content-length') (contentLength ??= []).push(field.value);
       else if (field.name === 'transfer-encoding') (transferEncoding ??= []).push(field.value);
       else if (field.name === 'connection') connection = connection === undefined ? field.value : `${connection}, ${field.value}`;

@@ -125,10 +125,10 @@ describe('the request sent upstream', () => {
       ['accept', '*/*'],
       // An untrusted client's forwarding fields are replaced, not appended to.
       ['X-Forwarded-For', '203.0.113.9'],
-      ['Forwarded', 'for=203.0.113.9;host=example.com;proto=http'],
-      ['Via', '1.0 elsewhere, 1.1 boxwire'],
       ['X-Forwarded-Proto', 'http'],
       ['X-Forwarded-Host', 'example.com'],
+      ['Forwarded', 'for=203.0.113.9;host=example.com;proto=http'],
+      ['Via', '1.0 elsewhere, 1.1 boxwire'],
       ['Transfer-Encoding', 'chunked'],
     ]);
   });
