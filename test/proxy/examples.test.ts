@@ -57,7 +57,9 @@ describe('proxy examples', () => {
   it('composed: a route of the ReverseProxy with a stage of its own, and a ProxyHandler component', async () => {
     const upstream = await app('u');
     const { server, proxies } = composed(`http://127.0.0.1:${upstream.port}`, 's3cret');
-    stops.push(() => proxies.forEach((p) => p.close()));
+    stops.push(() => {
+      for (const proxy of proxies) proxy.close();
+    });
     const [port] = (await started(server)) as [number];
     expect((await request(port, { path: '/api/v1/ping' })).status).toBe(401);
     const ok = JSON.parse((await request(port, { path: '/api/v1/ping', headers: { 'x-api-key': 's3cret' } })).text);
