@@ -12,24 +12,12 @@ import { chmodSync, closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, 
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request, sleep, startServer, tryParse, type ParsedResponse } from '../helpers/http.js';
+import { settledMemory } from '../helpers/memory.js';
 import { freePort, startGunicorn, startNginx, waitForPort } from '../helpers/peers.js';
 
 const MiB = 1024 * 1024;
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
-/** Memory in use once the test's own garbage (the chunks its client read) is collected. */
-async function settledMemory(): Promise<NodeJS.MemoryUsage> {
-  gc();
-  await sleep(30);
-  gc();
-  return process.memoryUsage();
-}
 
 /** A WSGI application: the SHA-256 of its input, and the environ fields the tests look at. */
 const wsgiApp = `
