@@ -251,7 +251,8 @@ export class ProxyExchange implements Cancellable, ConnectionUser, Waiter {
 
   /** The client's body failed (it timed out, was malformed or too large, or the client went): so does the exchange. */
   private readonly onBodyFailed = (error: unknown): void => {
-    if (this.over) return;
+    // A body no longer being sent (the upstream answered first) may fail as it likes: the answer stands.
+    if (this.over || this.sendingStopped) return;
     this.sendingStopped = true;
     const status = isHttpError(error) ? error.status : 500;
     this.dropConnection();
