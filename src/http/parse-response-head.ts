@@ -129,6 +129,10 @@ function responseFraming(
     // a response not ending in chunked would be delimited by the close (§6.3 item 4), which a proxy cannot tell from a cut.
     if (codings.length !== 1 || codings[0] !== 'chunked') return `Transfer-Encoding "${te.join(', ')}" (only chunked is taken)`;
     framing = { kind: 'chunked' };
+  } else if (cl && cl.length === 1 && /^\d{1,15}$/.test(cl[0]!)) {
+    // The usual case: one Content-Length of plain digits.
+    const n = Number(cl[0]);
+    framing = n === 0 ? none : { kind: 'length', length: n };
   } else if (cl) {
     let length: string | undefined;
     for (const field of cl) {
@@ -178,20 +182,20 @@ export class ResponseHeadReader {
   push(chunk: Buffer): HeadReaderResult | undefined {
     this.bytes.push(chunk);
     const data = this.bytes.view();
-    for (let i = this.scanned; i < data.length; i++) {
-      if (data[i] !== 0x0a) continue;
-      if (i === 0 || data[i - 1] !== 0x0d) return bad('a bare LF in the response head') as HeadReaderResult;
+    // From line end to line end (indexOf, not a loop over every byte: a head is read once per response).
+    for (let lf = data.indexOf(0x0a, this.scanned); lf >= 0; lf = data.indexOf(0x0a, lf + 1)) {
+      if (lf === 0 || data[lf - 1] !== 0x0d) return bad('a bare LF in the response head') as HeadReaderResult;
       // CRLF CRLF: the head ends here.
-      if (i >= 3 && data[i - 2] === 0x0a && data[i - 3] === 0x0d) {
-        if (i + 1 > this.limits.maxBytes) break;
-        const text = data.toString('latin1', 0, i - 3);
-        const rest = data.subarray(i + 1);
+      if (lf >= 3 && data[lf - 2] === 0x0a && data[lf - 3] === 0x0d) {
+        if (lf + 1 > this.limits.maxBytes) break;
+        const text = data.toString('latin1', 0, lf - 3);
+        const rest = data.subarray(lf + 1);
         this.bytes.clear();
         const parsed = parseResponseHead(text, this.limits);
         return parsed.ok ? { ok: true, head: parsed.head, rest } : parsed;
       }
       // A head that starts with its blank line has no status line.
-      if (i === 1) return bad('an empty line where the status line should be') as HeadReaderResult;
+      if (lf === 1) return bad('an empty line where the status line should be') as HeadReaderResult;
     }
     this.scanned = data.length;
     if (data.length > this.limits.maxBytes) return bad(`a response head over ${this.limits.maxBytes} bytes`) as HeadReaderResult;
