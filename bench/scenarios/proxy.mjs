@@ -28,12 +28,13 @@ export async function run() {
     const url = (name) => `http://127.0.0.1:${peers[name].port}/`;
     // Warm up every path (pools filled, JIT warm), then bursts in turn, every other round reversed.
     for (const name of names) await wrk(url(name), { seconds: 1 });
-    const totals = Object.fromEntries(names.map((name) => [name, { requests: 0, seconds: 0, p99: [], errors: 0, non2xx: 0 }]));
+    const totals = Object.fromEntries(names.map((name) => [name, { requests: 0, bytes: 0, seconds: 0, p99: [], errors: 0, non2xx: 0 }]));
     for (let round = 0; round < rounds; round++) {
       for (const name of round % 2 ? [...names].reverse() : names) {
         const r = await wrk(url(name), { seconds });
         const t = totals[name];
         t.requests += r.requests;
+        t.bytes += r.bytes;
         t.seconds += r.requests / r.rps;
         t.p99.push(r.p99);
         t.errors += r.errors;
@@ -43,7 +44,7 @@ export async function run() {
     const row = (name) => {
       const t = totals[name];
       const p99 = [...t.p99].sort((a, b) => a - b)[Math.floor(t.p99.length / 2)];
-      return { rps: t.requests / t.seconds, p99: p99.toFixed(1), throughput: 0, errors: t.errors, non2xx: t.non2xx };
+      return { rps: t.requests / t.seconds, p99: p99.toFixed(1), throughput: t.bytes / t.seconds, errors: t.errors, non2xx: t.non2xx };
     };
     const ours = row('boxwire');
     const rows = [];
