@@ -46,7 +46,7 @@ import {
   type StreamBody,
 } from '../src/http/messages.js';
 import { applyResponseFields } from '../src/http/response-fields.js';
-import { continueHead, frameResponse, unframed, type Framed } from '../src/http/serialize.js';
+import { continueHead, frameResponse, lastChunk, unframed, type Framed } from '../src/http/serialize.js';
 import type { ServerCounters } from '../src/http/counters.js';
 import type { Writable } from './tcp-server/connection.js';
 
@@ -82,7 +82,7 @@ export const responderBoxes = boxes({
 const crlf = Buffer.from('\r\n');
 /** The smallest file chunk: what a slow client gets. */
 const minFileChunk = 64 * 1024;
-const lastChunk = Buffer.from('0\r\n\r\n');
+const lastChunkBytes = Buffer.from('0\r\n\r\n');
 
 export class Responder extends Component<typeof responderBoxes> {
   private nextSeq = 0;
@@ -250,7 +250,7 @@ export class Responder extends Component<typeof responderBoxes> {
     this.task(async () => {
       const progress: Progress = { written: 0, limit: framed.contentLength };
       try {
-        await this.pull(body, framed, progress);
+        await this.pull(body, framed, progress, response.trailers);
         if (framed.contentLength !== undefined && progress.written !== framed.contentLength) {
           throw new Error(`body was ${progress.written} bytes, Content-Length said ${framed.contentLength}`);
         }
@@ -268,7 +268,12 @@ export class Responder extends Component<typeof responderBoxes> {
   }
 
   /** Writes a file, parts or stream body, pulling each chunk only when the socket has room. */
-  private async pull(body: Exclude<Body, string | Uint8Array | undefined>, framed: Framed, progress: Progress): Promise<void> {
+  private async pull(
+    body: Exclude<Body, string | Uint8Array | undefined>,
+    framed: Framed,
+    progress: Progress,
+    trailers: HttpResponse['trailers'],
+  ): Promise<void> {
     if (isFileBody(body)) return this.pullFile(body, progress);
     if (isPartsBody(body)) {
       for (const part of body.parts) {
@@ -279,7 +284,7 @@ export class Responder extends Component<typeof responderBoxes> {
     }
     await this.pullStream(body, framed.chunked, progress);
     if (!this.running) return;
-    if (framed.chunked) this.send('outbox', this.withHeldHead(lastChunk));
+    if (framed.chunked) this.send('outbox', this.withHeldHead(trailers ? Buffer.from(lastChunk(trailers()), 'latin1') : lastChunkBytes));
     else this.sendHeldHead();
   }
 

@@ -176,6 +176,29 @@ export { wsgiEnviron, requestUrl, type CgiVariables } from './http/wsgi-environ.
 export { statusProblem, headersProblem, hopByHopFields } from './http/wsgi-response.js';
 export { nativeEnviron, nativePath, nativeString, nulField } from './http/wsgi-native.js';
 
+// In front of other servers and behind them: the reverse proxy, trusted proxies
+export {
+  ReverseProxy,
+  ProxyExchange,
+  ProxyHandler,
+  resolveProxyOptions,
+  parseProxySpec,
+  defaultProxyTimeouts,
+  type ProxyStatus,
+  type ProxyOption,
+  type ProxyOptions,
+  type ResolvedProxyOptions,
+  type UpstreamSpec,
+  type UpstreamAddress,
+} from '../components/proxy/index.js';
+export {
+  trustProxyStage,
+  trustedRequest,
+  resolveTrustProxy,
+  type TrustProxyOption,
+  type ResolvedTrustProxy,
+} from '../components/trust-proxy.js';
+
 // The API client's component form (the client itself: boxwire/client)
 export {
   ApiClientComponent,

@@ -63,6 +63,8 @@ describe('doc samples', () => {
       '--min-semi-space-size',
       '--max-semi-space-size',
       '--no-install',
+      // systemctl's
+      '--now',
     ]);
     const named = new Map<string, string>();
     for (const doc of documents() as string[]) {

@@ -20,6 +20,7 @@ import { box } from '../../src/core/box.js';
 import { Component, boxes, type OwnedTimer } from '../../src/core/component.js';
 import { endsInput, producerFinished, shutdown, type Lifecycle } from '../../src/core/signals.js';
 import type { ConnectionInfo } from '../../src/core/connection-info.js';
+import type { ProxyHeader } from '../../src/http/proxy-protocol.js';
 
 export type { ConnectionInfo, PeerCertificate } from '../../src/core/connection-info.js';
 import type { PeerCertificate } from '../../src/core/connection-info.js';
@@ -129,8 +130,10 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
     private readonly options: TcpConnectionOptions = {},
     /** The figures of the interface that accepted it. */
     private readonly figures: ListenerFigures = looseFigures,
+    /** What a PROXY protocol header said of the connection, on an interface that takes one. */
+    header?: ProxyHeader,
   ) {
-    const info = new SocketInfo(socket, figures.index);
+    const info = new SocketInfo(socket, figures.index, header);
     super(tcpConnectionBoxes, `TcpConnection#${info.id}`);
     this.info = info;
   }
@@ -257,7 +260,8 @@ export class TcpConnection extends Component<typeof tcpConnectionBoxes> {
  * What the protocol knows of the connection. The peer is read at accept
  * (logs name it after the socket has gone); the local address and the
  * certificate are asked of the socket the first time they are read (each is
- * a system call or more).
+ * a system call or more). Behind a PROXY protocol relay, the addresses are
+ * those its header gave (when it gave any), and the relay's own is `relay`.
  */
 class SocketInfo implements ConnectionInfo {
   readonly id = ++connectionSerial;
@@ -266,12 +270,14 @@ class SocketInfo implements ConnectionInfo {
   readonly remotePort: number;
   readonly family: 'IPv4' | 'IPv6';
   readonly listener: number;
+  readonly relay: { readonly address: string; readonly port: number } | undefined = undefined;
   private local: { address: string; port: number } | undefined = undefined;
   private certificate: PeerCertificate | undefined | null = null;
 
   constructor(
     private readonly socket: Socket,
     listener: number,
+    header?: ProxyHeader,
   ) {
     this.listener = listener;
     this.secure = (socket as TLSSocket).encrypted === true;
@@ -280,6 +286,15 @@ class SocketInfo implements ConnectionInfo {
     this.remotePort = socket.remotePort ?? 0;
     // An IPv4 peer on a dual-stack socket (its address stripped of ::ffff:) is IPv4.
     this.family = socket.remoteFamily === 'IPv6' && this.remoteAddress === raw ? 'IPv6' : 'IPv4';
+    // LOCAL is the relay speaking for itself (a health check): the socket's addresses are the truth.
+    if (header?.command !== 'PROXY') return;
+    this.relay = { address: this.remoteAddress, port: this.remotePort };
+    if (header.source && header.destination) {
+      this.remoteAddress = header.source.address;
+      this.remotePort = header.source.port;
+      this.family = header.source.family;
+      this.local = { address: header.destination.address, port: header.destination.port };
+    }
   }
 
   private get self(): { address: string; port: number } {

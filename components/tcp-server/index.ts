@@ -1,6 +1,7 @@
 /**
- * The TCP server: listens on every interface it is given (IPv4, IPv6, TLS)
- * and, for each accepted connection, builds a fresh protocol graph from a
+ * The TCP server: listens on every interface it is given (IPv4, IPv6, TLS,
+ * sockets passed in by descriptor, as systemd does) and, for each accepted
+ * connection, builds a fresh protocol graph from a
  * factory, as Kamaelia's ServerCore(protocol=...) did. Each connection is a
  * socket component and a protocol component linked both ways: the socket's
  * bytes go to the protocol's inbox, the protocol's outbox is written to the
@@ -15,6 +16,13 @@
  * the old one had read past its last message; the old one is then stopped.
  * Kamaelia swapped the component behind a connection the same way.
  *
+ * An interface with `proxyProtocol` sits behind a TCP load balancer: every
+ * connection must begin with a PROXY protocol header (proxy-header.ts),
+ * read before anything is built for it, within `proxyHeaderTimeout`; it
+ * gives the connection's addresses, and TLS (when the interface has it)
+ * starts after it. A connection without a well-formed header is closed, and
+ * logged.
+ *
  * Shutdown: a graceful `shutdown` closes the listeners and passes the graceful
  * request to every connection's protocol, which finishes its work and ends;
  * the server finishes when the last connection has gone. A plain `shutdown`
@@ -27,7 +35,9 @@ import { Component, boxes } from '../../src/core/component.js';
 import { logRecord, type LogRecord } from '../../src/core/log.js';
 import { linkByPosition } from '../../src/core/link.js';
 import { gracefulShutdown, producerFinished, type Lifecycle } from '../../src/core/signals.js';
+import type { ProxyHeader } from '../../src/http/proxy-protocol.js';
 import { ListenerFigures, TcpConnection, resume, type ConnectionInfo, type Handover, type TcpConnectionOptions } from './connection.js';
+import { readProxyHeader } from './proxy-header.js';
 
 export * from './connection.js';
 
@@ -37,6 +47,10 @@ export interface Interface {
   readonly port: number;
   /** TLS material; present means this interface speaks TLS. */
   readonly tls?: TlsOptions;
+  /** Every connection begins with a PROXY protocol header (v1 or v2), required; TLS, if any, after it. */
+  readonly proxyProtocol?: boolean;
+  /** Listen on this already listening descriptor (a socket passed by systemd), instead of `host` and `port`. */
+  readonly fd?: number;
 }
 
 export interface BoundAddress {
@@ -44,6 +58,8 @@ export interface BoundAddress {
   readonly port: number;
   readonly family: 'IPv4' | 'IPv6';
   readonly secure: boolean;
+  /** Connections begin with a PROXY protocol header. */
+  readonly proxyProtocol?: boolean;
 }
 
 export type ServerEvent =
@@ -63,6 +79,8 @@ export interface TcpServerOptions extends TcpConnectionOptions {
   readonly refusal?: string | Uint8Array;
   /** The listen backlog. */
   readonly backlog?: number;
+  /** Milliseconds a connection on a PROXY protocol interface has to send its header (default 5000). */
+  readonly proxyHeaderTimeout?: number;
 }
 
 /** Asks every open connection to finish what it is doing and close (the listeners stay open). */
@@ -96,6 +114,8 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
   private bound: BoundAddress[] = [];
   /** What each connection's socket is made with: the options, and the way back here for a handover. */
   private readonly connectionOptions: TcpConnectionOptions;
+  /** Sockets on PROXY protocol interfaces whose header is still awaited (or whose TLS handshake runs after it). */
+  private readonly relaying = new Set<Socket>();
   /** Connections accepted and refused since start. */
   accepted = 0;
   refused = 0;
@@ -133,8 +153,9 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
       this.send('events', { type: 'listening', addresses: this.bound });
       for (const address of this.bound) {
         const host = address.family === 'IPv6' ? `[${address.host}]` : address.host;
+        const notes = [address.proxyProtocol ? 'PROXY protocol' : '', address.secure ? 'TLS' : ''].filter(Boolean).join(', ');
         // Debug: the command prints what it serves and where once, itself (src/server/summary.ts).
-        this.send('log', logRecord('server', 'debug', `listening on ${host}:${address.port}${address.secure ? ' (TLS)' : ''}`));
+        this.send('log', logRecord('server', 'debug', `listening on ${host}:${address.port}${notes ? ` (${notes})` : ''}`));
       }
     });
   }
@@ -143,6 +164,8 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     if (message.type === 'shutdown' && message.graceful) {
       this.draining = true;
       this.closeListeners();
+      // A connection still sending its PROXY header has not started anything to finish.
+      for (const socket of this.relaying) socket.destroy();
       for (const connection of this.openConnections()) connection.protocol.inboxes.control!.send(gracefulShutdown);
       this.finishIfDrained();
       return;
@@ -152,40 +175,84 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
 
   private listenOn(spec: Interface, figures: ListenerFigures): Promise<BoundAddress> {
     const options = { allowHalfOpen: true, noDelay: true };
-    const server = spec.tls ? tls.createServer({ ...options, ...spec.tls }) : net.createServer(options);
-    this.servers.push(server);
+    // Behind a PROXY protocol relay, TLS starts after the header: the listener is plain, and a TLS
+    // server that listens nowhere takes each socket once its header is read (relayed, below).
+    const server = spec.tls && !spec.proxyProtocol ? tls.createServer({ ...options, ...spec.tls }) : net.createServer(options);
+    const secure = spec.tls ? (spec.proxyProtocol ? tls.createServer({ ...options, ...spec.tls }) : (server as tls.Server)) : undefined;
     this.own(() => server.close());
-    if (spec.tls) {
-      this.listen(server, 'secureConnection', (socket: Socket) => this.accept(socket, figures));
-      this.listen(server, 'tlsClientError', (error: Error, socket: Socket) => {
+    this.servers.push(server);
+    /** What relayed connections waiting for their TLS handshake said in their headers, by peer. */
+    const relayed = new Map<string, ProxyHeader>();
+    if (secure) {
+      this.listen(secure, 'secureConnection', (socket: Socket) => {
+        const key = peerKey(socket);
+        const header = relayed.get(key);
+        relayed.delete(key);
+        this.accept(socket, figures, header);
+      });
+      this.listen(secure, 'tlsClientError', (error: Error, socket: Socket) => {
+        relayed.delete(peerKey(socket));
         const from = socket.remoteAddress ?? 'unknown peer';
         this.send('log', logRecord('errors', 'warn', `TLS handshake with ${from} failed: ${error.message}`));
       });
-    } else {
+    }
+    if (spec.proxyProtocol) {
+      this.listen(server, 'connection', (socket: Socket) =>
+        this.relay(socket, figures, (header) => {
+          if (!secure) return this.accept(socket, figures, header);
+          relayed.set(peerKey(socket), header);
+          socket.once('close', () => relayed.delete(peerKey(socket)));
+          secure.emit('connection', socket);
+        }),
+      );
+    } else if (!spec.tls) {
       this.listen(server, 'connection', (socket: Socket) => this.accept(socket, figures));
     }
     return new Promise((resolve, reject) => {
       const failed = (error: Error): void => reject(new Error(`cannot listen on ${spec.host}:${spec.port}: ${error.message}`));
       server.once('error', failed);
-      server.listen({ host: spec.host, port: spec.port, backlog: this.options.backlog ?? 511 }, () => {
+      const where = spec.fd !== undefined ? { fd: spec.fd } : { host: spec.host, port: spec.port };
+      server.listen({ ...where, backlog: this.options.backlog ?? 511 }, () => {
         server.off('error', failed);
         this.listen(server, 'error', (error: Error) =>
           this.send('log', logRecord('errors', 'error', `listener ${spec.host}:${spec.port}: ${error.message}`)),
         );
-        const address = server.address() as AddressInfo;
+        // A Unix socket passed by descriptor has a path for its address.
+        const address = server.address() as AddressInfo | string;
         resolve({
-          host: address.address,
-          port: address.port,
-          family: address.family === 'IPv6' ? 'IPv6' : 'IPv4',
+          host: typeof address === 'string' ? address : address.address,
+          port: typeof address === 'string' ? 0 : address.port,
+          family: typeof address !== 'string' && address.family === 'IPv6' ? 'IPv6' : 'IPv4',
           secure: spec.tls !== undefined,
+          ...(spec.proxyProtocol ? { proxyProtocol: true } : {}),
         });
       });
     });
   }
 
-  private accept(raw: Socket, figures: ListenerFigures): void {
+  /**
+   * Reads a connection's PROXY header, then hands it on (`then`); a
+   * malformed header, or none in time, closes the connection, logged.
+   * Waiting connections count against the connection limit.
+   */
+  private relay(raw: Socket, figures: ListenerFigures, then: (header: ProxyHeader) => void): void {
+    if (this.refuseOverLimit(raw, figures)) return;
+    this.relaying.add(raw);
+    readProxyHeader(raw, this.options.proxyHeaderTimeout ?? 5_000, (outcome) => {
+      this.run(() => {
+        this.relaying.delete(raw);
+        if (outcome.ok) return then(outcome.header);
+        const from = raw.remoteAddress ?? 'unknown peer';
+        this.send('log', logRecord('errors', 'warn', `${from}: closed: ${outcome.reason}`));
+        raw.destroy();
+      });
+    });
+  }
+
+  /** Refuses a connection when draining or at the limit; true when it did. */
+  private refuseOverLimit(raw: Socket, figures: ListenerFigures): boolean {
     const max = this.options.maxConnections;
-    if (this.draining || (max !== undefined && this.open >= max)) {
+    if (this.draining || (max !== undefined && this.open + this.relaying.size >= max)) {
       this.refused++;
       figures.refused++;
       this.send('events', { type: 'refused', remoteAddress: raw.remoteAddress ?? '' });
@@ -193,11 +260,21 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
       raw.on('error', () => raw.destroy());
       raw.end(this.options.refusal ?? '');
       raw.destroySoon();
+      return true;
+    }
+    return false;
+  }
+
+  /** Builds a connection's graph; `header`: what its PROXY header said. */
+  private accept(raw: Socket, figures: ListenerFigures, header?: ProxyHeader): void {
+    if (!header && this.refuseOverLimit(raw, figures)) return;
+    if (header && this.draining) {
+      raw.destroy();
       return;
     }
     this.accepted++;
     figures.accepted++;
-    const socket = new TcpConnection(raw, this.connectionOptions, figures);
+    const socket = new TcpConnection(raw, this.connectionOptions, figures, header);
     const protocol = this.options.protocol(socket.info);
     // Each one's signal is the other's control, so they end together; `ended` only notes the end.
     const connection: Connection = {
@@ -219,6 +296,8 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     this.send('events', { type: 'connection', info: socket.info });
     this.adopt(protocol, connection.ended);
     this.adopt(socket, connection.ended);
+    // The header reader paused the socket (its first bytes after the header were put back): read on.
+    if (header) raw.resume();
   }
 
   private ended(connection: Connection): void {
@@ -288,6 +367,11 @@ export class TcpServer extends Component<typeof tcpServerBoxes> {
     this.open--;
     connection.figures.open--;
   }
+}
+
+/** A connection's peer, as a key: the same for a socket and the TLS socket made over it. */
+function peerKey(socket: Socket): string {
+  return `${socket.remoteAddress}|${socket.remotePort}`;
 }
 
 /** One accepted connection: the socket's component and the protocol graph made for it. */

@@ -1,6 +1,7 @@
 /**
- * Where the command listens: `--listen [https://]HOST:PORT` (repeatable;
- * IPv6 in brackets, `[::1]:8443`), `--host`/`--port` naming one more
+ * Where the command listens: `--listen [SCHEME://]HOST:PORT` (repeatable;
+ * IPv6 in brackets, `[::1]:8443`; `proxy://` and `proxy+https://` for a
+ * PROXY protocol header first; `systemd[:NAME]` for sockets systemd passed), `--host`/`--port` naming one more
  * interface, and the TLS material. `--tls-key`, `--tls-cert`, `--tls-ca` and
  * `--tls-request-cert` apply to the interfaces marked `https://`, or to all
  * of them when none is marked. Without any of these the server listens on
@@ -24,9 +25,9 @@ const draft = (o: OptionsDraft): ListenDraft => o as ListenDraft;
 export const listenFlags: readonly Flag[] = [
   {
     name: '--listen',
-    value: '[https://]HOST:PORT',
+    value: '[SCHEME://]HOST:PORT',
     repeatable: true,
-    help: 'listen here too; IPv6 in brackets ([::1]:8443); https:// for TLS',
+    help: 'listen here too; IPv6 in brackets ([::1]:8443); https:// for TLS, proxy:// or proxy+https:// behind a PROXY protocol relay; systemd[:NAME] for sockets systemd passed',
     apply: (o, v) => {
       try {
         (draft(o).listen ??= []).push(parseListen(v));
@@ -75,9 +76,9 @@ export function withInterfaces(options: OptionsDraft): OptionsDraft {
       }
     : undefined;
   const interfaces: ListenInterface[] = specs.map((s) => ({
-    host: s.host,
-    port: s.port,
+    ...(s.systemd !== undefined ? { systemd: s.systemd } : { host: s.host, port: s.port }),
     ...(tls && (s.secure || !marked) ? { tls } : {}),
+    ...(s.proxyProtocol ? { proxyProtocol: true } : {}),
   }));
   return { ...rest, interfaces } as OptionsDraft;
 }

@@ -9,6 +9,7 @@ import { pythonFlags } from './flags-python.js';
 import { observeFlags } from './flags-observe.js';
 import { middlewareFlags } from './flags-middleware.js';
 import { websocketFlags } from './flags-websocket.js';
+import { proxyFlags } from './flags-proxy.js';
 
 export const flags: readonly Flag[] = [
   ...serverFlags,
@@ -21,4 +22,5 @@ export const flags: readonly Flag[] = [
   ...observeFlags,
   ...middlewareFlags,
   ...websocketFlags,
+  ...proxyFlags,
 ];

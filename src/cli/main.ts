@@ -20,6 +20,7 @@ import type { OptionsDraft } from './args.js';
 import { withInterfaces } from './flags-listen.js';
 import { withMiddlewareFlags } from './flags-middleware.js';
 import { withWebSocketRoutes } from './flags-websocket.js';
+import { withProxyDefaults } from './flags-proxy.js';
 
 function version(): string {
   const pkg = JSON.parse(
@@ -43,7 +44,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const { workers: workersFlag, config, ...options } = parsed.options;
-    flagOptions = (await withWebSocketRoutes(withMiddlewareFlags(withInterfaces(options as OptionsDraft)))) as ServerOptions;
+    flagOptions = (await withWebSocketRoutes(
+      withProxyDefaults(withMiddlewareFlags(withInterfaces(options as OptionsDraft))),
+    )) as ServerOptions;
     configFile = config;
     // The file may say how many workers too; the flag wins.
     const { workers: workersFile, ...fromFile } = (await optionsFrom(configFile, flagOptions)) as ServerOptions & { workers?: unknown };

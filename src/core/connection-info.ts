@@ -25,4 +25,17 @@ export interface ConnectionInfo {
   readonly listener?: number;
   /** TLS connections: the client certificate, when one was presented and verified. */
   readonly peerCertificate?: PeerCertificate;
+  /**
+   * Set when a trusted proxy told us who the client is (its forwarding
+   * fields, read by the trusted-proxy stage): the connection as it really
+   * is, its peer being that proxy. The fields above then describe the
+   * client: its address and port, and `secure` for the scheme it used.
+   */
+  readonly peer?: ConnectionInfo;
+  /**
+   * Set on a connection that arrived through a PROXY protocol relay (a TCP
+   * load balancer): the relay's own address and port. The fields above are
+   * then the ones its header gave.
+   */
+  readonly relay?: { readonly address: string; readonly port: number };
 }

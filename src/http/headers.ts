@@ -75,6 +75,14 @@ export class HeaderMap {
     return this;
   }
 
+  /** Adds a field spelt `name` whose lower-case form `key` is known already (a parser that keeps the sender's spelling). */
+  appendSpelt(name: string, key: string, value: string): this {
+    this.names.push(name);
+    this.keys.push(key);
+    this.values.push(value);
+    return this;
+  }
+
   /** Replaces every field of that name with one (in the place of the first). */
   set(name: string, value: string): this {
     const key = name.toLowerCase();

@@ -147,3 +147,44 @@ export {
   type OriginPolicy,
   type ProtocolChoice,
 } from './websocket-handshake.js';
+export {
+  ProxyHeaderParser,
+  parseProxyHeader,
+  proxyV2Signature,
+  type ProxyHeader,
+  type ProxyEndpoint,
+  type ProxyTlv,
+  type ProxyParse,
+} from './proxy-protocol.js';
+export {
+  parseResponseHead,
+  ResponseHeadReader,
+  type ResponseHead,
+  type ResponseFraming,
+  type ResponseHeadResult,
+  type HeadReaderResult,
+} from './parse-response-head.js';
+export {
+  proxyHopByHop,
+  endToEndFields,
+  upstreamRequestHead,
+  upstreamTarget,
+  downstreamResponseFields,
+  resolveForwardedClient,
+  xForwardedHops,
+  forwardedHops,
+  type ForwardedHop,
+  type ResolvedClient,
+} from './forwarding.js';
+export {
+  parseIp,
+  parseIPv4,
+  parseIPv6,
+  formatIPv4,
+  formatIPv6,
+  parseIpRange,
+  inRange,
+  loopbackRanges,
+  type IpAddress,
+  type IpRange,
+} from './ip-address.js';

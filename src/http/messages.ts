@@ -172,6 +172,12 @@ export interface HttpResponse {
    * ends. Never started if the 101 is not written (it is then asked to stop).
    */
   readonly switchTo?: Component<any>;
+  /**
+   * Trailer fields, asked for once the body has ended (a proxied chunked
+   * response's, say): written in the last chunk of a chunked response
+   * (RFC 9112 §7.1.2), dropped when the response is not chunked.
+   */
+  readonly trailers?: () => HeaderMap | undefined;
 }
 
 /** From a handler: serve this request again, through the router (CGI's local Location). */

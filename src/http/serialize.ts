@@ -153,3 +153,52 @@ export const unframed: FrameResult = {
 
 /** The interim response a client that sent Expect: 100-continue waits for. */
 export const continueHead = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+/**
+ * Fields a trailer section may not carry (RFC 9110 §6.5.1): framing,
+ * routing, authentication, request modifiers, response controls and the
+ * content's own description, all of which a recipient needs before the
+ * content, and the hop-by-hop ones.
+ */
+const notInTrailers = new Set([
+  ...hopByHop,
+  'content-length',
+  'host',
+  'authorization',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'www-authenticate',
+  'set-cookie',
+  'cookie',
+  'cache-control',
+  'expect',
+  'max-forwards',
+  'pragma',
+  'range',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+  'age',
+  'expires',
+  'date',
+  'location',
+  'retry-after',
+  'vary',
+  'warning',
+  'content-encoding',
+  'content-type',
+  'content-range',
+]);
+
+/** The last chunk of a chunked body (RFC 9112 §7.1.2), with the trailer fields that may go there. */
+export function lastChunk(trailers: HeaderMap | undefined): string {
+  let text = '0\r\n';
+  if (trailers && invalidField(trailers) === undefined) {
+    trailers.forEach((value, name, key) => {
+      if (!notInTrailers.has(key)) text += `${name}: ${value}\r\n`;
+    });
+  }
+  return `${text}\r\n`;
+}

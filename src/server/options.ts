@@ -39,6 +39,8 @@ import {
 import { resolveRoot, resolveStaticOptions, type ResolvedStaticOptions, type StaticOptions } from '../../components/static-file/options.js';
 import { resolveCompressOptions, type CompressOptions, type ResolvedCompressOptions } from '../../components/compress-options.js';
 import { middlewareKeys, resolveMiddleware, type MiddlewareOptions, type ResolvedMiddleware } from './middleware-options.js';
+import { resolveProxyList, type ProxyOption, type ResolvedProxyOptions } from '../../components/proxy/options.js';
+import { resolveTrustProxy, type ResolvedTrustProxy, type TrustProxyOption } from '../../components/trust-proxy.js';
 
 export interface Limits extends ParserLimits {
   /** Open connections at most; more are answered 503 and closed. */
@@ -124,6 +126,10 @@ export interface ServerOptions extends MiddlewareOptions {
    * gone, and its script killed or its job called off, as nginx does.
    */
   readonly serveHalfClosed?: boolean;
+  /** URL prefixes passed on to upstream HTTP servers: "PREFIX=URL[,URL...]" or { prefix, to, ... } (docs/proxy.md). */
+  readonly proxy?: readonly ProxyOption[];
+  /** Proxies in front whose forwarding fields name the client: CIDR ranges, "loopback" (docs/proxy.md). */
+  readonly trustProxy?: TrustProxyOption;
 }
 
 export interface ResolvedOptions {
@@ -162,6 +168,8 @@ export interface ResolvedOptions {
   /** The built-in stages and virtual hosts. */
   readonly middleware: ResolvedMiddleware;
   readonly serveHalfClosed: boolean;
+  readonly proxy: readonly ResolvedProxyOptions[];
+  readonly trustProxy: ResolvedTrustProxy | false;
 }
 
 export const defaultLimits: Limits = { ...defaultParserLimits, connections: 10_000 };
@@ -200,6 +208,8 @@ const known = new Set([
   'compress',
   ...middlewareKeys,
   'serveHalfClosed',
+  'proxy',
+  'trustProxy',
 ]);
 
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
@@ -294,6 +304,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     compress: resolveCompressOptions(options.compress),
     middleware: resolveMiddleware(options),
     serveHalfClosed,
+    proxy: resolveProxyList(options.proxy),
+    trustProxy: resolveTrustProxy(options.trustProxy),
   };
 }
 

@@ -38,6 +38,8 @@ import { middlewareStages } from './middleware-options.js';
 import { Compress } from '../../components/compress.js';
 import { inGivenOrder, wsgiRoute, wsgiRoutes } from '../../components/wsgi/routes.js';
 import { PythonPool } from '../../components/wsgi/python-pool.js';
+import { ReverseProxy } from '../../components/proxy/reverse-proxy.js';
+import { trustProxyStage } from '../../components/trust-proxy.js';
 import { ServerCounters } from '../http/counters.js';
 import { setCensus } from '../core/census.js';
 import type { GaugeSource } from '../core/gauges.js';
@@ -82,6 +84,8 @@ interface Site {
   readonly hosts: VirtualHosts | undefined;
   /** Its FastCGI applications: a pool each, and the supervisor of those it spawns. */
   readonly fastcgi: readonly FastCgiApplication[];
+  /** Its proxied prefixes, with their upstream pools. */
+  readonly proxies: readonly ReverseProxy[];
   /** The per-connection graph, by name (what the status page draws); unused under a `protocol` of the user's. */
   readonly plan: GraphPlan<ConnectionInfo>;
   readonly protocol: (info: ConnectionInfo) => Component<any>;
@@ -111,6 +115,8 @@ export class BoxwireServer {
   private readonly fastcgiParts = new Set<FastCgiPool | FastCgiSupervisor>();
   /** Document roots with their caches and directory watches, until closed. */
   private readonly documentRoots = new Set<StaticSite | VirtualHosts>();
+  /** Every site's proxies, until closed, with what takes their gauge off the status page. */
+  private readonly proxies = new Map<ReverseProxy, (() => void) | undefined>();
   private listening: Promise<readonly BoundAddress[]> | undefined;
   private stopping: Promise<void> | undefined;
   /** Where the server was told to listen, as given: a reload that does not say keeps it. */
@@ -140,6 +146,7 @@ export class BoxwireServer {
       maxConnections: o.limits.connections,
       refusal: overloaded,
       writeTimeout: o.timeouts.write,
+      proxyHeaderTimeout: o.timeouts.header,
       // Read at each accept, so a reload changes what new connections get.
       protocol: (info) => this.connect(info),
     });
@@ -248,6 +255,7 @@ export class BoxwireServer {
         for (const pool of this.pools) void pool.shutdown();
         for (const part of this.fastcgiParts) void part.shutdown();
         for (const documents of this.documentRoots) documents.close();
+        for (const proxy of [...this.proxies.keys()]) this.closeProxy(proxy);
         reject(ended.reason === 'failed' ? ended.error : new Error('boxwire: stopped before listening'));
       });
       this.graph.start();
@@ -285,8 +293,9 @@ export class BoxwireServer {
     for (const group of this.cgiGroups) group.endAll();
     // FastCGI connections close (nothing is in flight any more) and spawned applications are stopped.
     await Promise.all([...this.fastcgiParts].map((part) => part.shutdown()));
-    // The document roots' directory watches end with the server.
+    // The document roots' directory watches end with the server, and so do the proxies' pools and health checks.
     for (const documents of this.documentRoots) documents.close();
+    for (const proxy of [...this.proxies.keys()]) this.closeProxy(proxy);
     await this.logger.shutdown();
     await this.graph.done;
   }
@@ -342,6 +351,10 @@ export class BoxwireServer {
       void application.pool.shutdown();
       void application.supervisor?.shutdown();
     }
+    for (const proxy of site.proxies) {
+      if (this.current.proxies.includes(proxy)) continue;
+      this.closeProxy(proxy);
+    }
     if (site.documents && site.documents !== this.current.documents) {
       site.documents.close();
       this.documentRoots.delete(site.documents);
@@ -366,6 +379,22 @@ export class BoxwireServer {
       });
       if (supervisor) this.startPart(supervisor);
     }
+    for (const proxy of site.proxies) this.startProxy(proxy);
+  }
+
+  /** Begins a proxy's health checks, its gauge on the status page and /metrics until it closes. */
+  private startProxy(proxy: ReverseProxy): void {
+    if (this.graph.state !== 'running' || this.proxies.get(proxy)) return;
+    proxy.start();
+    const mount = proxy.options.mount || '/';
+    const gauge = { kind: 'proxy', name: mount, role: `upstream connections for ${mount}`, read: () => ({ ...proxy.status }) };
+    this.proxies.set(proxy, this.counters.gauges.add(gauge));
+  }
+
+  private closeProxy(proxy: ReverseProxy): void {
+    proxy.close();
+    this.proxies.get(proxy)?.();
+    this.proxies.delete(proxy);
   }
 
   /** Starts a FastCGI pool or supervisor, with its gauge on the status page and /metrics while it runs. */
@@ -437,10 +466,17 @@ export class BoxwireServer {
     const hosts = vhosts.length > 0 ? new VirtualHosts(vhosts, staticOptions, documents) : undefined;
     if (hosts) this.documentRoots.add(hosts);
 
+    // A proxied prefix whose options did not change keeps its pools (and their warm connections).
+    const proxies = o.proxy.map((options) => {
+      const same = old?.proxies.find((p) => JSON.stringify(p.options) === JSON.stringify(options));
+      return same ?? new ReverseProxy(options, (record) => this.logger.inboxes.inbox.send(record));
+    });
+    for (const proxy of proxies) if (!this.proxies.has(proxy)) this.proxies.set(proxy, undefined);
     // Built-in routes, then the user's, then the CGI and WSGI prefixes; the document root is the catch-all, last.
     const routes = new RouteTable([
       ...builtInRoutes(o, this.figures),
       ...o.routes,
+      ...proxies.map((proxy) => gateway(proxy.route())),
       ...cgiRoutes({ options: o.cgi, processes: cgi, serverSoftware }).map(gateway),
       ...fastCgiRoutes(fastcgi, gatewayDocumentRoot(o)).map(gateway),
       ...wsgi,
@@ -459,7 +495,8 @@ export class BoxwireServer {
       server: o.serverHeader,
       accessLog: o.accessLog,
       errorPages: o.errorPages,
-      before: [...stages.before, ...o.before],
+      // Trusted-proxy resolution goes first: every stage after it sees the client's address.
+      before: [...(o.trustProxy ? [trustProxyStage(o.trustProxy)] : []), ...stages.before, ...o.before],
       after,
       counters: this.counters,
     });
@@ -478,7 +515,7 @@ export class BoxwireServer {
     }
     const own = o.protocol;
     const protocol = own ? (info: ConnectionInfo) => own(info, o) : (info: ConnectionInfo) => plan.build(info);
-    return { options: o, routes, pool, python, cgi, documents, hosts, fastcgi, plan, protocol, open: 0, retired: false };
+    return { options: o, routes, pool, python, cgi, documents, hosts, fastcgi, proxies, plan, protocol, open: 0, retired: false };
   }
 }
 

@@ -7,26 +7,13 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { closeSync, openSync, readdirSync, readlinkSync, ftruncateSync } from 'node:fs';
 import path from 'node:path';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { makeTree } from '../helpers/fixture-tree.js';
 import { sleep, startServer, waitFor } from '../helpers/http.js';
 import { expectNoLeaks, snapshot } from '../helpers/leaks.js';
+import { settledMemory } from '../helpers/memory.js';
 
 const MiB = 1024 * 1024;
-
-// The test's client runs in this process too: collect its garbage before measuring what the server holds.
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
-/** Memory in use once the client's garbage (received chunks) is collected. */
-async function settledMemory(): Promise<NodeJS.MemoryUsage> {
-  gc();
-  await sleep(50);
-  gc();
-  return process.memoryUsage();
-}
 
 /** A sparse file: its size on disk is nothing, so a test can afford a large one. */
 function sparseFile(dir: string, name: string, size: number): string {
