@@ -1,10 +1,12 @@
-// Issue 3: hello world through the full graph against plain node:http, keep-alive and Connection: close,
-// and the memory cost of 1,000 idle keep-alive connections.
-import net from 'node:net';
+// HTTP: a hello-world route through the whole per-connection graph against a
+// plain node:http server and nginx (`return 200`), keep-alive and
+// Connection: close; then the memory one idle keep-alive connection costs.
+// See bench/compare.mjs for how the load is taken in turn.
 import { readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
-import { burstOf, inTurn, startServer, table, totalsRow } from '../harness.mjs';
-import { cpuTime } from '../cpu-time.mjs';
+import net from 'node:net';
+import { compare, loadGenerator, printScenario } from '../compare.mjs';
+import { startServer } from '../harness.mjs';
+import { hasNginx, startNginx } from '../native-peers.mjs';
 
 function rss(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -33,52 +35,37 @@ async function idleCost(name) {
 }
 
 export async function run() {
-  // Both servers run at once and take the load in turn, in bursts, so a change in
-  // what else the machine does falls on both; CPU time per request (all threads,
-  // from /proc) does not depend on it at all.
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const seconds = Number(process.env.BENCH_BURST ?? 2);
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
-  const rows = [];
-  const cpuRows = [];
-  for (const [scenario, headers] of [
-    ['hello, keep-alive', {}],
-    ['hello, Connection: close', { connection: 'close' }],
-  ]) {
-    const names = ['node-hello', 'boxwire-hello'];
-    const servers = {};
-    for (const name of names) servers[name] = await startServer(name);
-    let totals;
-    try {
-      for (const name of names) await autocannon({ url: `http://127.0.0.1:${servers[name].port}/`, connections: 50, duration: 1, headers });
-      totals = await inTurn(names, rounds, async (name) => {
-        const before = cpuTime(servers[name].pid);
-        const r = await autocannon({ url: `http://127.0.0.1:${servers[name].port}/`, connections: 50, duration: seconds, headers });
-        const after = cpuTime(servers[name].pid);
-        return { ...burstOf(r), cpu: before !== undefined && after !== undefined ? after - before : undefined };
-      });
-    } finally {
-      for (const server of Object.values(servers)) await server.stop();
+  const servers = [];
+  try {
+    servers.push({ name: 'boxwire', label: 'boxwire', ...(await startServer('boxwire-hello')) });
+    servers.push({ name: 'node', label: 'node:http', ...(await startServer('node-hello')) });
+    if (hasNginx()) {
+      const hello = `location / { default_type text/plain; return 200 "hello world"; }`;
+      servers.push({ name: 'nginx', label: 'nginx (1 worker)', ...(await startNginx({ server: hello })) });
     }
-    const time = rounds * seconds;
-    const theirs = totalsRow(totals['node-hello'], time);
-    const ours = totalsRow(totals['boxwire-hello'], time);
-    rows.push({ scenario, server: 'node:http (peer)', ...theirs });
-    rows.push({ scenario, server: 'boxwire', ...ours, ratio: ours.rps / theirs.rps });
-    const perRequest = (name) => (totals[name].cpu * 1000) / Math.max(1, totals[name].requests);
-    cpuRows.push(
-      `| ${scenario} | ${perRequest('node-hello').toFixed(0)} | ${perRequest('boxwire-hello').toFixed(0)} | ${(perRequest('node-hello') / perRequest('boxwire-hello')).toFixed(2)}x |`,
+    console.log(
+      `\n### HTTP: hello world through the whole graph\n\nLoad: ${loadGenerator()}, one thread; ${rounds} rounds of ${seconds} s bursts per server.`,
     );
+    for (const [title, headers] of [
+      ['hello, keep-alive', {}],
+      ['hello, Connection: close', { connection: 'close' }],
+    ]) {
+      printScenario(title, await compare(servers, '/', { rounds, seconds, headers }));
+    }
+  } finally {
+    for (const server of servers) await server.stop();
   }
-  table(`HTTP: hello world through the full graph, ${rounds} rounds of ${seconds} s bursts per server`, rows);
-  console.log('\n| scenario | node:http CPU µs per request | boxwire CPU µs per request | ratio (node / boxwire) |');
-  console.log('| --- | ---: | ---: | ---: |');
-  for (const line of cpuRows) console.log(line);
   console.log('\n| server | RSS before | RSS with 1,000 idle keep-alive connections | per connection |');
   console.log('| --- | ---: | ---: | ---: |');
-  for (const name of ['node-hello', 'boxwire-hello']) {
+  for (const [name, label] of [
+    ['node-hello', 'node:http'],
+    ['boxwire-hello', 'boxwire'],
+  ]) {
     const { before, after } = await idleCost(name);
     console.log(
-      `| ${name} | ${(before / 1048576).toFixed(1)} MiB | ${(after / 1048576).toFixed(1)} MiB | ${((after - before) / 1000 / 1024).toFixed(1)} KiB |`,
+      `| ${label} | ${(before / 1048576).toFixed(1)} MiB | ${(after / 1048576).toFixed(1)} MiB | ${((after - before) / 1000 / 1024).toFixed(1)} KiB |`,
     );
   }
 }
