@@ -117,15 +117,15 @@ http {
   return startNative('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], port, dir);
 }
 
-/** lighttpd in the foreground with `config` after the basics (`{dir}` is the temporary directory). */
-export async function startLighttpd(config = '') {
+/** lighttpd in the foreground with `config` after the basics (`{dir}` is the temporary directory), serving `root` (default: that directory). */
+export async function startLighttpd(config = '', { root } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'boxwire-lighttpd-'));
   const port = await freePort();
   writeFileSync(
     join(dir, 'lighttpd.conf'),
     `server.bind = "127.0.0.1"
 server.port = ${port}
-server.document-root = "${dir}"
+server.document-root = "${root ?? dir}"
 server.errorlog = "${dir}/error.log"
 server.max-keep-alive-requests = 1000000
 server.max-connections = 4096

@@ -1,10 +1,11 @@
 // npm run bench: every scenario file in bench/scenarios, each server in its
-// own process and the load generator (autocannon) in this one, each scenario
-// against its peers in the same run. `npm run bench -- http static` runs only
-// the named files.
+// own process, the load from wrk (or autocannon, when wrk is not installed),
+// each scenario against its peers in the same run. `npm run bench -- http
+// static` runs only the named files.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
+import { loadGenerator } from './compare.mjs';
 
 const dir = fileURLToPath(new URL('./scenarios/', import.meta.url));
 const only = process.argv.slice(2);
@@ -15,7 +16,13 @@ const files = readdirSync(dir)
 console.log(
   `# boxwire benchmarks\n\n${new Date().toISOString()}, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`,
 );
-console.log('Each server runs in its own process; autocannon runs here. Ratios compare boxwire with the peer measured in the same run.');
+console.log(
+  `Load average at the start: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(
+      ', ',
+    )}. Load generator: ${loadGenerator()}. Each server runs in its own process; ratios compare boxwire with each peer measured in the same run.`,
+);
 for (const file of files) {
   const scenario = await import(`${dir}${file}`);
   await scenario.run();

@@ -1,47 +1,22 @@
-// Serving a document root. Each scenario against express + serve-static, a plain
-// node:http server streaming the file (fs.createReadStream) and a plain node:http server
-// answering from memory, all in this run. The files are generated into a temp dir.
-//
-// The machine is shared, and its load changes by the second: so all the servers of a
-// scenario run at once, idle but for the one being measured, and the load goes to each in
-// turn, in short bursts, for several rounds; each row sums its bursts. Every server sees
-// the same mix of quiet and busy moments, so the ratios hold even when the numbers do not.
-// The 10 MiB download uses a client that only counts bytes (bench/download.mjs), in a
-// fresh process for each burst: autocannon parses every body byte and cannot take more than
-// a few tens of MB/s.
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+// Static files: boxwire serving a document root against node:http answering
+// from memory, node:http streaming each file (fs.createReadStream), express +
+// serve-static, and nginx and lighttpd when they are installed (one worker,
+// access log off, sendfile on, as they ship). The files are generated into a
+// temporary directory. See bench/compare.mjs for how the load is taken in turn.
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
-import { burstOf, inTurn, startServer, table, totalsRow } from '../harness.mjs';
-import { downloadInChild } from '../download.mjs';
+import { compare, loadGenerator, printScenario } from '../compare.mjs';
+import { startServer } from '../harness.mjs';
+import { hasLighttpd, hasNginx, startLighttpd, startNginx } from '../native-peers.mjs';
 
-const servers = [
-  ['serve-static', 'express + serve-static'],
-  ['node-stream', 'node:http streaming'],
-  ['node-memory', 'node:http from memory'],
-  ['boxwire-static', 'boxwire'],
-];
-
-// The first four are the usual cases; the last two, ranges that cost more.
 const scenarios = [
-  { scenario: '1 KiB file, keep-alive', path: '/file-1k.txt', connections: 50 },
-  { scenario: '100 KiB file', path: '/file-100k.txt', connections: 50 },
-  { scenario: '10 MiB download', path: '/file-10m.bin', connections: 4, big: true },
-  { scenario: 'single range: 1 KiB of the 100 KiB file', path: '/file-100k.txt', connections: 50, headers: { range: 'bytes=1000-2023' } },
-  {
-    scenario: '(more) single range: 10 KB of the 100 KiB file',
-    path: '/file-100k.txt',
-    connections: 50,
-    headers: { range: 'bytes=10000-19999' },
-  },
-  {
-    scenario: '(more) single range: 1 KiB of the 10 MiB file, from disk',
-    path: '/file-10m.bin',
-    connections: 50,
-    headers: { range: 'bytes=5242880-5243903' },
-  },
+  { title: '1 KiB file, keep-alive', path: '/file-1k.txt' },
+  { title: '1 KiB file, Connection: close', path: '/file-1k.txt', headers: { connection: 'close' } },
+  { title: '100 KiB file', path: '/file-100k.txt' },
+  { title: '100 B range of the 100 KiB file', path: '/file-100k.txt', headers: { range: 'bytes=1000-1099' }, ranged: true },
+  { title: '10 MiB download', path: '/file-10m.bin', connections: 4 },
 ];
 
 function text(bytes) {
@@ -49,55 +24,40 @@ function text(bytes) {
   return line.repeat(Math.ceil(bytes / line.length)).slice(0, bytes);
 }
 
-/** One burst of load; the row fields of harness.mjs's load(), plus totals to add up. */
-async function burst(url, s, seconds) {
-  if (s.big) {
-    const r = await downloadInChild(url, { connections: s.connections, duration: seconds, headers: s.headers ?? {} });
-    return { requests: r.rps * seconds, bytes: r.throughput * seconds, p99: r.p99, errors: r.errors, non2xx: r.non2xx };
-  }
-  return burstOf(await autocannon({ url, connections: s.connections, duration: seconds, headers: s.headers ?? {} }));
-}
-
 export async function run() {
   const root = mkdtempSync(path.join(tmpdir(), 'boxwire-bench-static-'));
+  // nginx's and lighttpd's workers may run as another user: the directory must be readable to all.
+  chmodSync(root, 0o755);
   writeFileSync(path.join(root, 'file-1k.txt'), text(1024));
   writeFileSync(path.join(root, 'file-100k.txt'), text(100 * 1024));
   writeFileSync(path.join(root, 'file-10m.bin'), randomBytes(10 * 1024 * 1024));
-  const seconds = Number(process.env.BENCH_BURST ?? 1);
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const seconds = Number(process.env.BENCH_BURST ?? 2);
   const only = process.env.BENCH_SCENARIO;
-  const rows = [];
-  const summary = [];
-  const started = {};
+  const servers = [];
   try {
-    for (const [name] of servers) started[name] = await startServer(name, { ROOT: root });
+    const node = async (name, label) => ({ name, label, ...(await startServer(name, { ROOT: root })) });
+    servers.push(await node('boxwire-static', 'boxwire'));
+    servers.push(await node('node-memory', 'node:http from memory'));
+    servers.push(await node('node-stream', 'node:http streaming'));
+    servers.push(await node('serve-static', 'express + serve-static'));
+    if (hasNginx()) servers.push({ name: 'nginx', label: 'nginx (1 worker)', ...(await startNginx({ server: `root ${root};` })) });
+    if (hasLighttpd()) servers.push({ name: 'lighttpd', label: 'lighttpd', ...(await startLighttpd('', { root })) });
+    console.log(`\n### Static files\n\nLoad: ${loadGenerator()}, one thread; ${rounds} rounds of ${seconds} s bursts per server.`);
+    if (!hasNginx() || !hasLighttpd()) console.log('(nginx or lighttpd is not installed: apt-get install nginx-light lighttpd)');
     for (const s of scenarios) {
-      if (only && !s.scenario.includes(only)) continue;
-      const url = (name) => `http://127.0.0.1:${started[name].port}${s.path}`;
-      const names = servers.map(([name]) => name);
-      for (const name of names) await burst(url(name), s, 1); // warm up
-      const totals = await inTurn(names, rounds, (name) => burst(url(name), s, seconds));
-      const time = rounds * seconds;
-      const row = (name) => ({ ...totalsRow(totals[name], time), ...(s.headers?.range ? { non2xx: 0 } : {}) });
-      const ours = row('boxwire-static');
-      for (const [name, label] of servers) {
-        const r = row(name);
-        rows.push({ scenario: s.scenario, server: label, ...r, ratio: name === 'boxwire-static' ? undefined : ours.rps / r.rps });
-      }
-      const ratio = (name) => `${(ours.rps / row(name).rps).toFixed(2)}x`;
-      summary.push(`| ${s.scenario} | ${ratio('serve-static')} | ${ratio('node-stream')} | ${ratio('node-memory')} |`);
+      if (only && !s.title.includes(only)) continue;
+      const rows = await compare(servers, s.path, {
+        rounds,
+        seconds,
+        connections: s.connections ?? 50,
+        headers: s.headers ?? {},
+        countNon2xx: !s.ranged,
+      });
+      printScenario(s.title, rows);
     }
   } finally {
-    for (const server of Object.values(started)) await server.stop();
+    for (const server of servers) await server.stop();
     rmSync(root, { recursive: true, force: true });
   }
-  table(
-    `Static files, ${rounds} rounds of ${seconds} s bursts per server (ratio column: boxwire requests/s divided by that peer's; a range's 206 is not counted as an error)`,
-    rows,
-  );
-  console.log(
-    '\n| scenario | boxwire vs serve-static (target 5x: 1 KiB, range) | vs node:http streaming (target 1.0x: 10 MiB) | vs node:http from memory (target 0.7x) |',
-  );
-  console.log('| --- | ---: | ---: | ---: |');
-  for (const line of summary) console.log(line);
 }
