@@ -17,7 +17,7 @@ export const loadGenerator = () => (hasWrk() ? 'wrk' : 'autocannon (wrk is not i
 export async function burst(url, { connections = 50, seconds = 2, headers = {}, method, body } = {}) {
   if (hasWrk()) {
     const r = await wrk(url, { connections, seconds, headers, method, body });
-    return { requests: r.requests, bytes: r.bytes, errors: r.errors, non2xx: r.non2xx, p50: r.p50, p99: r.p99 };
+    return { requests: r.requests, bytes: r.bytes, errors: r.errors, readErrors: r.readErrors, non2xx: r.non2xx, p50: r.p50, p99: r.p99 };
   }
   const r = await autocannon({ url, connections, duration: seconds, headers, method, body });
   return {
@@ -31,7 +31,7 @@ export async function burst(url, { connections = 50, seconds = 2, headers = {}, 
 }
 
 /**
- * Loads each server of `servers` ({ name, label, port, pid }) in turn for
+ * Loads each server of `servers` ({ name, label, port, pid, closeDelimited? }) in turn for
  * `rounds` rounds of `seconds`, after a one-second warm-up each; resolves
  * with one row per server: rps, p50 and p99 (medians of the bursts), MB/s,
  * CPU µs per request, errors (socket errors, and answers other than
@@ -54,7 +54,8 @@ export async function compare(
       const t = totals.get(s);
       t.requests += b.requests;
       t.bytes += b.bytes;
-      t.errors += b.errors + (countNon2xx ? b.non2xx : 0);
+      // A server that ends each response by closing the connection makes wrk count a read error for it.
+      t.errors += b.errors - (s.closeDelimited ? (b.readErrors ?? 0) : 0) + (countNon2xx ? b.non2xx : 0);
       if (before === undefined || after === undefined) t.cpuKnown = false;
       else t.cpu += after - before;
       t.p50.push(b.p50);

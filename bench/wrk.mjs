@@ -15,8 +15,8 @@ export const hasWrk = () => which('wrk') !== undefined;
 const report = `
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format('WRK-JSON {"requests":%d,"us":%d,"bytes":%d,"socketErrors":%d,"non2xx":%d,"p50":%f,"p90":%f,"p99":%f,"max":%f}\\n',
-    summary.requests, summary.duration, summary.bytes, e.connect + e.read + e.write + e.timeout, e.status,
+  io.write(string.format('WRK-JSON {"requests":%d,"us":%d,"bytes":%d,"socketErrors":%d,"readErrors":%d,"non2xx":%d,"p50":%f,"p90":%f,"p99":%f,"max":%f}\\n',
+    summary.requests, summary.duration, summary.bytes, e.connect + e.read + e.write + e.timeout, e.read, e.status,
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
 end
 `;
@@ -55,6 +55,8 @@ export async function wrk(url, { connections = 50, seconds = 5, threads = 1, met
       bytes: r.bytes,
       throughput: r.bytes / (r.us / 1e6),
       errors: r.socketErrors,
+      /** Reads that failed: a server that ends each response by closing (HTTP/1.0, no length) makes one per request. */
+      readErrors: r.readErrors,
       non2xx: r.non2xx,
       p50: r.p50,
       p90: r.p90,
